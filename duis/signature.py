@@ -1,0 +1,70 @@
+"""Enveloped XML signatures as DUIS has them: exc-c14n, ecdsa-sha256, sha256 digest, and a
+KeyInfo that names the certificate by issuer and serial only. Uses signxml; never hand-rolled."""
+
+from __future__ import annotations
+
+import copy
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
+from signxml import InvalidInput, InvalidSignature, SignatureConfiguration, XMLSigner, XMLVerifier
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+
+from duis.xml import DS, compact, q
+
+_SIGNER = XMLSigner(
+    signature_algorithm=SignatureMethod.ECDSA_SHA256,
+    digest_algorithm=DigestAlgorithm.SHA256,
+    c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+)
+_EXPECT = SignatureConfiguration(
+    require_x509=False,
+    location="./",
+    signature_methods=frozenset({SignatureMethod.ECDSA_SHA256}),
+    digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
+    default_reference_c14n_method=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+)
+
+
+class SignatureInvalid(Exception):
+    """The document is unsigned, or its signature does not verify."""
+
+
+def _key_info(cert: x509.Certificate) -> etree._Element:
+    key_info = etree.Element(q("KeyInfo", DS), nsmap={"ds": DS})
+    serial = etree.SubElement(etree.SubElement(key_info, q("X509Data", DS)), q("X509IssuerSerial", DS))
+    etree.SubElement(serial, q("X509IssuerName", DS)).text = cert.issuer.rfc4514_string()
+    etree.SubElement(serial, q("X509SerialNumber", DS)).text = str(cert.serial_number)
+    return key_info
+
+
+def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> etree._Element:
+    """A signed copy of `root` (compact form, signature as its last child)."""
+    return _SIGNER.sign(compact(root), key=key, key_info=_key_info(cert))
+
+
+def issuer_serial(root: etree._Element) -> tuple[str, int]:
+    """The issuer and serial named by the signature that is a direct child of `root`."""
+    signature = root.find(q("Signature", DS))
+    if signature is None:
+        raise SignatureInvalid("the message is not signed")
+    issuer = signature.findtext(f".//{q('X509IssuerName', DS)}")
+    serial = signature.findtext(f".//{q('X509SerialNumber', DS)}")
+    if not issuer or not serial or not serial.strip().isdigit():
+        raise SignatureInvalid("the signature does not name its certificate by issuer and serial")
+    return issuer.strip(), int(serial.strip())
+
+
+def verify(root: etree._Element, cert: x509.Certificate) -> None:
+    """Verify the signature that is a direct child of `root` with `cert`'s public key.
+
+    `root` may be an element inside a larger document (an S1SP's SMETS1SignedResponse inside
+    the DSP's Response): it is verified as the document it was signed as."""
+    if root.find(q("Signature", DS)) is None:
+        raise SignatureInvalid("the message is not signed")
+    standalone = etree.fromstring(etree.tostring(copy.deepcopy(root)))
+    try:
+        XMLVerifier().verify(standalone, x509_cert=cert, expect_config=_EXPECT)
+    except (InvalidSignature, InvalidInput) as exc:
+        raise SignatureInvalid(f"the signature does not verify: {exc}") from None

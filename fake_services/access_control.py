@@ -1,0 +1,116 @@
+"""SRPD 6.1(f), its exceptions 6.2(a)–(d), and who counts as registered: the rules the DSP applies
+and, through SRPD 16.1, each S1SP applies again. One function per clause."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from duis.messages import ServiceRequest
+from duis.srv import JOIN_SERVICE, RESTORE_GPF_DEVICE_LOG, UPDATE_SECURITY_CREDENTIALS_KRP, UserRole
+from fake_services.parties import User
+from fake_services.registration import Device, DeviceType, RegistrationData, SmartMeteringInventory
+from fake_services.rejections import Rejection
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What the Registration Data check reads: Registration Data and the Smart Metering Inventory."""
+
+    registration: RegistrationData
+    inventory: SmartMeteringInventory
+
+    def is_registered(self, user: User, device: Device) -> bool:
+        """The sender is the registered party in its User Role for the device's MPAN/MPRN."""
+        return any(
+            self.registration.registered_parties(point).get(user.user_role) == user.entity_id
+            for point in self.inventory.meter_points(device)
+        )
+
+    def is_responsible_import_supplier_sharing_chf(self, user: User, device: Device) -> bool:
+        """The sender is the Responsible (Import) Supplier for an ESME sharing the device's CHF."""
+        return user.user_role is UserRole.IMPORT_SUPPLIER and any(
+            d.device_type is DeviceType.ESME and self.is_registered(user, d)
+            for d in self.inventory.installation(device)
+        )
+
+
+def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Device, registry: Registry) -> bool:
+    """SRPD 6.2(a): an Import Supplier that is the Responsible Supplier for a system sharing the CHF
+    with a system that includes a Gas Smart Meter sends 'Join Service' to join that GSME to a GPF."""
+    if request.srv is not JOIN_SERVICE or device.device_type is not DeviceType.GSME:
+        return False
+    other = registry.inventory.get(request.other_device_id or "")
+    return (
+        other is not None
+        and other.device_type is DeviceType.GPF
+        and other.installation == device.installation
+        and registry.is_responsible_import_supplier_sharing_chf(sender, device)
+    )
+
+
+def srpd_6_2_b_restore_gpf_device_log(
+    request: ServiceRequest, sender: User, device: Device, registry: Registry
+) -> bool:
+    """SRPD 6.2(b): that Import Supplier sends 'Restore GPF Device Log' to restore the Device Log of
+    the GPF of a system sharing its CHF."""
+    return (
+        request.srv is RESTORE_GPF_DEVICE_LOG
+        and device.device_type is DeviceType.GPF
+        and registry.is_responsible_import_supplier_sharing_chf(sender, device)
+    )
+
+
+def srpd_6_2_c_other_user(sender: User) -> bool:
+    """SRPD 6.2(c): the Service Request has been sent by a User acting in the User Role 'Other User'."""
+    return sender.user_role is UserRole.OTHER_USER
+
+
+def srpd_6_2_d_smets1_krp_from_network_operator(request: ServiceRequest, sender: User, device: Device) -> bool:
+    """SRPD 6.2(d) (MP107): a SMETS1 Service Request with SRV 6.15.1 (Update Security Credentials)
+    received from an Electricity Distributor or Gas Transporter."""
+    return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and device.smets == 1 and sender.user_role.is_network_operator
+
+
+def pia_2_1_smets2_critical(request: ServiceRequest, device: Device) -> bool:
+    """PIA 2.1: SMETS2 Critical Commands have no Registration Data validation; the device checks them."""
+    return device.smets == 2 and request.srv.critical
+
+
+def registration_data_exception(
+    request: ServiceRequest, sender: User, device: Device, registry: Registry, mp107_in_force: bool
+) -> str | None:
+    """Which SRPD 6.2 exception (or PIA 2.1) lifts the Registration Data check, if any."""
+    if pia_2_1_smets2_critical(request, device):
+        return "PIA 2.1"
+    if srpd_6_2_a_join_service(request, sender, device, registry):
+        return "SRPD 6.2(a)"
+    if srpd_6_2_b_restore_gpf_device_log(request, sender, device, registry):
+        return "SRPD 6.2(b)"
+    if srpd_6_2_c_other_user(sender):
+        return "SRPD 6.2(c)"
+    if mp107_in_force and srpd_6_2_d_smets1_krp_from_network_operator(request, sender, device):
+        return "SRPD 6.2(d)"
+    return None
+
+
+def registration_data_check(
+    request: ServiceRequest,
+    sender: User,
+    device: Device,
+    registry: Registry,
+    *,
+    mp107_in_force: bool,
+    rule_key: str,
+) -> str:
+    """SRPD 6.1(f), subject to 6.2: the sender must be the registered party for the MPAN/MPRN of the
+    target device in its User Role. Returns what decided it; raises Rejection(rule_key) on failure.
+    The DSP calls it as 6.1(f); an S1SP as 16.1, with its own view of whether MP107 is in force."""
+    exception = registration_data_exception(request, sender, device, registry, mp107_in_force)
+    if exception:
+        return f"skipped under {exception}"
+    if not registry.is_registered(sender, device):
+        raise Rejection(
+            rule_key,
+            f"{sender.name} is not the registered {sender.user_role.value} for device {device.device_id}",
+        )
+    return "registered party"

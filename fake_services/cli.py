@@ -1,0 +1,60 @@
+"""Command line: `mp107-sandbox serve` (or `python -m fake_services serve`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from duis.schema import SchemaUnavailable, duis_schema
+from fake_services.sandbox import S1SP_NAMES, Sandbox
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mp107-sandbox",
+        description="The DCC sandbox for MP107: DSP, three S1SPs, devices, Registration Data and a test SMKI.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the DSP, the S1SPs and the Control API on loopback")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--dsp-port", type=int, default=0, help="DSP port (default: a free port)")
+    serve.add_argument("--control-port", type=int, default=0, help="Control API port (default: a free port)")
+    for name in S1SP_NAMES:
+        serve.add_argument(f"--{name.lower()}-port", type=int, default=0, help=f"{name} port (default: a free port)")
+    serve.add_argument(
+        "--database",
+        default=":memory:",
+        help="SQLite file for the sandbox state (default: in memory, gone when the sandbox stops)",
+    )
+    serve.add_argument("-v", "--verbose", action="store_true", help="log every HTTP request")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
+    try:
+        duis_schema()
+    except SchemaUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    ports = {"DSP": args.dsp_port, "Control": args.control_port}
+    ports.update({name: getattr(args, f"{name.lower()}_port") for name in S1SP_NAMES})
+    sandbox = Sandbox(args.database)
+    try:
+        urls = sandbox.start(args.host, ports)
+    except OSError as exc:
+        print(f"error: cannot listen: {exc}", file=sys.stderr)
+        return 2
+    for name, url in urls.items():
+        print(f"{name} {url}", flush=True)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    stopping.wait()
+    sandbox.stop()
+    print("stopped", flush=True)
+    return 0

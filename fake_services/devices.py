@@ -1,0 +1,89 @@
+"""Devices: SMETS1 meters raise alerts that the S1SP routes by the Network Operator certificate it
+holds; SMETS2 devices hold their own trust anchors and decide their own KRP updates."""
+
+from __future__ import annotations
+
+from duis.messages import ServiceRequest
+from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
+from fake_services.credentials import replacement_certificates
+from fake_services.parties import SMKIRepository
+from fake_services.registration import DeviceType, SmartMeteringInventory
+from fake_services.rejections import Rejection
+from fake_services.store import Store
+from fake_services.trust_anchors import TrustAnchors
+from smki.profile import KeyUse, OrganisationCertificate
+
+
+def pia_2_3_2_b_alert_target(device_id: str, inventory: SmartMeteringInventory, anchors: TrustAnchors) -> str | None:
+    """PIA 2.3.2 B: an ESME's alerts for the Network Operator go to the Business Target ID taken
+    from the Non-Critical (KA) Network Operator certificate held for it; a SMETS1 GSME raises no
+    Network Operator alerts."""
+    device = inventory.get(device_id)
+    if device is None:
+        raise LookupError(f"device {device_id} does not exist")
+    if device.device_type is not DeviceType.ESME:
+        return None
+    held = anchors.held(device_id, "NetworkOperator", KeyUse.KA)
+    return held.entity_id if held else None
+
+
+class Alerts:
+    """Alerts as delivered, per receiving party."""
+
+    def __init__(self, store: Store, inventory: SmartMeteringInventory) -> None:
+        self.store = store
+        self.inventory = inventory
+        self.anchors = TrustAnchors(store)
+
+    def raise_network_operator_alert(self, device_id: str, alert_code: str) -> str | None:
+        """The meter raises an alert for its Network Operator; returns who received it (or None)."""
+        recipient = pia_2_3_2_b_alert_target(device_id, self.inventory, self.anchors)
+        if recipient is None:
+            return None
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO alerts (device_id, recipient, alert_code) VALUES (?, ?, ?)",
+                (device_id, recipient, alert_code),
+            )
+        return recipient
+
+    def delivered(self, recipient: str | None = None) -> list[dict[str, str]]:
+        sql = "SELECT device_id, recipient, alert_code, raised_at FROM alerts"
+        rows = (
+            self.store.all(sql + " WHERE recipient = ? ORDER BY id", recipient)
+            if recipient
+            else self.store.all(sql + " ORDER BY id")
+        )
+        return [dict(r) for r in rows]
+
+
+class SMETS2Device:
+    """A SMETS2 device deciding a KRP update itself (GBCS): it accepts a 6.15.1 only when signed with
+    the key of the certificate it currently holds for that role. No Registration Data check."""
+
+    def __init__(self, store: Store, smki: SMKIRepository) -> None:
+        self.store = store
+        self.smki = smki
+        self.anchors = TrustAnchors(store)
+
+    def pia_2_2_update_security_credentials(self, request: ServiceRequest, signer: OrganisationCertificate) -> str:
+        """PIA 2.2: the holder of the device's current certificate may replace it, so the "wrong"
+        Network Operator can place the right one."""
+        if request.srv is not UPDATE_SECURITY_CREDENTIALS_KRP:
+            return "no change"
+        role = request.remote_party_role or ""
+        held = self.anchors.held(request.device_id, role, KeyUse.DS)
+        if (
+            held is None
+            or OrganisationCertificate.from_pem(held.pem).certificate.public_key() != signer.certificate.public_key()
+        ):
+            raise Rejection(
+                "device_rejected",
+                f"the command is not signed with the {role} certificate the device holds "
+                f"({held.entity_id if held else 'none'})",
+            )
+        certificates = replacement_certificates(request, self.smki)
+        with self.store.transaction() as db:
+            for cert in certificates:
+                self.anchors.place(db, request.device_id, role, cert)
+        return f"signed by the holder of the device's {role} certificate"

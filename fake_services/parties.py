@@ -1,0 +1,76 @@
+"""Users (who may send Service Requests, in which User Role) and the SMKI Repository (every
+Organisation certificate the test SMKI has issued, found by issuer and serial)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from duis.srv import UserRole
+from fake_services.registration import valid_eui64
+from fake_services.store import Store
+from smki.authority import TestSMKI
+from smki.profile import OrganisationCertificate
+
+
+@dataclass(frozen=True)
+class User:
+    entity_id: str
+    name: str
+    user_role: UserRole
+
+
+class Users:
+    """The DCC's register of Users and their User Roles (one User ID per role)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, entity_id: str, name: str, user_role: UserRole) -> User:
+        user = User(valid_eui64(entity_id), name, user_role)
+        with self.store.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?)", (user.entity_id, name, user_role.value))
+        return user
+
+    def get(self, entity_id: str) -> User | None:
+        row = self.store.one("SELECT * FROM users WHERE entity_id = ?", entity_id)
+        return User(row["entity_id"], row["name"], UserRole(row["user_role"])) if row else None
+
+    def name_of(self, entity_id: str) -> str:
+        user = self.get(entity_id)
+        return user.name if user else entity_id
+
+
+class SMKIRepository:
+    """The test SMKI and the certificates it has issued."""
+
+    def __init__(self, store: Store, authority: TestSMKI) -> None:
+        self.store = store
+        self.authority = authority
+
+    @property
+    def root(self) -> x509.Certificate:
+        return self.authority.root
+
+    @property
+    def issuing_cas(self) -> list[x509.Certificate]:
+        return [self.authority.issuing_ca]
+
+    def publish(self, cert: OrganisationCertificate) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO certificates VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    cert.certificate.issuer.rfc4514_string(),
+                    str(cert.serial),
+                    cert.entity_id,
+                    cert.role.value if cert.role else None,
+                    cert.key_use.value if cert.key_use else None,
+                    cert.pem(),
+                ),
+            )
+
+    def find(self, issuer: str, serial: int) -> OrganisationCertificate | None:
+        row = self.store.one("SELECT pem FROM certificates WHERE issuer = ? AND serial = ?", issuer, str(serial))
+        return OrganisationCertificate.from_pem(row["pem"]) if row else None

@@ -1,0 +1,19 @@
+"""An S1SP's interface to the DSP: the DSP posts the User's signed request, the S1SP answers a
+signed SMETS1 response or a signed S1SP Alert."""
+
+from __future__ import annotations
+
+from duis.xml import to_bytes
+from fake_services.dsp.responses import duis_body
+from fake_services.http import Request, Response, route
+from fake_services.s1sp.models import S1SP
+
+S1SP_PATH = "/s1sp/v1/serviceRequest"
+
+
+def s1sp_app(s1sp: S1SP):
+    def service_request(request: Request) -> Response:
+        decision = s1sp.process(duis_body(request))
+        return Response(200, to_bytes(decision.answer), "application/xml", {"X-DUIS-Clause": decision.clause})
+
+    return route({("POST", S1SP_PATH): service_request})

@@ -1,0 +1,92 @@
+"""The whole sandbox: one store, the test SMKI, the DSP, three S1SPs and the Control API, each on
+its own loopback port. Started once per test run; `reset` between scenarios is one transaction."""
+
+from __future__ import annotations
+
+import requests
+
+from fake_services.access_control import Registry
+from fake_services.control import control_app
+from fake_services.devices import Alerts
+from fake_services.dsp.models import DSP, S1SPUnavailable
+from fake_services.dsp.responses import dsp_app
+from fake_services.http import Service
+from fake_services.parties import SMKIRepository, Users
+from fake_services.registration import RegistrationData, SmartMeteringInventory
+from fake_services.s1sp.models import S1SP
+from fake_services.s1sp.responses import S1SP_PATH, s1sp_app
+from fake_services.signer import ServiceSigner
+from fake_services.store import Store
+from smki.authority import TestSMKI
+
+DSP_ENTITY_ID = "90-B3-D5-1F-30-00-00-02"
+S1SP_NAMES = ("S1SP1", "S1SP2", "S1SP3")
+S1SP_TIMEOUT_SECONDS = 10.0
+
+
+class Sandbox:
+    """Everything the acceptance suite drives, wired together."""
+
+    def __init__(self, database: str = ":memory:") -> None:
+        self.store = Store(database)
+        self.smki = SMKIRepository(self.store, TestSMKI())
+        self.users = Users(self.store)
+        self.registry = Registry(RegistrationData(self.store), SmartMeteringInventory(self.store))
+        self.alerts = Alerts(self.store, self.registry.inventory)
+        self.s1sps = {
+            name: S1SP(
+                name,
+                self.store,
+                self.users,
+                self.smki,
+                self.registry,
+                ServiceSigner.issue(self.smki, f"90-B3-D5-1F-30-00-01-{i:02X}", name),
+            )
+            for i, name in enumerate(S1SP_NAMES, start=1)
+        }
+        self._s1sp_session = requests.Session()
+        self.dsp_signer = ServiceSigner.issue(self.smki, DSP_ENTITY_ID, "DSP")
+        self.dsp = DSP(self.store, self.users, self.smki, self.registry, self._send_to_s1sp)
+        self.services = {
+            "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer)),
+            **{name: Service(name, s1sp_app(s1sp)) for name, s1sp in self.s1sps.items()},
+            "Control": Service("Control", control_app(self)),
+        }
+
+    def _send_to_s1sp(self, name: str, body: bytes) -> bytes:
+        """The DSP's link to an S1SP, over HTTP like the real interface."""
+        try:
+            reply = self._s1sp_session.post(
+                self.services[name].url + S1SP_PATH,
+                data=body,
+                headers={"Content-Type": "application/xml"},
+                timeout=S1SP_TIMEOUT_SECONDS,
+            )
+        except (requests.RequestException, KeyError) as exc:
+            raise S1SPUnavailable(f"{name} did not answer: {exc}") from None
+        if reply.status_code != 200:
+            raise S1SPUnavailable(f"{name} answered HTTP {reply.status_code}: {reply.text.strip()}")
+        return reply.content
+
+    def start(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> dict[str, str]:
+        """Start every service; port 0 (the default) picks a free one. Returns name → base URL."""
+        ports = ports or {}
+        for name, service in self.services.items():
+            service.start(host, ports.get(name, 0))
+        return self.urls()
+
+    def urls(self) -> dict[str, str]:
+        return {name: s.url for name, s in self.services.items()}
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+        self._s1sp_session.close()
+        self.store.close()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,103 @@
+"""Sandbox state in SQLite (standard library): in memory for a test run, a file for standalone use.
+
+One connection guarded by a lock: every accepted change is applied in one transaction, and a
+rejected request changes nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    entity_id TEXT PRIMARY KEY, name TEXT NOT NULL, user_role TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates (
+    issuer TEXT NOT NULL, serial TEXT NOT NULL, entity_id TEXT NOT NULL, role_code TEXT,
+    key_use TEXT, pem TEXT NOT NULL, PRIMARY KEY (issuer, serial));
+CREATE TABLE IF NOT EXISTS registration_mpan (
+    mpan TEXT PRIMARY KEY, electricity_distributor TEXT NOT NULL, import_supplier TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registration_mprn (
+    mprn TEXT PRIMARY KEY, gas_transporter TEXT NOT NULL, gas_supplier TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, device_type TEXT NOT NULL, smets INTEGER NOT NULL,
+    s1sp TEXT, status TEXT NOT NULL, installation TEXT NOT NULL, mpxn TEXT);
+CREATE TABLE IF NOT EXISTS trust_anchors (
+    device_id TEXT NOT NULL, role TEXT NOT NULL, key_use TEXT NOT NULL, entity_id TEXT NOT NULL,
+    certificate_id TEXT NOT NULL, pem TEXT NOT NULL, PRIMARY KEY (device_id, role, key_use));
+CREATE TABLE IF NOT EXISTS counters (originator TEXT PRIMARY KEY, last_counter TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, recipient TEXT NOT NULL,
+    alert_code TEXT NOT NULL, raised_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+CREATE TABLE IF NOT EXISTS request_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    service TEXT NOT NULL, request_id TEXT, srv TEXT, sender TEXT, device_id TEXT,
+    outcome TEXT NOT NULL, response_code TEXT, clause TEXT, reason TEXT);
+"""
+
+# What a scenario may change; users and SMKI certificates outlive a reset (keys are made once).
+SCENARIO_TABLES = (
+    "registration_mpan",
+    "registration_mprn",
+    "devices",
+    "trust_anchors",
+    "counters",
+    "settings",
+    "alerts",
+    "request_log",
+)
+
+
+class Store:
+    """The sandbox database. `":memory:"` for a test run, a path for standalone use."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: commits on success, rolls back on any exception."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def one(self, sql: str, *args: Any) -> sqlite3.Row | None:
+        with self._lock:
+            return self._db.execute(sql, args).fetchone()
+
+    def all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def reset_scenario(self) -> None:
+        """Forget everything a scenario set up, keep organisations and their certificates."""
+        with self.transaction() as db:
+            for table in SCENARIO_TABLES:
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+    def setting(self, name: str, default: str = "") -> str:
+        row = self.one("SELECT value FROM settings WHERE name = ?", name)
+        return row["value"] if row else default
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

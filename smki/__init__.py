@@ -1,0 +1,1 @@
+"""A test Smart Metering Key Infrastructure: SMKI Organisation certificates with the real profile."""

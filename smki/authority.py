@@ -1,0 +1,119 @@
+"""The test SMKI: a root (OU=00, CN=ZA) and an Organisation CA (OU=07, CN=Z1) that issue
+Organisation certificates with the SMKI profile. Keys are made at run time, never stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from smki.profile import POLICY_OID, KeyUse, OrganisationCertificate, RemotePartyRole, eui64_bytes
+
+VALIDITY = dt.timedelta(days=365)
+
+
+def _name(role: RemotePartyRole, cn: str | None = None, entity_id: str | None = None) -> x509.Name:
+    attrs = []
+    if cn:
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role.value))
+    if entity_id:
+        attrs.append(
+            x509.NameAttribute(
+                NameOID.X500_UNIQUE_IDENTIFIER,
+                eui64_bytes(entity_id),
+                _type=x509.name._ASN1Type.BitString,
+            )
+        )
+    return x509.Name(attrs)
+
+
+def _key_id(public_key: ec.EllipticCurvePublicKey) -> bytes:
+    """SMKI uses 8-byte key identifiers."""
+    return x509.SubjectKeyIdentifier.from_public_key(public_key).digest[:8]
+
+
+def _serial() -> int:
+    return int.from_bytes(os.urandom(15), "big") >> 1 | 1
+
+
+def _key_usage(use: KeyUse | None, ca: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=use is KeyUse.DS,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=use is KeyUse.KA,
+        key_cert_sign=ca,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+class TestSMKI:
+    """Root and Organisation CA made once per run; issues Organisation certificates."""
+
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        now = now or dt.datetime.now(dt.UTC)
+        self._root_key = ec.generate_private_key(ec.SECP256R1())
+        root_name = _name(RemotePartyRole.ROOT, "ZA")
+        self.root = self._ca_cert(root_name, root_name, self._root_key.public_key(), self._root_key, now)
+        self._ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = _name(RemotePartyRole.ISSUING_AUTHORITY, "Z1")
+        self.issuing_ca = self._ca_cert(ca_name, root_name, self._ca_key.public_key(), self._root_key, now)
+
+    @staticmethod
+    def _ca_cert(subject, issuer, public_key, signing_key, now) -> x509.Certificate:
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(public_key)
+            .serial_number(_serial())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + 10 * VALIDITY)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(_key_usage(None, ca=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier(_key_id(public_key)), critical=False)
+            .sign(signing_key, hashes.SHA256())
+        )
+
+    def issue(
+        self,
+        public_key: ec.EllipticCurvePublicKey,
+        entity_id: str,
+        role: RemotePartyRole,
+        key_use: KeyUse,
+        name: str | None = None,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+    ) -> OrganisationCertificate:
+        """An Organisation certificate for `entity_id` in `role`, for signing (DS) or key agreement (KA)."""
+        if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != "secp256r1":
+            raise ValueError("SMKI Organisation certificates carry P-256 keys only")
+        now = dt.datetime.now(dt.UTC)
+        not_before = not_before or now - dt.timedelta(minutes=5)
+        not_after = not_after or now + VALIDITY
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(role, name, entity_id))
+            .issuer_name(self.issuing_ca.subject)
+            .public_key(public_key)
+            .serial_number(_serial())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(_key_usage(key_use), critical=True)
+            .add_extension(x509.CertificatePolicies([x509.PolicyInformation(POLICY_OID, None)]), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier(_key_id(public_key)), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier(_key_id(self._ca_key.public_key()), None, None),
+                critical=False,
+            )
+            .sign(self._ca_key, hashes.SHA256())
+        )
+        return OrganisationCertificate.from_certificate(cert)

@@ -1,0 +1,48 @@
+"""Certification path validation of an Organisation certificate, as a relying party does it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+
+from smki.profile import POLICY_OID, KeyUse, OrganisationCertificate
+
+
+class CertificateRejected(Exception):
+    """The certificate does not chain to the trusted root, is out of date or is used wrongly."""
+
+
+def validate_organisation_certificate(
+    cert: OrganisationCertificate,
+    issuing_cas: list[x509.Certificate],
+    root: x509.Certificate,
+    key_use: KeyUse | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    """Raise CertificateRejected unless `cert` is issued by a CA that chains to `root`,
+    is valid at `at`, carries the SMKI policy and (if given) has the expected key use."""
+    at = at or dt.datetime.now(dt.UTC)
+    c = cert.certificate
+    issuer = next((ca for ca in issuing_cas if ca.subject == c.issuer), None)
+    if issuer is None:
+        raise CertificateRejected(f"issuer {c.issuer.rfc4514_string()} is not a known SMKI CA")
+    try:
+        c.verify_directly_issued_by(issuer)
+        issuer.verify_directly_issued_by(root)
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        raise CertificateRejected("certificate does not chain to the SMKI root") from exc
+    for link in (c, issuer):
+        if not (link.not_valid_before_utc <= at <= link.not_valid_after_utc):
+            raise CertificateRejected(f"certificate {link.serial_number:X} is not valid at {at:%Y-%m-%dT%H:%M:%SZ}")
+    try:
+        policies = c.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except x509.ExtensionNotFound as exc:
+        raise CertificateRejected("certificate has no SMKI certificate policy") from exc
+    if not any(p.policy_identifier == POLICY_OID for p in policies):
+        raise CertificateRejected("certificate does not carry the SMKI Organisation policy")
+    if key_use is not None and cert.key_use is not key_use:
+        raise CertificateRejected(
+            f"certificate key usage is {cert.key_use.value if cert.key_use else 'unsuitable'}, {key_use.value} required"
+        )

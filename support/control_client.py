@@ -1,0 +1,109 @@
+"""The Control API client: how steps and hooks seed and inspect the system under test. Against the
+embedded sandbox it drives the fakes; against real endpoints, a harness offering the same API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+
+class ControlError(RuntimeError):
+    """The Control API refused a call; the message says why."""
+
+
+class ControlClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        reply = self.session.request(method, self.base_url + path, json=json, timeout=self.timeout)
+        if reply.status_code >= 400:
+            raise ControlError(f"{method} {path}: HTTP {reply.status_code}: {reply.text.strip()}")
+        return reply.json()
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def smki(self) -> dict[str, str]:
+        return self._call("GET", "/smki")
+
+    def add_user(self, entity_id: str, name: str, user_role: str) -> dict[str, str]:
+        return self._call("POST", "/users", {"entity_id": entity_id, "name": name, "user_role": user_role})
+
+    def issue_certificate(
+        self,
+        public_key: ec.EllipticCurvePublicKey,
+        entity_id: str,
+        role_code: str,
+        key_use: str,
+        name: str | None = None,
+    ) -> str:
+        pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self._call(
+            "POST",
+            "/smki/certificates",
+            {
+                "public_key": pem.decode(),
+                "entity_id": entity_id,
+                "role_code": role_code,
+                "key_use": key_use,
+                "name": name,
+            },
+        )["pem"]
+
+    def register_mpan(self, mpan: str, electricity_distributor: str, import_supplier: str) -> None:
+        self._call(
+            "POST",
+            "/registration/mpan",
+            {"mpan": mpan, "electricity_distributor": electricity_distributor, "import_supplier": import_supplier},
+        )
+
+    def register_mprn(self, mprn: str, gas_transporter: str, gas_supplier: str) -> None:
+        self._call(
+            "POST",
+            "/registration/mprn",
+            {"mprn": mprn, "gas_transporter": gas_transporter, "gas_supplier": gas_supplier},
+        )
+
+    def add_device(self, **device: Any) -> None:
+        self._call("POST", "/devices", device)
+
+    def place_trust_anchor(
+        self, device_id: str, role: str, ds_pem: str | None = None, ka_pem: str | None = None
+    ) -> list[dict]:
+        body = {k: v for k, v in (("ds", ds_pem), ("ka", ka_pem)) if v}
+        return self._call("PUT", f"/devices/{device_id}/trust-anchors/{role}", body)
+
+    def trust_anchors(self, device_id: str) -> list[dict[str, str]]:
+        return self._call("GET", f"/devices/{device_id}/trust-anchors")
+
+    def set_dsp_mp107(self, enabled: bool) -> dict:
+        return self._call("PUT", "/switches/dsp-mp107", {"enabled": enabled})
+
+    def set_s1sp_mp107(self, name: str, enabled: bool) -> dict:
+        return self._call("PUT", f"/switches/s1sp/{name}", {"enabled": enabled})
+
+    def switches(self) -> dict:
+        return self._call("GET", "/switches")
+
+    def raise_alert(self, device_id: str, alert_code: str = "PowerOutage") -> dict:
+        return self._call("POST", f"/devices/{device_id}/alerts", {"alert_code": alert_code})
+
+    def alerts(self, recipient: str | None = None) -> list[dict]:
+        return self._call("GET", "/alerts" + (f"?recipient={recipient}" if recipient else ""))
+
+    def log(self) -> list[dict]:
+        return self._call("GET", "/log")
+
+    def health(self) -> dict:
+        return self._call("GET", "/health")
+
+    def close(self) -> None:
+        self.session.close()

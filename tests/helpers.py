@@ -1,0 +1,109 @@
+"""Builders the fake-service tests share: an installation seeded the way enrolment leaves it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+
+from duis.messages import RequestID, ServiceRequest
+from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant
+from support import test_data
+from support.control_client import ControlClient
+from support.duis_client import DUISClient, Exchange
+from support.organisations import Organisation
+
+
+@dataclass
+class Installation:
+    esme: str
+    gsme: str
+    chf: str
+    gpf: str
+    mpan: str
+    mprn: str
+
+
+def seed_installation(
+    control: ControlClient,
+    *,
+    distributor: Organisation,
+    supplier: Organisation,
+    gas_transporter: Organisation,
+    gas_supplier: Organisation,
+    acb: Organisation,
+    no_certificate_holder: Organisation | None = None,
+    smets: int = 1,
+    s1sp: str = "S1SP1",
+    gas_no_holder: Organisation | None = None,
+) -> Installation:
+    """A SMETS1 (or 2) installation: ESME, GSME, CHF, GPF; registration; trust anchors as enrolled."""
+    inst = Installation(
+        test_data.device_id(),
+        test_data.device_id(),
+        test_data.device_id(),
+        test_data.device_id(),
+        test_data.mpan_core(),
+        test_data.mprn(),
+    )
+    control.register_mpan(inst.mpan, distributor.entity_id, supplier.entity_id)
+    control.register_mprn(inst.mprn, gas_transporter.entity_id, gas_supplier.entity_id)
+    server = s1sp if smets == 1 else None
+    group = inst.chf
+    control.add_device(
+        device_id=inst.esme, device_type="ESME", smets=smets, s1sp=server, installation=group, mpxn=inst.mpan
+    )
+    control.add_device(
+        device_id=inst.gsme, device_type="GSME", smets=smets, s1sp=server, installation=group, mpxn=inst.mprn
+    )
+    control.add_device(device_id=inst.chf, device_type="CHF", smets=smets, s1sp=server, installation=group)
+    control.add_device(device_id=inst.gpf, device_type="GPF", smets=smets, s1sp=server, installation=group)
+    holder = no_certificate_holder or distributor
+    control.place_trust_anchor(inst.esme, "NetworkOperator", holder.ds_pem, holder.ka_pem)
+    control.place_trust_anchor(inst.esme, "Supplier", supplier.ds_pem, supplier.ka_pem)
+    control.place_trust_anchor(inst.esme, "ACB", acb.ds_pem, acb.ka_pem)
+    gas_holder = gas_no_holder or gas_transporter
+    control.place_trust_anchor(inst.gsme, "NetworkOperator", gas_holder.ds_pem, gas_holder.ka_pem)
+    control.place_trust_anchor(inst.gsme, "Supplier", gas_supplier.ds_pem, gas_supplier.ka_pem)
+    control.place_trust_anchor(inst.gsme, "ACB", acb.ds_pem, acb.ka_pem)
+    return inst
+
+
+def ca_der(control: ControlClient) -> bytes:
+    from cryptography import x509
+
+    pem = control.smki()["issuing_ca"]
+    return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+
+
+def krp_update(
+    duis: DUISClient,
+    control: ControlClient,
+    sender: Organisation,
+    device_id: str,
+    replacement: Organisation,
+    role: str = "NetworkOperator",
+) -> Exchange:
+    """SRV 6.15.1 from `sender` placing `replacement`'s certificates in `role` on the device."""
+    request = ServiceRequest(
+        RequestID(sender.entity_id, device_id, duis.counters.next(sender.entity_id)),
+        SERVICE_REQUEST_VARIANTS["6.15.1"],
+        remote_party_role=role,
+        digital_signing_certificate=replacement.ds_der,
+        key_agreement_certificate=replacement.ka_der,
+        certification_path=(ca_der(control),),
+    )
+    return duis.send(request, sender.identity)
+
+
+def simple_request(
+    duis: DUISClient, sender: Organisation, device_id: str, srv: ServiceReferenceVariant, **body
+) -> Exchange:
+    request = ServiceRequest(RequestID(sender.entity_id, device_id, duis.counters.next(sender.entity_id)), srv, **body)
+    return duis.send(request, sender.identity)
+
+
+def holder_of(control: ControlClient, device_id: str, role: str = "NetworkOperator", key_use: str = "DS") -> str:
+    return next(
+        a["entity_id"] for a in control.trust_anchors(device_id) if a["role"] == role and a["key_use"] == key_use
+    )
