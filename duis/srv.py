@@ -79,11 +79,11 @@ READ_INSTANTANEOUS_IMPORT_REGISTERS = ServiceReferenceVariant(
     eligible=frozenset({UserRole.IMPORT_SUPPLIER, UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.OTHER_USER}),
 )
 JOIN_SERVICE = ServiceReferenceVariant(
-    "8.7.1",
+    "8.7.2",
     "8.7",
-    "JoinServiceCritical",
-    "Join Service (Critical)",
-    critical=True,
+    "JoinServiceNonCritical",
+    "Join Service (Non-Critical)",
+    critical=False,
     eligible=SUPPLIERS,
 )
 RESTORE_GPF_DEVICE_LOG = ServiceReferenceVariant(
@@ -91,7 +91,7 @@ RESTORE_GPF_DEVICE_LOG = ServiceReferenceVariant(
     "8.12",
     "RestoreGPFDeviceLog",
     "Restore GPF Device Log",
-    critical=True,
+    critical=False,
     eligible=SUPPLIERS,
 )
 

@@ -36,13 +36,14 @@ class Registry:
 
 def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Device, registry: Registry) -> bool:
     """SRPD 6.2(a): an Import Supplier that is the Responsible Supplier for a system sharing the CHF
-    with a system that includes a Gas Smart Meter sends 'Join Service' to join that GSME to a GPF."""
-    if request.srv is not JOIN_SERVICE or device.device_type is not DeviceType.GSME:
+    with a system that includes a Gas Smart Meter sends 'Join Service' to join that GSME to a GPF
+    (sent to the GPF, naming the GSME as the other device)."""
+    if request.srv is not JOIN_SERVICE or device.device_type is not DeviceType.GPF:
         return False
     other = registry.inventory.get(request.other_device_id or "")
     return (
         other is not None
-        and other.device_type is DeviceType.GPF
+        and other.device_type is DeviceType.GSME
         and other.installation == device.installation
         and registry.is_responsible_import_supplier_sharing_chf(sender, device)
     )
