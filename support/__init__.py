@@ -1,0 +1,1 @@
+"""Support code for the SECMP0107 acceptance suite."""
