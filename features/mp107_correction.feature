@@ -1,0 +1,81 @@
+@mp107
+Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
+  SRPD 6.2(d) lifts the Registration Data check for a SMETS1 "Update Security Credentials" request
+  from an Electricity Distributor or Gas Transporter. The certificate owner check stays, so only the
+  Network Operator whose certificate is held can replace it, and it can put the registered Network
+  Operator's certificate in its place, as SMETS2 already allows.
+
+  Background:
+    Given these organisations take part:
+      | organisation          | role                    |
+      | Western Power         | Electricity Distributor |
+      | Eastern Networks      | Electricity Distributor |
+      | Northern Grid         | Electricity Distributor |
+      | Cadent Gas            | Gas Transporter         |
+      | Wales Gas Networks    | Gas Transporter         |
+      | Bright Energy         | Import Supplier         |
+      | Flame Energy          | Import Supplier         |
+      | Flame Gas Supply      | Gas Supplier            |
+      | Access Control Broker | Access Control Broker   |
+    And MP107 is enabled
+
+  Rule: The Network Operator whose certificate is held may replace it with the registered Network Operator's
+
+    @SRPD-6.2.d
+    Scenario Outline: The wrong Network Operator puts the registered Network Operator's certificates on the meter
+      Given a SMETS1 <meter> served by <s1sp> whose registered Network Operator is <registered>
+      And the meter holds <wrong>'s Network Operator certificates
+      When <wrong> asks to replace the meter's Network Operator certificates with <registered>'s
+      Then the request succeeds
+      And the meter holds <registered>'s Network Operator certificates
+
+      Examples: Electricity Distributor on an electricity meter, Gas Transporter on a gas meter
+        | meter             | s1sp  | registered    | wrong              |
+        | electricity meter | S1SP1 | Western Power | Eastern Networks   |
+        | gas meter         | S1SP2 | Cadent Gas    | Wales Gas Networks |
+        | electricity meter | S1SP3 | Western Power | Eastern Networks   |
+
+    @SRPD-6.2.d
+    Scenario: After the correction the registered Network Operator manages the meter and receives its alerts
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      And the meter holds Eastern Networks' Network Operator certificates
+      And Eastern Networks has replaced the meter's Network Operator certificates with Western Power's
+      When Western Power asks to replace the meter's Network Operator certificates with its own
+      Then the request succeeds
+      And when the meter raises an alert for its Network Operator the alert goes to Western Power
+
+  Rule: The certificate owner check still protects the meter
+
+    @PIA-3.B
+    Scenario: A Network Operator that neither is registered nor owns the certificate is still refused
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      And the meter holds Eastern Networks' Network Operator certificates
+      When Northern Grid asks to replace the meter's Network Operator certificates with its own
+      Then the DCC passes the request on to the S1SP
+      But the S1SP rejects the request because Northern Grid does not own the certificate it holds
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+  Rule: Everything else is still checked against Registration Data
+
+    @SRPD-6.1.f
+    Scenario: A Supplier not registered for the meter is still refused by the DCC's Registration Data check
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Flame Energy asks to replace the meter's Supplier certificates with its own
+      Then the DCC rejects the request because Flame Energy is not registered for the meter
+      And the meter still holds Bright Energy's Supplier certificates
+
+    @PIA-3.3
+    Scenario: A Network Operator's request that targets the Supplier certificates is still checked at the S1SP
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      And the meter holds Eastern Networks' Network Operator certificates
+      When Eastern Networks asks to replace the meter's Supplier certificates with its own
+      Then the DCC passes the request on to the S1SP
+      But the S1SP rejects the request because Eastern Networks is not registered for the meter
+      And the meter still holds Bright Energy's Supplier certificates
+
+    @SRPD-6.1.f
+    Scenario: Other requests from a Network Operator are still checked at the DCC
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      And the meter holds Eastern Networks' Network Operator certificates
+      When Eastern Networks reads the meter's import registers
+      Then the DCC rejects the request because Eastern Networks is not registered for the meter

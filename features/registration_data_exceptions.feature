@@ -1,0 +1,56 @@
+@exceptions
+Feature: The existing exceptions to the Registration Data check still hold with MP107
+  SRPD 6.2 already lets some requests through without the Registration Data check. MP107 adds
+  6.2(d) and must leave (a), (b) and (c) exactly as they are.
+
+  Background:
+    Given these organisations take part:
+      | organisation          | role                    |
+      | Western Power         | Electricity Distributor |
+      | Cadent Gas            | Gas Transporter         |
+      | Bright Energy         | Import Supplier         |
+      | Flame Gas Supply      | Gas Supplier            |
+      | Meter Insights        | Other User              |
+      | Access Control Broker | Access Control Broker   |
+
+  Rule: An Import Supplier sharing the Communications Hub may look after the gas side
+
+    @SRPD-6.2.a
+    Scenario Outline: The Import Supplier joins the gas meter to the gas proxy function
+      Given <mp107>
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the gas meter on the same communications hub is supplied by Flame Gas Supply
+      When Bright Energy joins the gas meter to the gas proxy function
+      Then the DCC does not check Registration Data for the request
+      And the S1SP does not reject it for Registration Data
+
+      Examples:
+        | mp107                 |
+        | MP107 is not enabled  |
+        | MP107 is enabled      |
+
+    @SRPD-6.2.b
+    Scenario Outline: The Import Supplier restores the gas proxy function's device log
+      Given <mp107>
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy restores the device log of the gas proxy function
+      Then the request succeeds
+
+      Examples:
+        | mp107                 |
+        | MP107 is not enabled  |
+        | MP107 is enabled      |
+
+  Rule: An Other User is not checked against Registration Data
+
+    @SRPD-6.2.c
+    Scenario Outline: An Other User reads a meter it is not registered for
+      Given <mp107>
+      And a SMETS1 electricity meter served by S1SP2 whose registered Network Operator is Western Power
+      When Meter Insights reads the meter's import registers
+      Then the request succeeds
+
+      Examples:
+        | mp107                 |
+        | MP107 is not enabled  |
+        | MP107 is enabled      |

@@ -1,0 +1,63 @@
+"""When: the requests a User sends and the alerts a meter raises."""
+
+from __future__ import annotations
+
+from behave import given, use_step_matcher, when
+
+from support.evidence import attach_exchange, attach_json
+
+use_step_matcher("re")
+
+ROLES = {"Network Operator": "NetworkOperator", "Supplier": "Supplier"}
+
+
+def _replace(context, sender: str, role: str, replacement: str) -> None:
+    world = context.world
+    attach_json(world.anchors_evidence(), "Trust anchors before")
+    owner = sender if replacement == "its own" else replacement
+    exchange = world.replace_certificates(sender, owner, ROLES[role])
+    attach_exchange(exchange, f"Update Security Credentials from {sender}")
+    attach_json(world.anchors_evidence(), "Trust anchors after")
+
+
+@when(
+    r"(?P<sender>.+?) asks to replace the meter's (?P<role>Network Operator|Supplier) certificates"
+    r" with (?P<replacement>its own|.+?)(?:'s?)?"
+)
+def step_replace(context, sender: str, role: str, replacement: str) -> None:
+    _replace(context, sender, role, replacement)
+
+
+@given(r"(?P<sender>.+?) has replaced the meter's Network Operator certificates with (?P<replacement>.+?)'s?")
+def step_has_replaced(context, sender: str, replacement: str) -> None:
+    _replace(context, sender, "Network Operator", replacement)
+    response = context.world.last.response
+    assert response is not None and response.succeeded, f"the correction did not succeed: {context.world.last.reason}"
+
+
+@when(r"(?P<sender>.+?) reads the meter's import registers")
+def step_read(context, sender: str) -> None:
+    attach_exchange(context.world.request(sender, "4.1.1"), f"Read Instantaneous Import Registers from {sender}")
+
+
+@when(r"(?P<sender>.+?) joins the gas meter to the gas proxy function")
+def step_join(context, sender: str) -> None:
+    world = context.world
+    exchange = world.request(sender, "8.7.2", device_id=world.device("gas proxy function"), other_device_id=world.device("gas meter"))
+    attach_exchange(exchange, f"Join Service from {sender}")
+
+
+@when(r"(?P<sender>.+?) restores the device log of the gas proxy function")
+def step_restore(context, sender: str) -> None:
+    world = context.world
+    gpf = world.device("gas proxy function")
+    exchange = world.request(sender, "8.12.2", device_id=gpf, old_gpf_id=gpf)
+    attach_exchange(exchange, f"Restore GPF Device Log from {sender}")
+
+
+@when(r"the meter raises an alert for its Network Operator")
+def step_alert(context) -> None:
+    world = context.world
+    delivered = world.control.raise_alert(world.meter)
+    world.alert_recipient = world.roster.name_of(delivered["delivered_to"])
+    attach_json(str(delivered).replace("'", '"').replace("None", "null"), "Alert delivery")

@@ -1,0 +1,76 @@
+"""Given: who takes part, which meter, what it holds, and how far MP107 is switched on."""
+
+from __future__ import annotations
+
+import json
+
+from behave import given, use_step_matcher
+
+from support.evidence import attach_json
+from support.world import S1SPS
+
+use_step_matcher("re")
+
+POSSESSIVE = r"(?P<holder>.+?)'s?"
+
+
+@given(r"these organisations take part:")
+def step_organisations(context) -> None:
+    for row in context.table:
+        context.roster.ensure(row["organisation"], row["role"])
+
+
+@given(
+    r"an? SMETS(?P<smets>[12]) (?P<meter>electricity meter|gas meter)(?: served by (?P<s1sp>S1SP\d))?"
+    r" whose registered Network Operator is (?P<no>.+?)(?: and Supplier is (?P<supplier>.+))?"
+)
+def step_meter(context, smets: str, meter: str, s1sp: str | None, no: str, supplier: str | None) -> None:
+    if smets == "1" and not s1sp:
+        raise ValueError("a SMETS1 meter is served by an S1SP: say which")
+    context.world.install(int(smets), s1sp, meter, no, supplier)
+
+
+@given(r"the meter holds " + POSSESSIVE + r" (?P<role>Network Operator|Supplier) certificates")
+def step_meter_holds(context, holder: str, role: str) -> None:
+    context.world.hold(holder, role.replace(" ", ""))
+    attach_json(context.world.anchors_evidence(), "Trust anchors as enrolment left them")
+
+
+@given(r"the gas meter on the same communications hub is supplied by (?P<supplier>.+)")
+def step_gas_supplier(context, supplier: str) -> None:
+    world = context.world
+    gas_supplier = world.roster[supplier]
+    transporter = world.holder("NetworkOperator", device_id=world.site.gsme)
+    world.control.register_mprn(world.site.mprn, world.roster[transporter].entity_id, gas_supplier.entity_id)
+    world.hold(supplier, "Supplier", device_id=world.site.gsme)
+
+
+def _switch(context, dsp: bool, enabled: set[str]) -> None:
+    context.world.switch_mp107(dsp, {name: name in enabled for name in S1SPS})
+    attach_json(json.dumps(context.control.switches(), indent=1), "MP107 switch states")
+
+
+@given(r"MP107 is not enabled")
+def step_mp107_off(context) -> None:
+    _switch(context, False, set())
+
+
+@given(r"MP107 is enabled")
+def step_mp107_on(context) -> None:
+    _switch(context, True, set(S1SPS))
+
+
+@given(r"the DCC has switched MP107 on but no S1SP has enabled it yet")
+def step_dsp_only(context) -> None:
+    _switch(context, True, set())
+
+
+@given(r"the DCC's MP107 switch is (?P<dsp>on|off) and (?P<who>no S1SP has|every S1SP has|[S1P\d ,and]+ have) enabled it")
+def step_rollout(context, dsp: str, who: str) -> None:
+    if who == "no S1SP has":
+        enabled: set[str] = set()
+    elif who == "every S1SP has":
+        enabled = set(S1SPS)
+    else:
+        enabled = {name for name in S1SPS if name in who}
+    _switch(context, dsp == "on", enabled)
