@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.srv import UserRole
 from fake_services.dsp.models import MP107_SWITCH
+from fake_services.enrolment.responses import enrolment_routes
 from fake_services.http import HTTPError, Request, Response, route
 from fake_services.registration import Device, DeviceType, InstallStatus, InvalidSeed, valid_eui64
 from fake_services.trust_anchors import TrustAnchors
@@ -67,6 +68,11 @@ def control_app(sandbox: Sandbox):
             {
                 "root": sandbox.smki.root.public_bytes(pem).decode(),
                 "issuing_ca": sandbox.smki.issuing_cas[0].public_bytes(pem).decode(),
+                "access_control_broker": {
+                    "entity_id": sandbox.acb[0].entity_id,
+                    "ds": sandbox.acb[0].pem(),
+                    "ka": sandbox.acb[1].pem(),
+                },
             }
         )
 
@@ -229,5 +235,6 @@ def control_app(sandbox: Sandbox):
             ("PUT", "/switches/s1sp/{name}"): s1sp_switch,
             ("GET", "/switches"): switches,
             ("GET", "/log"): request_log,
+            **enrolment_routes(sandbox),
         }
     )

@@ -11,7 +11,7 @@ from duis.srv import UserRole
 from fake_services.registration import valid_eui64
 from fake_services.store import Store
 from smki.authority import TestSMKI
-from smki.profile import OrganisationCertificate
+from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,18 @@ class SMKIRepository:
                     cert.pem(),
                 ),
             )
+
+    def organisation_certificates(self, entity_id: str, role: RemotePartyRole) -> dict[KeyUse, OrganisationCertificate]:
+        """The newest DS and KA certificates the SMKI has issued to `entity_id` in `role`."""
+        rows = self.store.all(
+            "SELECT pem FROM certificates WHERE entity_id = ? AND role_code = ? ORDER BY rowid", entity_id, role.value
+        )
+        found = {}
+        for row in rows:
+            cert = OrganisationCertificate.from_pem(row["pem"])
+            if cert.key_use is not None:
+                found[cert.key_use] = cert
+        return found
 
     def find(self, issuer: str, serial: int) -> OrganisationCertificate | None:
         row = self.store.one("SELECT pem FROM certificates WHERE issuer = ? AND serial = ?", issuer, str(serial))

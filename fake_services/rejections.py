@@ -72,6 +72,25 @@ RULES: dict[str, Rule] = {
             "E100",
             "the device refused the command: not signed by the holder of its current certificate",
         ),
+        Rule(
+            "tmad_5_10_12",
+            "TMAD 5.10.12",
+            "E100",
+            "the Network Operator certificate offered at enrolment is not the registered Network Operator's",
+        ),
+        Rule(
+            "tmad_5_10_17",
+            "TMAD 5.10.17",
+            "E100",
+            "the Network Operator certificate offered at enrolment is not a valid Network Operator certificate",
+        ),
+        Rule(
+            "commissioning_party",
+            "SRV 6.21 (DCC Commissioning Party)",
+            "E1",
+            "only the DCC Commissioning Party may hand over a meter at enrolment",
+            s1sp_alert_code="S1SP-NOT-DCC",
+        ),
         Rule("s1sp_unavailable", "DSP routing to S1SP", "E20", "the S1SP did not answer", known=True),
     )
 }

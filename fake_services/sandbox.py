@@ -4,22 +4,28 @@ its own loopback port. Started once per test run; `reset` between scenarios is o
 from __future__ import annotations
 
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from fake_services.access_control import Registry
 from fake_services.control import control_app
 from fake_services.devices import Alerts
 from fake_services.dsp.models import DSP, S1SPUnavailable
 from fake_services.dsp.responses import dsp_app
+from fake_services.enrolment.models import Commissioning, DCCCommissioningParty, MigrationControlCentre, commission
 from fake_services.http import Service
 from fake_services.parties import SMKIRepository, Users
 from fake_services.registration import RegistrationData, SmartMeteringInventory
+from fake_services.rejections import Rejection
 from fake_services.s1sp.models import S1SP
-from fake_services.s1sp.responses import S1SP_PATH, s1sp_app
+from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
 from smki.authority import TestSMKI
+from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 DSP_ENTITY_ID = "90-B3-D5-1F-30-00-00-02"
+ACB_ENTITY_ID = "90-B3-D5-1F-30-00-00-04"
+COMMISSIONING_PARTY_ENTITY_ID = "90-B3-D5-1F-30-00-00-05"
 S1SP_NAMES = ("S1SP1", "S1SP2", "S1SP3")
 S1SP_TIMEOUT_SECONDS = 10.0
 
@@ -46,18 +52,43 @@ class Sandbox:
         }
         self._s1sp_session = requests.Session()
         self.dsp_signer = ServiceSigner.issue(self.smki, DSP_ENTITY_ID, "DSP")
+        self.acb = _access_control_broker(self.smki)
+        self.mcc = MigrationControlCentre(self.store, self.registry, self.smki)
+        self.commissioning_party = DCCCommissioningParty(
+            self.smki, ServiceSigner.issue(self.smki, COMMISSIONING_PARTY_ENTITY_ID, "DCC Commissioning Party")
+        )
         self.dsp = DSP(self.store, self.users, self.smki, self.registry, self._send_to_s1sp)
         self.services = {
             "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer)),
-            **{name: Service(name, s1sp_app(s1sp)) for name, s1sp in self.s1sps.items()},
+            **{
+                name: Service(name, s1sp_app(s1sp, self.commissioning_party.entity_id))
+                for name, s1sp in self.s1sps.items()
+            },
             "Control": Service("Control", control_app(self)),
         }
 
-    def _send_to_s1sp(self, name: str, body: bytes) -> bytes:
+    def commission(self, ma_id: str) -> Commissioning:
+        """The DCC Commissioning Party commissions the meter of a Migration Authorisation."""
+        ma = self.mcc.get(ma_id)
+
+        def enrol(device_id: str, supplier: str) -> None:
+            device = self.registry.inventory.get(device_id)
+            if device is None or device.s1sp not in self.s1sps:
+                raise Rejection("device_unknown", f"{device_id} is not a SMETS1 meter in the inventory")
+            supplier_certs = self.smki.organisation_certificates(supplier, RemotePartyRole.SUPPLIER)
+            self.s1sps[device.s1sp].enrol(device_id, list(supplier_certs.values()), list(self.acb))
+
+        def send_handover(device_id: str, body: bytes) -> bytes:
+            device = self.registry.inventory.get(device_id)
+            return self._send_to_s1sp(device.s1sp if device else "", body, COMMISSIONING_PATH)
+
+        return commission(ma, self.commissioning_party, enrol, send_handover)
+
+    def _send_to_s1sp(self, name: str, body: bytes, path: str = S1SP_PATH) -> bytes:
         """The DSP's link to an S1SP, over HTTP like the real interface."""
         try:
             reply = self._s1sp_session.post(
-                self.services[name].url + S1SP_PATH,
+                self.services[name].url + path,
                 data=body,
                 headers={"Content-Type": "application/xml"},
                 timeout=S1SP_TIMEOUT_SECONDS,
@@ -90,3 +121,16 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _access_control_broker(smki: SMKIRepository) -> tuple[OrganisationCertificate, OrganisationCertificate]:
+    """The ACB's DS and KA certificates: the default in a NO trust anchor when none was given."""
+    certs = []
+    for key_use in (KeyUse.DS, KeyUse.KA):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = smki.authority.issue(
+            key.public_key(), ACB_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER, key_use, "Access Control Broker"
+        )
+        smki.publish(cert)
+        certs.append(cert)
+    return certs[0], certs[1]

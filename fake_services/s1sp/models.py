@@ -18,7 +18,7 @@ from fake_services.rejections import Rejection
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
 from fake_services.trust_anchors import TrustAnchors
-from smki.profile import KeyUse
+from smki.profile import KeyUse, OrganisationCertificate
 
 
 def pia_3_3_targets_network_operator_certificates(request: ServiceRequest) -> bool:
@@ -97,15 +97,51 @@ class S1SP:
             owner = s1sr_4_2_certificate_owner_check(request, self.anchors) if request.srv.critical else "not critical"
             self._apply(request)
         except Rejection as rejection:
-            alert = s1sp_alert(
-                request.request_id,
-                request.device_id,
-                rejection.rule.s1sp_alert_code or "S1SP-REJECTED",
-                f"{rejection.rule.clause}: {rejection.detail}",
-            )
-            return Decision(self.signer.sign(alert), False, rejection.rule.clause, rejection.detail)
+            return self._alert(request, rejection)
         answer = smets1_signed_response(request.request_id, request.srv, request.request_id.counter)
         return Decision(self.signer.sign(answer), True, "SRPD 16.1, S1SR 4.2", f"{rdp}; {owner}")
+
+    def enrol(
+        self, device_id: str, supplier: list[OrganisationCertificate], acb: list[OrganisationCertificate]
+    ) -> None:
+        """What enrolment leaves at the S1SP before any NO certificate: the Supplier's and the ACB's
+        certificates, with the ACB's as the default in the Network Operator trust anchor (PIA 2.3.2)."""
+        device = self.registry.inventory.get(device_id)
+        if device is None or device.s1sp != self.name:
+            raise Rejection("device_unknown", f"{device_id} is not served by {self.name}")
+        with self.store.transaction() as db:
+            for cert in acb:
+                self.anchors.place(db, device_id, "ACB", cert)
+                self.anchors.place(db, device_id, "NetworkOperator", cert)
+            for cert in supplier:
+                self.anchors.place(db, device_id, "Supplier", cert)
+            db.execute("UPDATE devices SET status = 'Active' WHERE device_id = ?", (device_id,))
+
+    def accept_commissioning_handover(self, root: etree._Element, commissioning_party: str) -> Decision:
+        """SRV 6.21 from the DCC Commissioning Party at enrolment: the certificates it carries are
+        validated and placed; no User is involved, so no Registration Data or owner check applies."""
+        request = ServiceRequest.from_xml(root)
+        try:
+            signer = authenticate(root, self.smki)
+            if signer.entity_id != commissioning_party or request.srv is not REQUEST_HANDOVER:
+                raise Rejection("commissioning_party", f"{signer.entity_id} is not the DCC Commissioning Party")
+            device = self.registry.inventory.get(request.device_id)
+            if device is None or device.s1sp != self.name:
+                raise Rejection("device_unknown", f"{request.device_id} is not served by {self.name}")
+            self._apply(request)
+        except Rejection as rejection:
+            return self._alert(request, rejection)
+        answer = smets1_signed_response(request.request_id, request.srv, request.request_id.counter)
+        return Decision(self.signer.sign(answer), True, "SRV 6.21 (DCC Commissioning Party)", "certificates placed")
+
+    def _alert(self, request: ServiceRequest, rejection: Rejection) -> Decision:
+        alert = s1sp_alert(
+            request.request_id,
+            request.device_id,
+            rejection.rule.s1sp_alert_code or "S1SP-REJECTED",
+            f"{rejection.rule.clause}: {rejection.detail}",
+        )
+        return Decision(self.signer.sign(alert), False, rejection.rule.clause, rejection.detail)
 
     def _sender_and_device(self, request: ServiceRequest) -> tuple[User, Device]:
         sender = self.users.get(request.originator)

@@ -9,11 +9,17 @@ from fake_services.http import Request, Response, route
 from fake_services.s1sp.models import S1SP
 
 S1SP_PATH = "/s1sp/v1/serviceRequest"
+COMMISSIONING_PATH = "/s1sp/v1/commissioning"
 
 
-def s1sp_app(s1sp: S1SP):
-    def service_request(request: Request) -> Response:
-        decision = s1sp.process(duis_body(request))
+def s1sp_app(s1sp: S1SP, commissioning_party: str):
+    def answer(decision) -> Response:
         return Response(200, to_bytes(decision.answer), "application/xml", {"X-DUIS-Clause": decision.clause})
 
-    return route({("POST", S1SP_PATH): service_request})
+    def service_request(request: Request) -> Response:
+        return answer(s1sp.process(duis_body(request)))
+
+    def commissioning(request: Request) -> Response:
+        return answer(s1sp.accept_commissioning_handover(duis_body(request), commissioning_party))
+
+    return route({("POST", S1SP_PATH): service_request, ("POST", COMMISSIONING_PATH): commissioning})
