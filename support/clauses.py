@@ -17,10 +17,11 @@ SRPD = "SEC Appendix AB – Service Request Processing Document"
 S1SR = "SEC Appendix AM – SMETS1 Supporting Requirements"
 TMAD = "SEC Appendix AL – SMETS1 Transition and Migration Approach Document"
 PIA = "SECMP0107 Preliminary Impact Assessment"
+DUIS = "SEC Appendix AD – DCC User Interface Specification"
 
-_LINKS = {SRPD: SEC_DOCUMENTS, S1SR: SEC_DOCUMENTS, TMAD: SEC_DOCUMENTS, PIA: MP107_PAGE}
+_LINKS = {SRPD: SEC_DOCUMENTS, S1SR: SEC_DOCUMENTS, TMAD: SEC_DOCUMENTS, PIA: MP107_PAGE, DUIS: SEC_DOCUMENTS}
 
-CLAUSE_TAG_PREFIXES: tuple[str, ...] = ("SRPD-", "S1SR-", "TMAD-", "PIA-")
+CLAUSE_TAG_PREFIXES: tuple[str, ...] = ("SRPD-", "S1SR-", "TMAD-", "PIA-", "SRV-")
 """A tag starting with one of these claims to name a clause, so it must be in the catalogue."""
 
 
@@ -69,6 +70,10 @@ _CATALOGUE = (
             "Network Operator."),
     _clause("TMAD-5.10.17", "TMAD 5.10.17", "Enrolment: further validation of NO certificates", TMAD,
             "Further validation of Network Operator certificates during enrolment."),
+    _clause("SRV-6.21", "SRV 6.21", "Supplier route: 'Request Handover of DCC Controlled Device'", DUIS,
+            "PIA 2.3.2 (2): the Supplier places the Network Operator certificate with SRV 6.21 when it "
+            "commissions the meter itself, or when enrolment left none (a Dormant ESME beside an Active "
+            "GSME, or the ACB default)."),
     _clause("PIA-3.2", "PIA 3.2", "DSP: one feature switch for all S1SPs", PIA,
             "The DSP enables the change with one switch, not per S1SP; an S1SP not yet enabled rejects "
             "with the standard S1SP Alert."),

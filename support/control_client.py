@@ -102,6 +102,42 @@ class ControlClient:
     def log(self) -> list[dict]:
         return self._call("GET", "/log")
 
+    # --- enrolment (the Supplier towards the DCC's Migration Control Centre) -------------------
+    def _business(self, method: str, path: str, json: Any = None) -> dict:
+        """A call whose refusal is a business outcome (422 with the clause), not an error."""
+        reply = self.session.request(method, self.base_url + path, json=json, timeout=self.timeout)
+        if reply.status_code >= 400 and reply.status_code != 422:
+            raise ControlError(f"{method} {path}: HTTP {reply.status_code}: {reply.text.strip()}")
+        return reply.json()
+
+    @staticmethod
+    def _offer(ds_pem: str | None, ka_pem: str | None) -> dict[str, str]:
+        return {k: v for k, v in (("network_operator_ds", ds_pem), ("network_operator_ka", ka_pem)) if v}
+
+    def migration_authorisation(
+        self,
+        device_id: str,
+        supplier: str,
+        commissioned_by: str = "DCC",
+        ds_pem: str | None = None,
+        ka_pem: str | None = None,
+    ) -> dict:
+        body = {"device_id": device_id, "supplier": supplier, "commissioned_by": commissioned_by}
+        return self._business("POST", "/enrolment/migration-authorisations", body | self._offer(ds_pem, ka_pem))
+
+    def dormant_meter_migration_notification(self, device_id: str, supplier: str) -> str:
+        body = {"device_id": device_id, "supplier": supplier}
+        return self._call("POST", "/enrolment/dormant-notifications", body)["notification"]
+
+    def respond_to_dormant_notification(
+        self, notification: str, ds_pem: str | None = None, ka_pem: str | None = None
+    ) -> dict:
+        path = f"/enrolment/dormant-notifications/{notification}/response"
+        return self._business("POST", path, self._offer(ds_pem, ka_pem))
+
+    def commission(self, migration_authorisation: str) -> dict:
+        return self._business("POST", f"/enrolment/migration-authorisations/{migration_authorisation}/commission")
+
     def health(self) -> dict:
         return self._call("GET", "/health")
 

@@ -22,8 +22,13 @@ def attach_exchange(exchange: Exchange, title: str) -> None:
     if exchange.clause or exchange.reason:
         allure.attach(
             f"Decided by: {exchange.clause}\nReason: {exchange.reason}\n",
-            name="Decision", attachment_type=allure.attachment_type.TEXT,
+            name="Decision",
+            attachment_type=allure.attachment_type.TEXT,
         )
+
+
+def attach_xml(text: str, name: str) -> None:
+    allure.attach(text, name=name, attachment_type=allure.attachment_type.XML)
 
 
 def attach_json(text: str, name: str) -> None:

@@ -29,18 +29,22 @@ class Roster:
         self.control = control
         self._by_name: dict[str, Organisation] = {}
 
-    def ensure(self, name: str, role: str) -> Organisation:
+    def ensure(self, name: str, role: str, certified: bool = True) -> Organisation:
+        """The organisation, enrolled as a User (with SMKI certificates unless `certified` is False)."""
         existing = self._by_name.get(name)
         if existing:
             if role != ACB and existing.user_role.value != role:
                 raise ValueError(f"{name} is already a {existing.user_role.value}, not a {role}")
             return existing
-        if role == ACB:
-            org = Organisation(name, UserRole.OTHER_USER, test_data.entity_id())
-            org.ds_pem = self.control.issue_certificate(org.ds_key.public_key(), org.entity_id, "04", "DS", name)
-            org.ka_pem = self.control.issue_certificate(org.ka_key.public_key(), org.entity_id, "04", "KA", name)
+        if role == ACB:  # the DCC's own ACB: its certificates come from the system under test
+            acb = self.control.smki()["access_control_broker"]
+            org = Organisation(name, UserRole.OTHER_USER, acb["entity_id"], ds_pem=acb["ds"], ka_pem=acb["ka"])
         else:
-            org = Organisation(name, UserRole(role), test_data.entity_id()).enrol(self.control)
+            org = Organisation(name, UserRole(role), test_data.entity_id())
+            if certified:
+                org.enrol(self.control)
+            else:
+                self.control.add_user(org.entity_id, name, role)
         self._by_name[name] = org
         return org
 
@@ -85,9 +89,13 @@ class World:
         self.meter_kind = "electricity meter"
         self.last: Exchange | None = None
         self.alert_recipient: str | None = None
+        self.enrolment: dict | None = None  # the Migration Control Centre's answer
+        self.commissioning: dict | None = None
 
     # --- arrangement -------------------------------------------------------------------------
-    def install(self, smets: int, s1sp: str | None, meter_kind: str, network_operator: str, supplier: str | None) -> Site:
+    def install(
+        self, smets: int, s1sp: str | None, meter_kind: str, network_operator: str, supplier: str | None
+    ) -> Site:
         """An installation (ESME, GSME, CHF, GPF) registered and enrolled the usual way: each
         meter holds its registered Network Operator's and Supplier's certificates and the ACB's."""
         if meter_kind not in METER_KINDS:
@@ -102,7 +110,10 @@ class World:
         self.control.register_mpan(site.mpan, distributor.entity_id, import_supplier.entity_id)
         self.control.register_mprn(site.mprn, transporter.entity_id, gas_supplier.entity_id)
         for device_id, kind, mpxn in (
-            (site.esme, "ESME", site.mpan), (site.gsme, "GSME", site.mprn), (site.chf, "CHF", None), (site.gpf, "GPF", None),
+            (site.esme, "ESME", site.mpan),
+            (site.gsme, "GSME", site.mprn),
+            (site.chf, "CHF", None),
+            (site.gpf, "GPF", None),
         ):
             self.control.add_device(
                 device_id=device_id, device_type=kind, smets=smets, s1sp=site.s1sp, installation=site.chf, mpxn=mpxn
@@ -112,6 +123,41 @@ class World:
             self.control.place_trust_anchor(device_id, "NetworkOperator", no.ds_pem, no.ka_pem)
             self.control.place_trust_anchor(device_id, "Supplier", sup.ds_pem, sup.ka_pem)
             self.control.place_trust_anchor(device_id, "ACB", acb.ds_pem, acb.ka_pem)
+        self.site = site
+        return site
+
+    def install_awaiting_enrolment(
+        self, status: str, gas_meter_active: bool, s1sp: str, network_operator: str, supplier: str
+    ) -> Site:
+        """A SMETS1 installation in the inventory and Registration Data, before enrolment: nothing
+        is held at the S1SP yet."""
+        site = Site(1, s1sp)
+        self.meter_kind = "electricity meter"
+        distributor = self._default(UserRole.ELECTRICITY_DISTRIBUTOR, network_operator)
+        self.control.register_mpan(
+            site.mpan, distributor.entity_id, self._default(UserRole.IMPORT_SUPPLIER, supplier).entity_id
+        )
+        self.control.register_mprn(
+            site.mprn,
+            self._default(UserRole.GAS_TRANSPORTER, None).entity_id,
+            self._default(UserRole.GAS_SUPPLIER, None).entity_id,
+        )
+        gas_status = "Active" if gas_meter_active else status
+        for device_id, kind, mpxn, device_status in (
+            (site.esme, "ESME", site.mpan, status),
+            (site.gsme, "GSME", site.mprn, gas_status),
+            (site.chf, "CHF", None, gas_status),
+            (site.gpf, "GPF", None, gas_status),
+        ):
+            self.control.add_device(
+                device_id=device_id,
+                device_type=kind,
+                smets=1,
+                s1sp=s1sp,
+                status=device_status,
+                installation=site.chf,
+                mpxn=mpxn,
+            )
         self.site = site
         return site
 
@@ -136,8 +182,13 @@ class World:
         """'meter', 'electricity meter', 'gas meter', 'communications hub', 'gas proxy function'."""
         if self.site is None:
             raise RuntimeError("no meter has been installed in this scenario")
-        names = {"meter": self.meter, "electricity meter": self.site.esme, "gas meter": self.site.gsme,
-                 "communications hub": self.site.chf, "gas proxy function": self.site.gpf}
+        names = {
+            "meter": self.meter,
+            "electricity meter": self.site.esme,
+            "gas meter": self.site.gsme,
+            "communications hub": self.site.chf,
+            "gas proxy function": self.site.gpf,
+        }
         return names[which]
 
     def hold(self, holder: str, role: str = "NetworkOperator", device_id: str | None = None) -> None:
@@ -156,7 +207,8 @@ class World:
         device_id = device_id or self.meter
         request = ServiceRequest(
             RequestID(org.entity_id, device_id, self.duis.counters.next(org.entity_id)),
-            SERVICE_REQUEST_VARIANTS[variant], **body,
+            SERVICE_REQUEST_VARIANTS[variant],
+            **body,
         )
         self.last = self.duis.send(request, org.identity)
         return self.last
@@ -164,13 +216,45 @@ class World:
     def replace_certificates(self, sender: str, replacement: str, role: str, variant: str = "6.15.1") -> Exchange:
         new = self.roster[replacement]
         return self.request(
-            sender, variant, remote_party_role=role, digital_signing_certificate=new.ds_der,
-            key_agreement_certificate=new.ka_der, certification_path=(self.issuing_ca_der(),),
+            sender,
+            variant,
+            remote_party_role=role,
+            digital_signing_certificate=new.ds_der,
+            key_agreement_certificate=new.ka_der,
+            certification_path=(self.issuing_ca_der(),),
         )
 
     def issuing_ca_der(self) -> bytes:
         pem = self.control.smki()["issuing_ca"]
         return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+
+    def authorise_migration(self, supplier: str, commissioned_by: str, certificates_of: str | None) -> dict:
+        """The Supplier's Migration Authorisation, offering `certificates_of`'s certificates as the
+        Network Operator's (whatever their role) or none."""
+        offer = self.roster[certificates_of] if certificates_of else None
+        self.enrolment = self.control.migration_authorisation(
+            self.meter,
+            self.roster[supplier].entity_id,
+            commissioned_by,
+            offer.ds_pem if offer else None,
+            offer.ka_pem if offer else None,
+        )
+        return self.enrolment
+
+    def dormant_migration(self, supplier: str, certificates_of: str | None) -> dict:
+        """The DCC's Dormant Meter Migration Notification and the Supplier's response."""
+        notification = self.control.dormant_meter_migration_notification(self.meter, self.roster[supplier].entity_id)
+        offer = self.roster[certificates_of] if certificates_of else None
+        self.enrolment = self.control.respond_to_dormant_notification(
+            notification, offer.ds_pem if offer else None, offer.ka_pem if offer else None
+        )
+        return self.enrolment
+
+    def commission(self) -> dict:
+        if not self.enrolment or not self.enrolment.get("accepted"):
+            raise RuntimeError(f"there is no accepted Migration Authorisation to commission: {self.enrolment}")
+        self.commissioning = self.control.commission(self.enrolment["id"])
+        return self.commissioning
 
     # --- observation -------------------------------------------------------------------------
     def holder(self, role: str = "NetworkOperator", key_use: str = "DS", device_id: str | None = None) -> str | None:

@@ -43,7 +43,9 @@ def step_read(context, sender: str) -> None:
 @when(r"(?P<sender>.+?) joins the gas meter to the gas proxy function")
 def step_join(context, sender: str) -> None:
     world = context.world
-    exchange = world.request(sender, "8.7.2", device_id=world.device("gas proxy function"), other_device_id=world.device("gas meter"))
+    exchange = world.request(
+        sender, "8.7.2", device_id=world.device("gas proxy function"), other_device_id=world.device("gas meter")
+    )
     attach_exchange(exchange, f"Join Service from {sender}")
 
 

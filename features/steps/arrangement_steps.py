@@ -17,7 +17,8 @@ POSSESSIVE = r"(?P<holder>.+?)'s?"
 @given(r"these organisations take part:")
 def step_organisations(context) -> None:
     for row in context.table:
-        context.roster.ensure(row["organisation"], row["role"])
+        certified = row.get("SMKI certificates", "issued") != "none yet"
+        context.roster.ensure(row["organisation"], row["role"], certified)
 
 
 @given(
@@ -65,7 +66,9 @@ def step_dsp_only(context) -> None:
     _switch(context, True, set())
 
 
-@given(r"the DCC's MP107 switch is (?P<dsp>on|off) and (?P<who>no S1SP has|every S1SP has|[S1P\d ,and]+ have) enabled it")
+@given(
+    r"the DCC's MP107 switch is (?P<dsp>on|off) and (?P<who>no S1SP has|every S1SP has|[S1P\d ,and]+ have) enabled it"
+)
 def step_rollout(context, dsp: str, who: str) -> None:
     if who == "no S1SP has":
         enabled: set[str] = set()

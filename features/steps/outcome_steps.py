@@ -26,8 +26,10 @@ def _last(context) -> Exchange:
 
 def _explain(exchange: Exchange) -> str:
     r = exchange.response
-    alert = f", S1SP Alert {r.s1sp_alert.code}: {r.s1sp_alert.information}" if r and r.s1sp_alert else ""
-    return f"response {r.response_code if r else '-'} ({r.body_kind if r else '-'}), decided by {exchange.clause}: {exchange.reason}{alert}"
+    if r is None:
+        return f"HTTP {exchange.http_status}: {exchange.reason}"
+    alert = f", S1SP Alert {r.s1sp_alert.code}: {r.s1sp_alert.information}" if r.s1sp_alert else ""
+    return f"response {r.response_code} ({r.body_kind}), decided by {exchange.clause}: {exchange.reason}{alert}"
 
 
 @then(r"the request succeeds")
@@ -40,7 +42,9 @@ def step_succeeds(context) -> None:
 def step_dsp_passes(context) -> None:
     exchange = _last(context)
     assert exchange.response.body_kind in ("SMETS1ResponseMessage", "DCCAlertMessage"), _explain(exchange)
-    assert exchange.response.body_kind == "SMETS1ResponseMessage" or exchange.response.s1sp_alert is not None, _explain(exchange)
+    assert exchange.response.body_kind == "SMETS1ResponseMessage" or exchange.response.s1sp_alert is not None, _explain(
+        exchange
+    )
 
 
 def _dsp_rejected_for_registration_data(exchange: Exchange) -> None:

@@ -1,0 +1,115 @@
+@enrolment
+Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
+  Figure 1 of the PIA. During enrolment the certificate comes from the Supplier (in the Migration
+  Authorisation or in the response to a Dormant Meter Migration Notification), from the DCC's
+  Migration Control Centre, or later from the Supplier's own handover request (SRV 6.21). In enduring
+  operation a Network Operator updates it with Update Security Credentials (SRV 6.15.1). Where no
+  certificate is available, the Access Control Broker's certificate stands in.
+
+  Background:
+    Given these organisations take part:
+      | organisation          | role                    | SMKI certificates |
+      | Western Power         | Electricity Distributor | issued            |
+      | Eastern Networks      | Electricity Distributor | issued            |
+      | Midland Networks      | Electricity Distributor | none yet          |
+      | Cadent Gas            | Gas Transporter         | issued            |
+      | Bright Energy         | Import Supplier         | issued            |
+      | Flame Gas Supply      | Gas Supplier            | issued            |
+      | Access Control Broker | Access Control Broker   | issued            |
+
+  Rule: Commissioned by the DCC, the certificate is the registered Network Operator's
+
+    @TMAD-5.10.12
+    Scenario: Route 1 – the Supplier gives the certificate in the Migration Authorisation
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving Western Power's Network Operator certificates
+      And the DCC Commissioning Party commissions the meter
+      Then the Network Operator certificate came from the Supplier, in the Migration Authorisation
+      And the DCC Commissioning Party placed it at the S1SP with a handover request
+      And the meter holds Western Power's Network Operator certificates
+
+    @TMAD-4.42
+    Scenario: Route 2 – the Supplier gives none and the Migration Control Centre provides it
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
+      And the DCC Commissioning Party commissions the meter
+      Then the Network Operator certificate came from the DCC Migration Control Centre
+      And the DCC Commissioning Party placed it at the S1SP with a handover request
+      And the meter holds Western Power's Network Operator certificates
+
+    @TMAD-5.10.12
+    Scenario: Route 3 – a Dormant meter's certificate is given in the response to the Dormant Meter Migration Notification
+      Given a Dormant SMETS1 electricity meter awaiting enrolment on S1SP3 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When the DCC notifies Bright Energy of the Dormant meter's migration and Bright Energy responds giving Western Power's Network Operator certificates
+      And the DCC Commissioning Party commissions the meter
+      Then the Network Operator certificate came from the Supplier, in the Dormant Meter Migration Notification response
+      And the meter holds Western Power's Network Operator certificates
+
+    @TMAD-4.42
+    Scenario: Route 4 – a Dormant meter's response gives none and the Migration Control Centre provides it
+      Given a Dormant SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When the DCC notifies Bright Energy of the Dormant meter's migration and Bright Energy responds giving no Network Operator certificate
+      And the DCC Commissioning Party commissions the meter
+      Then the Network Operator certificate came from the DCC Migration Control Centre
+      And the meter holds Western Power's Network Operator certificates
+
+    @TMAD-4.42
+    Scenario: Route 7 – no certificate is available, so the Access Control Broker's stands in
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Midland Networks and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
+      And the DCC Commissioning Party commissions the meter
+      Then no Network Operator certificate was available, so the Access Control Broker's stands in
+      And the meter holds Access Control Broker's Network Operator certificates
+
+  Rule: Certificates offered at enrolment are validated
+
+    @TMAD-5.10.12
+    Scenario Outline: A certificate of a Network Operator that is not registered for the meter is refused
+      Given <status> SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When <offer>
+      Then the Migration Control Centre refuses the certificate because its owner is not the registered Network Operator
+      And nothing is held for the meter at the S1SP
+
+      Examples:
+        | status     | offer                                                                                                                                   |
+        | an Active  | Bright Energy authorises the meter's migration for the DCC to commission, giving Eastern Networks' Network Operator certificates         |
+        | a Dormant  | the DCC notifies Bright Energy of the Dormant meter's migration and Bright Energy responds giving Eastern Networks' Network Operator certificates |
+
+    @TMAD-5.10.17
+    Scenario: A certificate that is not a Network Operator certificate is refused
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving Bright Energy's certificates as the Network Operator's
+      Then the Migration Control Centre refuses the certificate because it is not a valid Network Operator certificate
+      And nothing is held for the meter at the S1SP
+
+  Rule: Where the DCC does not place it, the Supplier applies the certificate with a handover request
+
+    @SRV-6.21
+    Scenario: Route 5 – a Dormant electricity meter beside an Active gas meter gets its certificate from the Supplier later
+      Given a Dormant SMETS1 electricity meter sharing its communications hub with an Active gas meter, awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
+      And the DCC Commissioning Party commissions the meter
+      Then no Network Operator certificate was captured at enrolment
+      And the meter holds Access Control Broker's Network Operator certificates
+      When Bright Energy sends a handover request placing Western Power's Network Operator certificates
+      Then the request succeeds
+      And the meter holds Western Power's Network Operator certificates
+
+    @SRV-6.21
+    Scenario: Route 6 – the Supplier commissions the meter and applies the certificate itself
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP3 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the Supplier to commission, giving no Network Operator certificate
+      And the meter is enrolled for Bright Energy to commission
+      And Bright Energy sends a handover request placing Western Power's Network Operator certificates
+      Then the request succeeds
+      And the meter holds Western Power's Network Operator certificates
+
+  Rule: In enduring operation the Network Operator updates the certificate itself
+
+    @S1SR-4.2
+    Scenario: Route 8 – the Network Operator that owns the certificate replaces it, even with another party's in error
+      Given MP107 is not enabled
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      When Western Power asks to replace the meter's Network Operator certificates with Eastern Networks'
+      Then the request succeeds
+      And the meter holds Eastern Networks' Network Operator certificates

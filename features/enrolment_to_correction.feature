@@ -1,0 +1,64 @@
+@enrolment @mp107
+Feature: From enrolment to correction: a meter left with the wrong certificate, end to end
+  A route that does not check the owner, or a slip in enduring operation, can leave another Network
+  Operator's certificate (or the Access Control Broker's default) on a SMETS1 electricity meter. Its
+  alerts then go to the wrong party. With MP107 the Network Operator holding the certificate puts the
+  registered Network Operator's in its place; without MP107 the meter stays stuck.
+
+  Background:
+    Given these organisations take part:
+      | organisation          | role                    |
+      | Western Power         | Electricity Distributor |
+      | Eastern Networks      | Electricity Distributor |
+      | Cadent Gas            | Gas Transporter         |
+      | Bright Energy         | Import Supplier         |
+      | Flame Gas Supply      | Gas Supplier            |
+      | Access Control Broker | Access Control Broker   |
+    And an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+    And Bright Energy has commissioned the meter itself and placed Eastern Networks' Network Operator certificates in error
+
+  Rule: With MP107 the wrong certificate is corrected and alerts reach the registered Network Operator
+
+    @SRPD-6.2.d
+    Scenario: Eastern Networks corrects the certificate the Supplier placed in error
+      Given the meter's alerts go to Eastern Networks
+      And MP107 is enabled
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
+      Then the request succeeds
+      And the meter holds Western Power's Network Operator certificates
+      And when the meter raises an alert for its Network Operator the alert goes to Western Power
+
+  Rule: Without MP107 the meter stays stuck with the wrong certificate
+
+    @SRPD-6.1.f
+    Scenario: Neither Network Operator can correct the certificate the Supplier placed in error
+      Given MP107 is not enabled
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
+      Then the DCC rejects the request because Eastern Networks is not registered for the meter
+      When Western Power asks to replace the meter's Network Operator certificates with its own
+      Then the S1SP rejects the request because Western Power does not own the certificate it holds
+      And the meter still holds Eastern Networks' Network Operator certificates
+      And when the meter raises an alert for its Network Operator the alert goes to Eastern Networks
+
+  Rule: A slip in enduring operation is corrected the same way
+
+    @SRPD-6.2.d
+    Scenario: Western Power places Eastern Networks' certificate in error and Eastern Networks puts it back
+      Given MP107 is enabled
+      And Bright Energy has placed Western Power's Network Operator certificates with a handover request
+      And Western Power has replaced the meter's Network Operator certificates with Eastern Networks'
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
+      Then the request succeeds
+      And when the meter raises an alert for its Network Operator the alert goes to Western Power
+
+  Rule: The Access Control Broker's default is replaced by the Supplier, not by a Network Operator
+
+    @SRV-6.21
+    Scenario: A meter enrolled without a certificate gets the registered Network Operator's from the Supplier
+      Given a second meter enrolled without a Network Operator certificate, whose alerts go to the Access Control Broker
+      And MP107 is enabled
+      When Western Power asks to replace the meter's Network Operator certificates with its own
+      Then the S1SP rejects the request because Western Power does not own the certificate it holds
+      When Bright Energy sends a handover request placing Western Power's Network Operator certificates
+      Then the request succeeds
+      And when the meter raises an alert for its Network Operator the alert goes to Western Power

@@ -1,0 +1,143 @@
+"""Steps for enrolment: the Supplier's Migration Authorisation, the DCC's Dormant Meter Migration
+Notification, commissioning by the DCC Commissioning Party, and the Supplier's handover request."""
+
+from __future__ import annotations
+
+import json
+
+from behave import given, then, use_step_matcher, when
+
+from duis.srv import UserRole
+from support.evidence import attach_exchange, attach_json, attach_xml
+
+use_step_matcher("re")
+
+OFFER = (
+    r"giving (?:no Network Operator certificate"
+    r"|(?P<owner>.+?)'s? (?:Network Operator certificates|certificates as the Network Operator's))"
+)
+
+CAME_FROM = "the Network Operator certificate came from "
+NONE = "no Network Operator certificate was "
+# The business sentence -> the certificate source the Migration Control Centre records.
+SOURCES = {
+    CAME_FROM + "the Supplier, in the Migration Authorisation": "Supplier, in the Migration Authorisation",
+    CAME_FROM + "the Supplier, in the Dormant Meter Migration Notification response": (
+        "Supplier, in the Dormant Meter Migration Notification response"
+    ),
+    CAME_FROM + "the DCC Migration Control Centre": "DCC Migration Control Centre (TMAD 4.42)",
+    NONE + "available, so the Access Control Broker's stands in": "none available: ACB default",
+    NONE + "captured at enrolment": "none captured: Supplier applies it later with SRV 6.21",
+}
+
+
+@given(
+    r"an? (?P<status>Active|Dormant) SMETS1 electricity meter(?P<mixed> sharing its communications hub with an"
+    r" Active gas meter,)? awaiting enrolment on (?P<s1sp>S1SP\d) whose registered Network Operator is"
+    r" (?P<no>.+?) and Supplier is (?P<supplier>.+)"
+)
+def step_awaiting_enrolment(context, status: str, mixed: str | None, s1sp: str, no: str, supplier: str) -> None:
+    context.world.install_awaiting_enrolment(status, bool(mixed), s1sp, no, supplier)
+
+
+def _record_enrolment(context) -> None:
+    attach_json(json.dumps(context.world.enrolment, indent=1), "Migration Control Centre's answer")
+
+
+@when(r"(?P<supplier>.+?) authorises the meter's migration for the (?P<by>DCC|Supplier) to commission, " + OFFER)
+def step_authorise(context, supplier: str, by: str, owner: str | None) -> None:
+    context.world.authorise_migration(supplier, by, owner)
+    _record_enrolment(context)
+
+
+@when(r"the DCC notifies (?P<supplier>.+?) of the Dormant meter's migration and (?P=supplier) responds " + OFFER)
+def step_dormant(context, supplier: str, owner: str | None) -> None:
+    context.world.dormant_migration(supplier, owner)
+    _record_enrolment(context)
+
+
+@when(r"the DCC Commissioning Party commissions the meter")
+@when(r"the meter is enrolled for (?P<supplier>.+?) to commission")
+def step_commission(context, supplier: str | None = None) -> None:
+    result = context.world.commission()
+    if result.get("request_xml"):
+        attach_xml(result["request_xml"], "DUIS request: SRV 6.21 from the DCC Commissioning Party")
+        attach_xml(result["response_xml"], "S1SP answer")
+    attach_json(context.world.anchors_evidence(), "Trust anchors after commissioning")
+
+
+@when(r"(?P<supplier>.+?) sends a handover request placing (?P<owner>.+?)'s? Network Operator certificates")
+def step_handover(context, supplier: str, owner: str) -> None:
+    world = context.world
+    exchange = world.replace_certificates(supplier, owner, "NetworkOperator", variant="6.21")
+    attach_exchange(exchange, f"Request Handover of DCC Controlled Device from {supplier}")
+    attach_json(world.anchors_evidence(), "Trust anchors after")
+
+
+@given(r"(?P<supplier>.+?) has placed (?P<owner>.+?)'s? Network Operator certificates with a handover request")
+def step_has_handed_over(context, supplier: str, owner: str) -> None:
+    step_handover(context, supplier, owner)
+    assert context.world.last.response.succeeded, context.world.last.reason
+
+
+@given(
+    r"(?P<supplier>.+?) has commissioned the meter itself and placed (?P<owner>.+?)'s? Network Operator"
+    r" certificates in error"
+)
+def step_supplier_commissioned_in_error(context, supplier: str, owner: str) -> None:
+    world = context.world
+    world.authorise_migration(supplier, "Supplier", None)
+    world.commission()
+    step_has_handed_over(context, supplier, owner)
+
+
+@given(r"the meter's alerts go to (?P<receiver>.+)")
+def step_alerts_go_to(context, receiver: str) -> None:
+    world = context.world
+    delivered = world.control.raise_alert(world.meter)
+    assert world.roster.name_of(delivered["delivered_to"]) == receiver, f"the alert went to {delivered}"
+
+
+@given(r"a second meter enrolled without a Network Operator certificate, whose alerts go to the Access Control Broker")
+def step_second_meter_acb(context) -> None:
+    """Another meter with the same registered parties, Supplier-commissioned, no certificate given."""
+    world = context.world
+    distributor = world.roster.of_role(UserRole.ELECTRICITY_DISTRIBUTOR)[0].name
+    supplier = world.roster.of_role(UserRole.IMPORT_SUPPLIER)[0].name
+    world.install_awaiting_enrolment("Active", False, "S1SP2", distributor, supplier)
+    world.authorise_migration(supplier, "Supplier", None)
+    world.commission()
+    step_alerts_go_to(context, "Access Control Broker")
+
+
+@then(r"(?P<sentence>the Network Operator certificate came from .+|no Network Operator certificate was .+)")
+def step_source(context, sentence: str) -> None:
+    enrolment = context.world.enrolment
+    assert enrolment and enrolment.get("accepted"), f"the Migration Authorisation was refused: {enrolment}"
+    assert sentence in SOURCES, f"unknown certificate source: {sentence}"
+    assert enrolment["source"] == SOURCES[sentence], f"the certificate came from {enrolment['source']}"
+
+
+@then(r"the DCC Commissioning Party placed it at the S1SP with a handover request")
+def step_handover_placed(context) -> None:
+    result = context.world.commissioning
+    assert result and result["request_xml"], f"no handover request was sent: {result}"
+    assert "RequestHandoverOfDCCControlledDevice" in result["request_xml"]
+    assert result["accepted"], f"the S1SP refused the handover: {result['response_xml']}"
+
+
+@then(
+    r"the Migration Control Centre refuses the certificate because (?P<why>its owner is not the registered"
+    r" Network Operator|it is not a valid Network Operator certificate)"
+)
+def step_mcc_refuses(context, why: str) -> None:
+    enrolment = context.world.enrolment
+    clause = "TMAD 5.10.12" if why.startswith("its owner") else "TMAD 5.10.17"
+    assert enrolment is not None and not enrolment["accepted"], f"the certificate was accepted: {enrolment}"
+    assert enrolment["clause"] == clause, f"refused by {enrolment['clause']}: {enrolment['reason']}"
+
+
+@then(r"nothing is held for the meter at the S1SP")
+def step_nothing_held(context) -> None:
+    anchors = context.world.control.trust_anchors(context.world.meter)
+    assert anchors == [], f"the S1SP holds {anchors}"
