@@ -31,7 +31,7 @@ Feature: A wrong Network Operator certificate on a SMETS1 meter cannot be correc
   Rule: The Network Operator whose certificate is wrongly held is not registered for the meter
 
     @SRPD-6.1.f
-    Scenario Outline: The owner of the wrong certificate is refused by the DCC's Registration Data check
+    Scenario Outline: The owner of the wrong certificate on a <meter> is refused by the DCC's Registration Data check
       Given a SMETS1 <meter> served by S1SP1 whose registered Network Operator is <registered>
       And the meter holds <wrong>'s Network Operator certificates
       When <wrong> asks to replace the meter's Network Operator certificates with <registered>'s
@@ -63,7 +63,7 @@ Feature: A wrong Network Operator certificate on a SMETS1 meter cannot be correc
       Then the request succeeds
 
     @PIA-2.3.2.B
-    Scenario Outline: Alerts for the Network Operator follow the certificate held, not the registration
+    Scenario Outline: Alerts from a <meter> for the Network Operator follow the certificate held, not the registration
       Given a SMETS1 <meter> served by S1SP3 whose registered Network Operator is <registered>
       And the meter holds <wrong>'s Network Operator certificates
       When the meter raises an alert for its Network Operator

@@ -64,7 +64,7 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
   Rule: Certificates offered at enrolment are validated
 
     @TMAD-5.10.12
-    Scenario Outline: A certificate of a Network Operator that is not registered for the meter is refused
+    Scenario Outline: A certificate of a Network Operator that is not registered for <status> meter is refused
       Given <status> SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When <offer>
       Then the Migration Control Centre refuses the certificate because its owner is not the registered Network Operator

@@ -16,7 +16,7 @@ Feature: The existing exceptions to the Registration Data check still hold with 
   Rule: An Import Supplier sharing the Communications Hub may look after the gas side
 
     @SRPD-6.2.a
-    Scenario Outline: The Import Supplier joins the gas meter to the gas proxy function
+    Scenario Outline: The Import Supplier joins the gas meter to the gas proxy function when <mp107>
       Given <mp107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       And the gas meter on the same communications hub is supplied by Flame Gas Supply
@@ -30,7 +30,7 @@ Feature: The existing exceptions to the Registration Data check still hold with 
         | MP107 is enabled      |
 
     @SRPD-6.2.b
-    Scenario Outline: The Import Supplier restores the gas proxy function's device log
+    Scenario Outline: The Import Supplier restores the gas proxy function's device log when <mp107>
       Given <mp107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Bright Energy restores the device log of the gas proxy function
@@ -44,7 +44,7 @@ Feature: The existing exceptions to the Registration Data check still hold with 
   Rule: An Other User is not checked against Registration Data
 
     @SRPD-6.2.c
-    Scenario Outline: An Other User reads a meter it is not registered for
+    Scenario Outline: An Other User reads a meter it is not registered for when <mp107>
       Given <mp107>
       And a SMETS1 electricity meter served by S1SP2 whose registered Network Operator is Western Power
       When Meter Insights reads the meter's import registers

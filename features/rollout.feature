@@ -16,7 +16,7 @@ Feature: MP107 rolls out with one DCC switch while each S1SP enables it in its o
   Rule: The outcome depends on the DCC switch and on the S1SP serving the meter
 
     @PIA-3.2
-    Scenario Outline: The wrong Network Operator asks to correct a meter during the rollout
+    Scenario Outline: A correction on <s1sp> while the DCC switch is <dcc switch> and <enabled s1sps> enabled MP107
       Given the DCC's MP107 switch is <dcc switch> and <enabled s1sps> enabled it
       And a SMETS1 electricity meter served by <s1sp> whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates

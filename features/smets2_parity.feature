@@ -17,7 +17,7 @@ Feature: SMETS2 meters already let the holder of a certificate replace it
   Rule: The holder of the certificate on a SMETS2 meter may replace it, whether or not MP107 is enabled
 
     @PIA-2.2
-    Scenario Outline: The Network Operator whose certificate is on a SMETS2 meter puts the right one in place
+    Scenario Outline: The Network Operator whose certificate is on a SMETS2 meter puts the right one in place when <mp107>
       Given <mp107>
       And a SMETS2 electricity meter whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
