@@ -4,8 +4,8 @@ trust anchors before and after, and the run's environment."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
-import platform
 from pathlib import Path
 from typing import Any
 
@@ -35,34 +35,32 @@ def attach_json(text: str, name: str) -> None:
     allure.attach(text, name=name, attachment_type=allure.attachment_type.JSON)
 
 
+TARGET_ENVIRONMENT = "target-environment-*.json"
+"""Written by the hooks beside the Allure results; the runner merges it into the Environment panel."""
+
+
 def environment(context: Any) -> dict[str, str]:
-    """Switch states at the end of the run, versions and the target."""
-    env = {
-        "Target": context.target.name,
-        "DSP": context.target.dsp_url,
-        "Python": platform.python_version(),
-    }
-    for package in ("behave", "allure-behave", "cryptography", "signxml", "lxml", "requests"):
+    """The target, the library versions that make the evidence, and how MP107 was switched."""
+    env = {"target": context.target.name, "target.dsp": context.target.dsp_url, "duis.schema": "5.1"}
+    for package in ("cryptography", "signxml", "lxml", "requests", "faker"):
         try:
-            env[f"{package}"] = importlib.metadata.version(package)
+            env[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             pass
+    env["mp107.switches"] = "set by each scenario's Given steps; the states are attached to that step"
     try:
         switches = context.control.switches()
-        env["MP107 DSP switch (last scenario)"] = "on" if switches["dsp_mp107"] else "off"
-        for name, enabled in switches["s1sp_mp107"].items():
-            env[f"MP107 {name} (last scenario)"] = "on" if enabled else "off"
+        env["mp107.switches.at.end"] = json.dumps(switches, separators=(",", ":"))
     except Exception as exc:  # the report must still be written
-        env["Switches"] = f"unreadable: {exc}"
+        env["mp107.switches.at.end"] = f"unreadable: {exc}"
     return env
 
 
 def record_environment(context: Any) -> None:
-    """Write environment.properties where the Allure formatter writes its results."""
-    results = os.environ.get("ALLURE_RESULTS_DIR") or context.config.userdata.get("allure_results")
+    """Write the target's environment beside the Allure results (ALLURE_RESULTS_DIR, set by the runner)."""
+    results = os.environ.get("ALLURE_RESULTS_DIR")
     if not results:
         return
     folder = Path(results)
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [f"{k.replace(' ', '.')}={v}" for k, v in environment(context).items()]
-    (folder / "environment.properties").write_text("\n".join(lines) + "\n")
+    (folder / TARGET_ENVIRONMENT.replace("*", str(os.getpid()))).write_text(json.dumps(environment(context), indent=1))

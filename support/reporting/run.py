@@ -10,6 +10,7 @@ single-file HTML report, and exits non-zero on any failed scenario or gate failu
 
 import argparse
 import importlib.metadata
+import json
 import os
 import platform
 import shutil
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from support.clauses import CLAUSES
+from support.evidence import TARGET_ENVIRONMENT
 from support.reporting import allure_report
 from support.reporting.traceability import collect_scenarios, trace
 
@@ -95,7 +97,7 @@ def _relay(label: str, process: subprocess.Popen[str], lock: threading.Lock) -> 
 def run_behave(groups: Sequence[Sequence[Path]], results_dir: Path, junit_root: Path,
                userdata: Sequence[str], tags: Sequence[str], root: Path) -> list[int]:
     """Start one behave per group, relay each one's output under its label, return exit codes."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1",
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "ALLURE_RESULTS_DIR": str(results_dir),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
     lock = threading.Lock()
     running = []
@@ -148,6 +150,15 @@ def environment(args: argparse.Namespace, processes: int) -> dict[str, object]:
     return values
 
 
+def target_environment(results_dir: Path) -> dict[str, object]:
+    """What the hooks recorded about the target (one file per behave process; they agree)."""
+    values: dict[str, object] = {}
+    for path in sorted(results_dir.glob(TARGET_ENVIRONMENT)):
+        values.update(json.loads(path.read_text()))
+        path.unlink()  # not an Allure result
+    return values
+
+
 def _clean(*folders: Path) -> None:
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
@@ -169,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups = split_features(features_dir, args.processes, root) if args.processes > 1 else [[features_dir]]
     codes = run_behave(groups, results_dir, junit_root, args.define, args.tags, root)
 
-    allure_report.write_environment(results_dir, environment(args, len(groups)))
+    allure_report.write_environment(results_dir, environment(args, len(groups)) | target_environment(results_dir))
     allure_report.write_categories(results_dir)
     matrix = trace(features_dir, results_dir, junit_root, reports, CLAUSES, root)
     evidence = matrix.evidence
