@@ -130,11 +130,11 @@ def _labels(result: dict, name: str) -> list[str]:
 
 # --- the clause catalogue -------------------------------------------------------------------------
 
-def test_catalogue_has_every_clause_of_the_primer_table_as_a_parseable_tag():
+def test_catalogue_has_every_clause_of_the_primer_table_and_the_srv_6_21_route_as_a_parseable_tag():
     assert set(CLAUSES) == {
         "SRPD-6.1.f", "SRPD-6.2.a", "SRPD-6.2.b", "SRPD-6.2.c", "SRPD-6.2.d", "SRPD-16.1", "S1SR-4.2",
         "TMAD-4.42", "TMAD-5.10.12", "TMAD-5.10.17", "PIA-3.2", "PIA-3.3", "PIA-2.3.2.A", "PIA-2.3.2.B",
-        "PIA-2.2", "PIA-3.B",
+        "PIA-2.2", "PIA-3.B", "SRV-6.21",
     }
     assert all("(" not in tag and " " not in tag for tag in CLAUSES)
     assert CLAUSES["SRPD-6.2.d"].display == "SRPD 6.2(d)"
