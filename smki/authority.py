@@ -11,25 +11,35 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from smki.profile import POLICY_OID, KeyUse, OrganisationCertificate, RemotePartyRole, eui64_bytes
+from smki.profile import POLICY_OID, KeyUse, OrganisationCertificate, RemotePartyRole, x500_unique_identifier
 
 VALIDITY = dt.timedelta(days=365)
 
 
-def _name(role: RemotePartyRole, cn: str | None = None, entity_id: str | None = None) -> x509.Name:
+def _name(role: RemotePartyRole, cn: str | None, entity_id: str) -> x509.Name:
+    """An Organisation certificate subject: CN (optional), OU = role code, x500UniqueIdentifier."""
     attrs = []
     if cn:
         attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
     attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role.value))
-    if entity_id:
-        attrs.append(
-            x509.NameAttribute(
-                NameOID.X500_UNIQUE_IDENTIFIER,
-                eui64_bytes(entity_id),
-                _type=x509.name._ASN1Type.BitString,
-            )
+    attrs.append(
+        x509.NameAttribute(
+            NameOID.X500_UNIQUE_IDENTIFIER,
+            x500_unique_identifier(entity_id),
+            _type=x509.name._ASN1Type.BitString,
         )
+    )
     return x509.Name(attrs)
+
+
+def _ca_name(role: RemotePartyRole, cn: str) -> x509.Name:
+    """A CA name as DCC's have it: OU first, then CN (`OU=07, CN=Z1`; root `OU=00, CN=ZA`)."""
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role.value, _type=x509.name._ASN1Type.PrintableString),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn, _type=x509.name._ASN1Type.PrintableString),
+        ]
+    )
 
 
 def _key_id(public_key: ec.EllipticCurvePublicKey) -> bytes:
@@ -61,10 +71,10 @@ class TestSMKI:
     def __init__(self, now: dt.datetime | None = None) -> None:
         now = now or dt.datetime.now(dt.UTC)
         self._root_key = ec.generate_private_key(ec.SECP256R1())
-        root_name = _name(RemotePartyRole.ROOT, "ZA")
+        root_name = _ca_name(RemotePartyRole.ROOT, "ZA")
         self.root = self._ca_cert(root_name, root_name, self._root_key.public_key(), self._root_key, now)
         self._ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = _name(RemotePartyRole.ISSUING_AUTHORITY, "Z1")
+        ca_name = _ca_name(RemotePartyRole.ISSUING_AUTHORITY, "Z1")
         self.issuing_ca = self._ca_cert(ca_name, root_name, self._ca_key.public_key(), self._root_key, now)
 
     @staticmethod

@@ -62,6 +62,19 @@ def eui64_bytes(text: str) -> bytes:
     return bytes(int(p, 16) for p in parts)
 
 
+def x500_unique_identifier(entity_id: str) -> bytes:
+    """The content octets of the x500UniqueIdentifier BIT STRING: 0 unused bits, then the 8-byte
+    entity identifier (`03 09 00 90 B3 ...` in DCC's certificates)."""
+    return b"\x00" + eui64_bytes(entity_id)
+
+
+def entity_id_of(bit_string: bytes) -> str:
+    """The entity identifier from x500UniqueIdentifier content octets; raises ValueError otherwise."""
+    if len(bit_string) != 9 or bit_string[0] != 0:
+        raise ValueError("entity identifier is not an 8-byte BIT STRING")
+    return eui64_text(bit_string[1:])
+
+
 @dataclass(frozen=True)
 class OrganisationCertificate:
     """What the SMKI profile lets a relying party read off an Organisation certificate."""
@@ -100,8 +113,7 @@ class OrganisationCertificate:
         raw = ids[0].value
         if isinstance(raw, str):
             raw = raw.encode("latin-1")
-        if len(raw) != 8:
-            raise ValueError("entity identifier is not 8 bytes")
+        entity_id = entity_id_of(raw)
         ous = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
         role = None
         if ous:
@@ -109,7 +121,7 @@ class OrganisationCertificate:
                 role = RemotePartyRole(str(ous[0].value))
             except ValueError:
                 role = None
-        return cls(cert, eui64_text(raw), role, key_use_of(cert))
+        return cls(cert, entity_id, role, key_use_of(cert))
 
     @classmethod
     def from_der(cls, der: bytes) -> OrganisationCertificate:
