@@ -163,6 +163,22 @@ class ServiceRequest:
         )
 
 
+def request_header(root: etree._Element) -> tuple[RequestID | None, ServiceReferenceVariant | None]:
+    """What a Response can echo from a request that could not be read whole (schema-invalid, or
+    for an SRV this sandbox does not offer): its RequestID if well-formed, and the Service Reference
+    and Variant its Header states (DUIS requires both in every ResponseMessage)."""
+    try:
+        request_id = RequestID.parse(text(root, "sr:Header/sr:RequestID") or "")
+    except MalformedMessage:
+        request_id = None
+    reference = text(root, "sr:Header/sr:ServiceReference")
+    variant = text(root, "sr:Header/sr:ServiceReferenceVariant")
+    srv = SERVICE_REQUEST_VARIANTS.get(variant or "")
+    if srv is None and reference and variant:
+        srv = ServiceReferenceVariant(variant, reference, "", f"SRV {variant}", critical=False, eligible=frozenset())
+    return request_id, srv
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -293,6 +309,7 @@ __all__ = [
     "ServiceResponse",
     "dcc_alert_with_s1sp_alert",
     "normalise_eui64",
+    "request_header",
     "response_message",
     "s1sp_alert",
     "smets1_response",

@@ -14,6 +14,7 @@ from duis.messages import (
     ServiceRequest,
     ServiceResponse,
     dcc_alert_with_s1sp_alert,
+    request_header,
     response_message,
     smets1_response,
 )
@@ -162,12 +163,9 @@ class DSP:
                 rdp = self.srpd_6_1_f_registration_data_check(request, sender, device)
                 outcome = self._route(root, request, device, signer, rdp)
             except Rejection as rejection:
+                request_id, srv = (request.request_id, request.srv) if request else request_header(root)
                 outcome = Outcome(
-                    response_message(
-                        request.request_id if request else None,
-                        rejection.rule.response_code,
-                        request.srv if request else None,
-                    ),
+                    response_message(request_id, rejection.rule.response_code, srv),
                     False,
                     rejection.rule.clause,
                     rejection.detail,
