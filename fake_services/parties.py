@@ -3,6 +3,8 @@ Organisation certificate the test SMKI has issued, found by issuer and serial)."
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -72,17 +74,35 @@ class SMKIRepository:
             )
 
     def organisation_certificates(self, entity_id: str, role: RemotePartyRole) -> dict[KeyUse, OrganisationCertificate]:
-        """The newest DS and KA certificates the SMKI has issued to `entity_id` in `role`."""
+        """The newest DS and KA certificates the SMKI has issued to `entity_id` in `role` that are
+        valid now (an expired certificate is never offered for a trust anchor)."""
         rows = self.store.all(
             "SELECT pem FROM certificates WHERE entity_id = ? AND role_code = ? ORDER BY rowid", entity_id, role.value
         )
         found = {}
+        now = dt.datetime.now(dt.UTC)
         for row in rows:
             cert = OrganisationCertificate.from_pem(row["pem"])
-            if cert.key_use is not None:
+            valid = cert.certificate.not_valid_before_utc <= now <= cert.certificate.not_valid_after_utc
+            if cert.key_use is not None and valid:
                 found[cert.key_use] = cert
         return found
 
     def find(self, issuer: str, serial: int) -> OrganisationCertificate | None:
-        row = self.store.one("SELECT pem FROM certificates WHERE issuer = ? AND serial = ?", issuer, str(serial))
+        """The certificate an XML signature names by X509IssuerName and serial. The name is compared
+        as a Distinguished Name, not as text: `CN=Z1, OU=07` (as in DCC's sample requests) is `CN=Z1,OU=07`."""
+        row = self.store.one(
+            "SELECT pem FROM certificates WHERE issuer = ? AND serial = ?", _distinguished_name(issuer), str(serial)
+        )
         return OrganisationCertificate.from_pem(row["pem"]) if row else None
+
+
+def _distinguished_name(text: str) -> str:
+    """An RFC 4514 name as `rfc4514_string()` writes it: no blanks around `,` and `=`, attribute
+    types upper-case. Escaped commas stay inside their value."""
+    parts = re.split(r"(?<!\\),", text)
+    attributes = []
+    for part in parts:
+        kind, sep, value = part.partition("=")
+        attributes.append(f"{kind.strip().upper()}{sep}{value.strip()}" if sep else part.strip())
+    return ",".join(attributes)
