@@ -27,6 +27,13 @@ def _field(data: dict[str, Any], name: str) -> Any:
     return data[name]
 
 
+def _smets(data: dict[str, Any]) -> int:
+    value = _field(data, "smets")
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise HTTPError(400, "'smets' is 1 or 2")
+    return int(value)
+
+
 def _enum(kind: type, value: Any) -> Any:
     try:
         return kind(value)
@@ -78,7 +85,7 @@ def control_app(sandbox: Sandbox):
 
     @seeded
     def add_user(request: Request) -> Response:
-        data = request.json()
+        data = request.json_object()
         user = sandbox.users.add(
             _field(data, "entity_id"), _field(data, "name"), _enum(UserRole, _field(data, "user_role"))
         )
@@ -87,7 +94,7 @@ def control_app(sandbox: Sandbox):
     @seeded
     def issue_certificate(request: Request) -> Response:
         """The test SMKI issues an Organisation certificate for a public key the caller made."""
-        data = request.json()
+        data = request.json_object()
         try:
             public_key = serialization.load_pem_public_key(str(_field(data, "public_key")).encode())
         except ValueError:
@@ -111,7 +118,7 @@ def control_app(sandbox: Sandbox):
 
     @seeded
     def register_mpan(request: Request) -> Response:
-        data = request.json()
+        data = request.json_object()
         sandbox.registry.registration.register_mpan(
             _field(data, "mpan"), _field(data, "electricity_distributor"), _field(data, "import_supplier")
         )
@@ -119,7 +126,7 @@ def control_app(sandbox: Sandbox):
 
     @seeded
     def register_mprn(request: Request) -> Response:
-        data = request.json()
+        data = request.json_object()
         sandbox.registry.registration.register_mprn(
             _field(data, "mprn"), _field(data, "gas_transporter"), _field(data, "gas_supplier")
         )
@@ -127,14 +134,14 @@ def control_app(sandbox: Sandbox):
 
     @seeded
     def add_device(request: Request) -> Response:
-        data = request.json()
+        data = request.json_object()
         s1sp = data.get("s1sp")
         if s1sp is not None and s1sp not in sandbox.s1sps:
             raise HTTPError(400, f"no S1SP named {s1sp!r}; there are {', '.join(sandbox.s1sps)}")
         device = Device(
             _field(data, "device_id"),
             _enum(DeviceType, _field(data, "device_type")),
-            int(_field(data, "smets")),
+            _smets(data),
             s1sp,
             _enum(InstallStatus, data.get("status", "Active")),
             str(_field(data, "installation")),
@@ -149,7 +156,7 @@ def control_app(sandbox: Sandbox):
         device_id = valid_eui64(device_id)
         if sandbox.registry.inventory.get(device_id) is None:
             raise HTTPError(404, f"device {device_id} does not exist")
-        data = request.json()
+        data = request.json_object()
         try:
             certs = [OrganisationCertificate.from_pem(_field(data, k)) for k in ("ds", "ka") if k in data]
         except ValueError as exc:
@@ -181,13 +188,13 @@ def control_app(sandbox: Sandbox):
         return Response.json(read_anchors(device_id))
 
     def dsp_switch(request: Request) -> Response:
-        store.set_setting(MP107_SWITCH, _switch(request.json()))
+        store.set_setting(MP107_SWITCH, _switch(request.json_object()))
         return switches(request)
 
     def s1sp_switch(request: Request, name: str) -> Response:
         if name not in sandbox.s1sps:
             raise HTTPError(404, f"no S1SP named {name!r}")
-        store.set_setting(sandbox.s1sps[name].mp107_setting, _switch(request.json()))
+        store.set_setting(sandbox.s1sps[name].mp107_setting, _switch(request.json_object()))
         return switches(request)
 
     def switches(_: Request) -> Response:
@@ -202,7 +209,7 @@ def control_app(sandbox: Sandbox):
     def raise_alert(request: Request, device_id: str) -> Response:
         try:
             recipient = sandbox.alerts.raise_network_operator_alert(
-                valid_eui64(device_id), str(request.json().get("alert_code", "PowerOutage"))
+                valid_eui64(device_id), str(request.json_object().get("alert_code", "PowerOutage"))
             )
         except LookupError as exc:
             raise HTTPError(404, str(exc)) from None

@@ -32,6 +32,13 @@ class Request:
         except ValueError:
             raise HTTPError(400, "the body is not JSON") from None
 
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object: the only shape the Control API takes."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise HTTPError(400, "the body is not a JSON object")
+        return data
+
 
 @dataclass
 class Response:

@@ -33,19 +33,21 @@ class InstallStatus(enum.StrEnum):
 
 def valid_mpan(core: str) -> str:
     """A 13-digit MPAN core with a correct check digit (validated by the `mpan` package)."""
-    if not is_valid_mpan_core(core):
+    if not isinstance(core, str) or not is_valid_mpan_core(core):
         raise InvalidSeed(f"{core!r} is not a valid MPAN core (13 digits, check digit)")
     return core
 
 
 def valid_mprn(mprn: str) -> str:
     """6–10 digits ending in their two check digits."""
-    if not is_valid_mprn(mprn):
+    if not isinstance(mprn, str) or not is_valid_mprn(mprn):
         raise InvalidSeed(f"{mprn!r} is not a valid MPRN (6 to 10 digits, check digits)")
     return mprn
 
 
 def valid_eui64(value: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidSeed(f"{value!r} is not an EUI-64 identifier like 90-B3-D5-1F-30-02-00-00")
     try:
         return normalise_eui64(value)
     except MalformedMessage as exc:

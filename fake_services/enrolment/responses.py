@@ -33,7 +33,7 @@ def enrolment_routes(sandbox: Sandbox) -> dict:
     mcc = sandbox.mcc
 
     def authorise(request: Request) -> Response:
-        data = request.json()
+        data = request.json_object()
         try:
             commissioned_by = CommissionedBy(data.get("commissioned_by", "DCC"))
         except ValueError:
@@ -49,7 +49,7 @@ def enrolment_routes(sandbox: Sandbox) -> dict:
         return Response.json({"accepted": True, **ma.to_json()}, 201)
 
     def notify_dormant(request: Request) -> Response:
-        data = request.json()
+        data = request.json_object()
         try:
             notification = mcc.notify_dormant_meter(
                 valid_eui64(str(data.get("device_id"))), valid_eui64(str(data.get("supplier")))
@@ -60,7 +60,7 @@ def enrolment_routes(sandbox: Sandbox) -> dict:
 
     def respond_dormant(request: Request, notification: str) -> Response:
         try:
-            ma = mcc.dormant_notification_response(notification, _offered(request.json()))
+            ma = mcc.dormant_notification_response(notification, _offered(request.json_object()))
         except Rejection as rejection:
             return _rejected(rejection)
         return Response.json({"accepted": True, **ma.to_json()}, 201)
