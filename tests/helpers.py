@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant
+from fake_services.sandbox import S1SP_NAMES
 from support import test_data
 from support.control_client import ControlClient
 from support.duis_client import DUISClient, Exchange
@@ -76,6 +77,30 @@ def ca_der(control: ControlClient) -> bytes:
     return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
 
 
+def krp_request(
+    duis: DUISClient,
+    control: ControlClient,
+    sender: Organisation,
+    device_id: str,
+    replacement: Organisation,
+    role: str = "NetworkOperator",
+    **overrides,
+) -> ServiceRequest:
+    """SRV 6.15.1 from `sender` placing `replacement`'s certificates in `role` on the device (unsent)."""
+    fields = dict(
+        remote_party_role=role,
+        digital_signing_certificate=replacement.ds_der,
+        key_agreement_certificate=replacement.ka_der,
+        certification_path=(ca_der(control),),
+    )
+    fields.update(overrides)
+    return ServiceRequest(
+        RequestID(sender.entity_id, device_id, duis.counters.next(sender.entity_id)),
+        SERVICE_REQUEST_VARIANTS["6.15.1"],
+        **fields,
+    )
+
+
 def krp_update(
     duis: DUISClient,
     control: ControlClient,
@@ -85,25 +110,44 @@ def krp_update(
     role: str = "NetworkOperator",
 ) -> Exchange:
     """SRV 6.15.1 from `sender` placing `replacement`'s certificates in `role` on the device."""
-    request = ServiceRequest(
-        RequestID(sender.entity_id, device_id, duis.counters.next(sender.entity_id)),
-        SERVICE_REQUEST_VARIANTS["6.15.1"],
-        remote_party_role=role,
-        digital_signing_certificate=replacement.ds_der,
-        key_agreement_certificate=replacement.ka_der,
-        certification_path=(ca_der(control),),
-    )
-    return duis.send(request, sender.identity)
+    return duis.send(krp_request(duis, control, sender, device_id, replacement, role), sender.identity)
+
+
+def request_to(
+    duis: DUISClient, sender: Organisation, device_id: str, srv: ServiceReferenceVariant, **body
+) -> ServiceRequest:
+    """A request from `sender` to the device with the sender's next counter (unsent)."""
+    return ServiceRequest(RequestID(sender.entity_id, device_id, duis.counters.next(sender.entity_id)), srv, **body)
 
 
 def simple_request(
     duis: DUISClient, sender: Organisation, device_id: str, srv: ServiceReferenceVariant, **body
 ) -> Exchange:
-    request = ServiceRequest(RequestID(sender.entity_id, device_id, duis.counters.next(sender.entity_id)), srv, **body)
-    return duis.send(request, sender.identity)
+    return duis.send(request_to(duis, sender, device_id, srv, **body), sender.identity)
+
+
+def enable_mp107(control: ControlClient, s1sps: tuple[str, ...] = S1SP_NAMES) -> None:
+    """The DSP feature switch on, and each named S1SP's own enablement (PIA 3.2)."""
+    control.set_dsp_mp107(True)
+    for name in s1sps:
+        control.set_s1sp_mp107(name, True)
 
 
 def holder_of(control: ControlClient, device_id: str, role: str = "NetworkOperator", key_use: str = "DS") -> str:
     return next(
         a["entity_id"] for a in control.trust_anchors(device_id) if a["role"] == role and a["key_use"] == key_use
     )
+
+
+def standard_installation(control: ControlClient, cast, **overrides) -> Installation:
+    """A SMETS1 installation on S1SP1 as enrolment leaves it: the cast's registered parties hold the
+    certificates (Western Power registered and holding the Network Operator certificate)."""
+    parties = dict(
+        distributor=cast.western,
+        supplier=cast.supplier,
+        gas_transporter=cast.gas_transporter,
+        gas_supplier=cast.gas_supplier,
+        acb=cast.acb,
+    )
+    parties.update(overrides)
+    return seed_installation(control, **parties)

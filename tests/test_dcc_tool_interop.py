@@ -1,0 +1,183 @@
+"""Interoperability with DCC's own DUIS signing tool (npm `@smartdcc/duis-sign-wrap`, `dist/tool.jar`,
+GPL-3.0, run as an external program, never copied): what we sign, DCC's Validate accepts; what DCC's
+Sign produces with our organisation's key, our DSP accepts.
+
+Validate exits 0 when the file is valid against the DUIS XSD and its signature verifies with the
+given certificate; on a Response with other than one signature it checks the XSD only. Each Java
+call costs about half a second, so there are few of them.
+
+When Java or the jar is missing these tests skip, except under CI (env CI set), where they fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from duis.messages import RequestID
+from duis.schema import SchemaUnavailable, duis_tool_jar
+from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
+from duis.xml import parse, q, text, to_bytes
+from tests.helpers import krp_request, request_to, standard_installation
+
+pytestmark = pytest.mark.interop
+
+TOOL_PACKAGE = "uk.co.smartdcc.boxed.xmldsig"
+VALIDATION_FAILED = 10
+
+
+@pytest.fixture(scope="module")
+def dcc_tool() -> tuple[str, Path]:
+    """`java` and DCC's tool.jar, or skip (fail under CI) saying what is missing."""
+    java = shutil.which("java")
+    try:
+        jar = duis_tool_jar()
+    except SchemaUnavailable as exc:
+        jar, missing_jar = None, str(exc)
+    missing = []
+    if java is None:
+        missing.append("`java` is not on PATH (install a Java 11+ runtime, e.g. openjdk-17-jre-headless)")
+    if jar is None:
+        missing.append(missing_jar)
+    if missing:
+        message = "DCC tool interop test cannot run: " + "; ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return java, jar
+
+
+def run_tool(dcc_tool, mode: str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    java, jar = dcc_tool
+    return subprocess.run(
+        [java, "-cp", str(jar), f"{TOOL_PACKAGE}.{mode}", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _write(path: Path, data: bytes | str) -> str:
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return str(path)
+
+
+def _stderr(result: subprocess.CompletedProcess) -> str:
+    return result.stderr.decode(errors="replace")
+
+
+# --- (a) what we sign, DCC's Validate accepts ------------------------------------------------------
+
+
+def test_dcc_validate_accepts_a_request_our_client_signs(control, duis, cast, dcc_tool, tmp_path) -> None:
+    inst = standard_installation(control, cast)
+    request = krp_request(duis, control, cast.western, inst.esme, cast.northern)
+    signed = duis.sign(request, cast.western.identity)
+    result = run_tool(
+        dcc_tool,
+        "Validate",
+        _write(tmp_path / "request.xml", signed),
+        _write(tmp_path / "cert.pem", cast.western.ds_pem),
+    )
+    assert result.returncode == 0, _stderr(result)
+    assert "passed xsd validation" in _stderr(result)
+    assert "passed signature check" in _stderr(result)
+
+
+def test_dcc_validate_rejects_our_request_tampered_after_signing(control, duis, cast, dcc_tool, tmp_path) -> None:
+    """The check above is a real one: the same tool refuses a signed request altered afterwards."""
+    inst = standard_installation(control, cast)
+    request = krp_request(duis, control, cast.western, inst.esme, cast.northern)
+    tampered = duis.sign(request, cast.western.identity).replace(b">NetworkOperator<", b">Supplier<")
+    result = run_tool(
+        dcc_tool,
+        "Validate",
+        _write(tmp_path / "request.xml", tampered),
+        _write(tmp_path / "cert.pem", cast.western.ds_pem),
+    )
+    assert result.returncode == VALIDATION_FAILED, _stderr(result)
+    assert "passed xsd validation" in _stderr(result)
+    assert "passed signature check" not in _stderr(result)
+
+
+def test_dcc_validate_accepts_a_rejection_our_dsp_signs(sandbox, control, duis, cast, dcc_tool, tmp_path) -> None:
+    inst = standard_installation(control, cast)
+    exchange = duis.send(
+        request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
+    )
+    assert exchange.response.response_code == "E4"
+    assert exchange.response.body_kind == "ResponseMessage"
+    result = run_tool(
+        dcc_tool,
+        "Validate",
+        _write(tmp_path / "response.xml", exchange.response_xml),
+        _write(tmp_path / "dsp.pem", sandbox.dsp_signer.certificate.pem()),
+    )
+    assert result.returncode == 0, _stderr(result)
+    assert "passed signature check" in _stderr(result)
+
+
+def test_dcc_validate_finds_our_smets1_response_schema_valid(sandbox, control, duis, cast, dcc_tool, tmp_path) -> None:
+    """Two signatures (the S1SP's inside, the DSP's outside): Validate checks the XSD only."""
+    inst = standard_installation(control, cast)
+    exchange = duis.send(
+        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
+    )
+    assert exchange.response.succeeded, exchange.reason
+    assert exchange.response.body_kind == "SMETS1ResponseMessage"
+    result = run_tool(
+        dcc_tool,
+        "Validate",
+        _write(tmp_path / "response.xml", exchange.response_xml),
+        _write(tmp_path / "dsp.pem", sandbox.dsp_signer.certificate.pem()),
+    )
+    assert result.returncode == 0, _stderr(result)
+    assert "passed xsd validation" in _stderr(result)
+    assert "validation check skipped" in _stderr(result)
+
+
+# --- (b) what DCC's Sign produces with our key, our DSP accepts --------------------------------------
+
+
+def test_request_signed_by_dcc_sign_is_accepted_by_our_dsp(sandbox, control, duis, cast, dcc_tool, tmp_path) -> None:
+    inst = standard_installation(control, cast)
+    sender = cast.western  # the registered Electricity Distributor
+    request = request_to(duis, sender, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    key_file = tmp_path / "key.pem"  # made at run time in a private temporary folder, never committed
+    key_file.touch(mode=0o600)
+    key_file.write_bytes(
+        sender.ds_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    try:
+        result = run_tool(
+            dcc_tool,
+            "Sign",
+            "-",
+            "--preserveCounter",
+            _write(tmp_path / "cert.pem", sender.ds_pem),
+            str(key_file),
+            stdin=to_bytes(request.to_xml()),
+        )
+    finally:
+        key_file.unlink()
+    assert result.returncode == 0, _stderr(result)
+    signed = parse(result.stdout)
+    assert RequestID.parse(text(signed, "sr:Header/sr:RequestID") or "") == request.request_id
+    assert signed[-1].tag == "{http://www.w3.org/2000/09/xmldsig#}Signature"
+    assert signed.find(q("Body")) is not None
+
+    exchange = duis.post(request, result.stdout)
+    assert exchange.http_status == 200
+    assert exchange.response.response_code == "I0", exchange.reason
+    assert exchange.response.succeeded
+    assert exchange.clause == "SRPD 6.1(f), SRPD 16.1, S1SR 4.2"
+    [entry] = control.log()
+    assert entry["outcome"] == "accepted"
+    assert entry["sender"] == sender.entity_id

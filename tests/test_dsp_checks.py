@@ -1,0 +1,665 @@
+"""Every check the DSP applies, over HTTP, with one accepting and one rejecting case each: the DUIS
+response code, the deciding clause (X-DUIS-Clause) and, for a rejection, that nothing changed.
+
+Every DUIS answer is also checked for what a User's system would check: valid against DCC's DUIS
+XSD and signed by the DSP."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from duis.messages import RequestID, ServiceRequest
+from duis.schema import duis_schema
+from duis.signature import sign, verify
+from duis.srv import (
+    JOIN_SERVICE,
+    READ_INSTANTANEOUS_IMPORT_REGISTERS,
+    REQUEST_HANDOVER,
+    RESTORE_GPF_DEVICE_LOG,
+    UserRole,
+)
+from duis.xml import parse, q, to_bytes
+from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
+from smki.profile import KeyUse, RemotePartyRole
+from support import test_data
+from support.duis_client import SERVICE_PATH, Exchange, SigningIdentity
+from support.organisations import Organisation
+from tests.helpers import (
+    ca_der,
+    enable_mp107,
+    holder_of,
+    krp_request,
+    request_to,
+    seed_installation,
+    standard_installation,
+)
+
+SCHEMA = "DUIS schema V5.1"
+SIGNING = "DUIS message signing (SMKI)"
+ACCEPTED_SMETS1 = "SRPD 6.1(f), SRPD 16.1, S1SR 4.2"
+
+
+# --- what every DUIS answer must be --------------------------------------------------------------
+
+
+def assert_duis_answer(sandbox, exchange: Exchange) -> None:
+    """HTTP 200, a DUIS Response valid against the XSD, signed by the DSP, echoing the RequestID."""
+    assert exchange.http_status == 200, exchange.reason
+    assert exchange.response is not None
+    root = parse(exchange.response_xml)
+    schema = duis_schema()
+    assert schema.validate(root), schema.error_log.last_error
+    verify(root, sandbox.dsp_signer.certificate.certificate)
+    assert exchange.response.request_id == str(exchange.request.request_id)
+
+
+def assert_accepted(sandbox, exchange: Exchange, clause: str = ACCEPTED_SMETS1) -> None:
+    assert_duis_answer(sandbox, exchange)
+    assert exchange.response.response_code == "I0", exchange.reason
+    assert exchange.response.succeeded, exchange.reason
+    assert exchange.clause == clause
+
+
+def assert_rejected(sandbox, exchange: Exchange, code: str, clause: str) -> None:
+    assert_duis_answer(sandbox, exchange)
+    assert exchange.response.response_code == code, exchange.reason
+    assert exchange.response.body_kind == "ResponseMessage"
+    assert not exchange.response.succeeded
+    assert exchange.clause == clause, exchange.reason
+
+
+class Unchanged:
+    """Trust anchors of the given devices, to compare after a rejection."""
+
+    def __init__(self, control, *devices: str) -> None:
+        self.control = control
+        self.before = {d: control.trust_anchors(d) for d in devices}
+
+    def check(self) -> None:
+        assert {d: self.control.trust_anchors(d) for d in self.before} == self.before
+
+
+@pytest.fixture
+def inst(control, cast):
+    return standard_installation(control, cast)
+
+
+@pytest.fixture(scope="module")
+def second_supplier(control) -> Organisation:
+    """An Import Supplier registered for nothing in these tests."""
+    return Organisation("Other Energy", UserRole.IMPORT_SUPPLIER, test_data.entity_id()).enrol(control)
+
+
+def _krp(duis, control, cast, inst, sender=None, replacement=None, **overrides) -> ServiceRequest:
+    """Western (registered, holding) replaces the ESME's NO certificates with Northern's."""
+    return krp_request(duis, control, sender or cast.western, inst.esme, replacement or cast.northern, **overrides)
+
+
+def _signed(request: ServiceRequest, identity: SigningIdentity) -> bytes:
+    return to_bytes(sign(request.to_xml(), identity.key, identity.certificate))
+
+
+# --- DUIS schema --------------------------------------------------------------------------------
+
+
+def test_schema_valid_request_is_accepted(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(_krp(duis, control, cast, inst), cast.western.identity)
+    assert_accepted(sandbox, exchange)
+    assert holder_of(control, inst.esme) == cast.northern.entity_id
+
+
+def test_schema_invalid_request_is_rejected_e100(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    request = _krp(duis, control, cast, inst)
+    root = request.to_xml()
+    body = root.find(f"{q('Body')}/{q('UpdateSecurityCredentialsKRP')}")
+    body.remove(body.find(q("RemotePartyRole")))
+    identity = cast.western.identity
+    exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)))
+    assert_rejected(sandbox, exchange, "E100", SCHEMA)
+    assert exchange.response.service_reference_variant == "6.15.1"
+    assert "RemotePartyRole" in exchange.reason
+    unchanged.check()
+
+
+def test_srv_not_offered_is_rejected_e100_echoing_its_header(sandbox, control, duis, cast, inst) -> None:
+    """Valid DUIS for an SRV this sandbox does not serve: still a valid DUIS answer naming it."""
+    request = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    root = request.to_xml()
+    root.find(f"{q('Header')}/{q('ServiceReference')}").text = "4.2"
+    root.find(f"{q('Header')}/{q('ServiceReferenceVariant')}").text = "4.2"
+    identity = cast.western.identity
+    exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)))
+    assert_rejected(sandbox, exchange, "E100", SCHEMA)
+    assert exchange.response.service_reference_variant == "4.2"
+    assert "not offered" in exchange.reason
+
+
+# --- HTTP: not DUIS at all ---------------------------------------------------------------------
+
+
+def _post(sandbox, body: bytes, content_type: str = "application/xml") -> requests.Response:
+    return requests.post(
+        sandbox.services["DSP"].url + SERVICE_PATH, data=body, headers={"Content-Type": content_type}, timeout=10
+    )
+
+
+def test_duis_with_charset_parameter_is_accepted(sandbox, control, duis, cast, inst) -> None:
+    request = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    reply = _post(sandbox, _signed(request, cast.western.identity), "application/xml; charset=utf-8")
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "application/xml"
+    assert reply.headers["X-DUIS-Clause"] == ACCEPTED_SMETS1
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "message"),
+    [
+        (b"this is not xml", "application/xml", 400, "not well-formed XML"),
+        (b"", "application/xml", 400, "empty"),
+        (b"<Request/>", "application/xml", 400, "is not a DUIS Request in the DUIS namespace"),
+        (
+            b'<sr:Response xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.1"/>',
+            "application/xml",
+            400,
+            "is not a DUIS Request",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+            "application/xml",
+            400,
+            "DOCTYPE",
+        ),
+        (b"<sr:Request/>", "text/plain", 415, "Content-Type: application/xml"),
+    ],
+    ids=["not-xml", "empty", "wrong-namespace", "wrong-root", "doctype", "content-type"],
+)
+def test_what_is_not_duis_gets_plain_text_4xx(sandbox, control, inst, body, content_type, status, message) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    reply = _post(sandbox, body, content_type)
+    assert reply.status_code == status
+    assert reply.headers["Content-Type"].startswith("text/plain")
+    assert "X-DUIS-Clause" not in reply.headers
+    assert message in reply.text
+    assert control.log() == []
+    unchanged.check()
+
+
+def test_wrong_content_type_with_valid_duis_is_still_refused(sandbox, control, duis, cast, inst) -> None:
+    request = _krp(duis, control, cast, inst)
+    reply = _post(sandbox, _signed(request, cast.western.identity), "text/xml")
+    assert reply.status_code == 415
+    assert holder_of(control, inst.esme) == cast.western.entity_id
+
+
+# --- message signing --------------------------------------------------------------------------
+
+
+def test_unsigned_request_is_rejected(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    request = _krp(duis, control, cast, inst)
+    exchange = duis.post(request, to_bytes(request.to_xml()))
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert "not signed" in exchange.reason
+    unchanged.check()
+
+
+def test_request_tampered_after_signing_is_rejected(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    request = _krp(duis, control, cast, inst)
+    tampered = _signed(request, cast.western.identity).replace(b">NetworkOperator<", b">Supplier<")
+    exchange = duis.post(request, tampered)
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert "does not verify" in exchange.reason
+    unchanged.check()
+
+
+def test_certificate_unknown_to_the_smki_is_rejected(sandbox, control, duis, cast, inst) -> None:
+    """Western's own key, but certified by another SMKI with the same CA names."""
+    unchanged = Unchanged(control, inst.esme)
+    foreign = SMKIAuthority().issue(
+        cast.western.ds_key.public_key(), cast.western.entity_id, RemotePartyRole.NETWORK_OPERATOR, KeyUse.DS
+    )
+    identity = SigningIdentity(cast.western.entity_id, cast.western.ds_key, foreign.certificate)
+    request = _krp(duis, control, cast, inst)
+    exchange = duis.send(request, identity)
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert "no SMKI certificate" in exchange.reason
+    unchanged.check()
+
+
+@pytest.mark.parametrize(
+    ("issuer_name", "accepted"),
+    [("CN=Z1, OU=07", True), ("cn=Z1,ou=07", True), ("CN=Z2,OU=07", False), ("OU=07,CN=Z1", False)],
+)
+def test_signing_certificate_is_found_by_issuer_name_as_a_distinguished_name(
+    sandbox, control, duis, cast, inst, issuer_name, accepted
+) -> None:
+    """KeyInfo is outside what the signature covers; DCC's sample requests write `CN=U1, OU=07`."""
+    request = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    identity = cast.western.identity
+    root = sign(request.to_xml(), identity.key, identity.certificate)
+    root.find(".//{http://www.w3.org/2000/09/xmldsig#}X509IssuerName").text = issuer_name
+    exchange = duis.post(request, to_bytes(root))
+    if accepted:
+        assert_accepted(sandbox, exchange)
+    else:
+        assert_rejected(sandbox, exchange, "E1", SIGNING)
+        assert "no SMKI certificate" in exchange.reason
+
+
+def test_expired_certificate_is_rejected(sandbox, control, duis, cast) -> None:
+    """An expired certificate, as the SMKI Repository would still list it. A Network Operator of its
+    own, so the certificate stays out of the cast's way for the rest of the session."""
+    holder = Organisation("Expired Networks", UserRole.ELECTRICITY_DISTRIBUTOR, test_data.entity_id()).enrol(control)
+    inst = standard_installation(control, cast, distributor=holder)
+    now = dt.datetime.now(dt.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    expired = sandbox.smki.authority.issue(
+        key.public_key(),
+        holder.entity_id,
+        RemotePartyRole.NETWORK_OPERATOR,
+        KeyUse.DS,
+        not_before=now - dt.timedelta(days=400),
+        not_after=now - dt.timedelta(days=35),
+    )
+    sandbox.smki.publish(expired)
+    unchanged = Unchanged(control, inst.esme)
+    request = krp_request(duis, control, holder, inst.esme, cast.northern)
+    exchange = duis.send(request, SigningIdentity(holder.entity_id, key, expired.certificate))
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert "not valid at" in exchange.reason
+    unchanged.check()
+    assert_accepted(sandbox, duis.send(request, holder.identity))
+
+
+def test_key_agreement_certificate_cannot_sign(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    ka = SigningIdentity(
+        cast.western.entity_id, cast.western.ka_key, x509.load_pem_x509_certificate(cast.western.ka_pem.encode())
+    )
+    exchange = duis.send(_krp(duis, control, cast, inst), ka)
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert "key usage is KA, DS required" in exchange.reason
+    unchanged.check()
+
+
+def test_originator_must_be_the_signer(sandbox, control, duis, cast, inst) -> None:
+    """Eastern signs a request that claims Western as its Business Originator."""
+    unchanged = Unchanged(control, inst.esme)
+    exchange = duis.send(_krp(duis, control, cast, inst), cast.eastern.identity)
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert f"is not the signer {cast.eastern.entity_id}" in exchange.reason
+    unchanged.check()
+
+
+def test_certificate_role_must_fit_the_user_role(sandbox, control, duis, cast) -> None:
+    """An Import Supplier signing with a Network Operator (03) certificate of its own."""
+    supplier = Organisation("Two Hats Energy", UserRole.IMPORT_SUPPLIER, test_data.entity_id()).enrol(control)
+    inst = standard_installation(control, cast, supplier=supplier)
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = control.issue_certificate(key.public_key(), supplier.entity_id, "03", "DS", "wrong role")
+    identity = SigningIdentity(supplier.entity_id, key, x509.load_pem_x509_certificate(pem.encode()))
+    request = request_to(duis, supplier, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    exchange = duis.send(request, identity)
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert "cannot sign with a role 03 certificate" in exchange.reason
+    assert_accepted(sandbox, duis.send(request, supplier.identity))
+
+
+# --- the sender is a User ----------------------------------------------------------------------
+
+
+def test_known_user_is_accepted_and_unknown_user_rejected(sandbox, control, duis, cast, inst) -> None:
+    """The ACB holds valid SMKI certificates but is not a DCC User."""
+    exchange = duis.send(request_to(duis, cast.acb, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.acb.identity)
+    assert_rejected(sandbox, exchange, "E1", "SRPD 6.1 (sender is a User)")
+    assert "is not a DCC User" in exchange.reason
+    ok = duis.send(
+        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
+    )
+    assert_accepted(sandbox, ok)
+
+
+# --- eligibility and Command Variant -------------------------------------------------------------
+
+
+def _handover(duis, control, sender, device_id, replacement) -> ServiceRequest:
+    return request_to(
+        duis,
+        sender,
+        device_id,
+        REQUEST_HANDOVER,
+        remote_party_role="NetworkOperator",
+        digital_signing_certificate=replacement.ds_der,
+        key_agreement_certificate=replacement.ka_der,
+        certification_path=(ca_der(control),),
+    )
+
+
+def test_supplier_may_send_6_21(sandbox, control, duis, cast) -> None:
+    inst = standard_installation(control, cast, no_certificate_holder=cast.acb)
+    exchange = duis.send(_handover(duis, control, cast.supplier, inst.esme, cast.western), cast.supplier.identity)
+    assert_accepted(sandbox, exchange)
+    assert holder_of(control, inst.esme) == cast.western.entity_id
+
+
+def test_electricity_distributor_may_not_send_6_21(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    exchange = duis.send(_handover(duis, control, cast.western, inst.esme, cast.northern), cast.western.identity)
+    assert_rejected(sandbox, exchange, "E2", "DUIS eligibility matrix")
+    assert "Electricity Distributor may not send SRV 6.21" in exchange.reason
+    unchanged.check()
+
+
+def test_other_user_may_not_send_6_15_1(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    request = krp_request(duis, control, cast.other_user, inst.esme, cast.northern)
+    exchange = duis.send(request, cast.other_user.identity)
+    assert_rejected(sandbox, exchange, "E2", "DUIS eligibility matrix")
+    unchanged.check()
+
+
+def test_command_variant_not_offered_is_rejected(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    exchange = duis.send(_krp(duis, control, cast, inst, command_variant=3), cast.western.identity)
+    assert_rejected(sandbox, exchange, "E12", "DUIS Command Variant")
+    unchanged.check()
+
+
+# --- anti-replay ---------------------------------------------------------------------------------
+
+
+def test_same_counter_twice_is_rejected(sandbox, control, duis, cast, inst) -> None:
+    request = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    body = _signed(request, cast.western.identity)
+    assert_accepted(sandbox, duis.post(request, body))
+    replay = duis.post(request, body)
+    assert_rejected(sandbox, replay, "E100", "DUIS anti-replay")
+    assert f"counter {request.request_id.counter} is not above {request.request_id.counter}" in replay.reason
+
+
+def test_decreasing_counter_is_rejected_and_the_last_one_kept(sandbox, control, duis, cast, inst) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    first = _krp(duis, control, cast, inst, replacement=cast.western)
+    assert_accepted(sandbox, duis.send(first, cast.western.identity))
+    unchanged.check()  # the same certificates placed again
+    counter = first.request_id.counter
+    older = dataclasses.replace(
+        first,
+        request_id=RequestID(cast.western.entity_id, inst.esme, counter - 1),
+        digital_signing_certificate=cast.northern.ds_der,
+        key_agreement_certificate=cast.northern.ka_der,
+    )
+    exchange = duis.send(older, cast.western.identity)
+    assert_rejected(sandbox, exchange, "E100", "DUIS anti-replay")
+    assert f"counter {counter - 1} is not above {counter}" in exchange.reason
+    unchanged.check()
+    newer = ServiceRequest(
+        RequestID(cast.western.entity_id, inst.esme, counter + 1), READ_INSTANTANEOUS_IMPORT_REGISTERS
+    )
+    assert_accepted(sandbox, duis.send(newer, cast.western.identity))
+
+
+def test_a_rejected_request_does_not_use_up_its_counter(sandbox, control, duis, cast, inst) -> None:
+    request = _krp(duis, control, cast, inst)
+    exchange = duis.post(request, to_bytes(request.to_xml()))  # unsigned: rejected
+    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_accepted(sandbox, duis.send(request, cast.western.identity))
+
+
+def test_counters_are_per_originator(sandbox, control, duis, cast, inst) -> None:
+    high = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    assert_accepted(sandbox, duis.send(high, cast.western.identity))
+    low = ServiceRequest(RequestID(cast.other_user.entity_id, inst.esme, 1), READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    assert_accepted(sandbox, duis.send(low, cast.other_user.identity))
+
+
+# --- the device ----------------------------------------------------------------------------------
+
+
+def test_unknown_device_is_rejected_e19(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.western, test_data.device_id(), READ_INSTANTANEOUS_IMPORT_REGISTERS),
+        cast.western.identity,
+    )
+    assert_rejected(sandbox, exchange, "E19", "Smart Metering Inventory")
+    assert "not in the Smart Metering Inventory" in exchange.reason
+    known = duis.send(
+        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
+    )
+    assert_accepted(sandbox, known)
+
+
+def test_srv_to_the_wrong_device_type_is_rejected_e11(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.western, inst.gsme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
+    )
+    assert_rejected(sandbox, exchange, "E11", "DUIS SRV / device type")
+    assert "cannot be sent to a GSME" in exchange.reason
+    unchanged = Unchanged(control, inst.gpf)
+    krp_to_gpf = duis.send(krp_request(duis, control, cast.western, inst.gpf, cast.northern), cast.western.identity)
+    assert_rejected(sandbox, krp_to_gpf, "E11", "DUIS SRV / device type")
+    unchanged.check()
+
+
+# --- SRPD 6.1(f): Registration Data ------------------------------------------------------------
+
+
+def test_registered_party_passes_registration_data_check(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
+    )
+    assert_accepted(sandbox, exchange)
+    assert exchange.reason.startswith("DSP: registered party")
+    gas = duis.send(
+        krp_request(duis, control, cast.gas_transporter, inst.gsme, cast.gas_transporter),
+        cast.gas_transporter.identity,
+    )
+    assert_accepted(sandbox, gas)
+
+
+def test_party_not_registered_is_rejected_e4(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
+    )
+    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    assert "is not the registered Electricity Distributor" in exchange.reason
+    unchanged = Unchanged(control, inst.gsme)
+    gas = duis.send(
+        krp_request(duis, control, cast.other_gas_transporter, inst.gsme, cast.other_gas_transporter),
+        cast.other_gas_transporter.identity,
+    )
+    assert_rejected(sandbox, gas, "E4", "SRPD 6.1(f)")
+    unchanged.check()
+
+
+# --- SRPD 6.2(a): Join Service -----------------------------------------------------------------
+
+
+def test_6_2_a_import_supplier_joins_the_gas_meter_to_the_gpf(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=inst.gsme), cast.supplier.identity
+    )
+    assert_accepted(sandbox, exchange)
+    assert "skipped under SRPD 6.2(a)" in exchange.reason
+
+
+def test_6_2_a_does_not_cover_a_gas_meter_of_another_installation(
+    sandbox, control, duis, cast, inst, second_supplier
+) -> None:
+    other = standard_installation(control, cast)
+    exchange = duis.send(
+        request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=other.gsme), cast.supplier.identity
+    )
+    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    not_responsible = duis.send(
+        request_to(duis, second_supplier, inst.gpf, JOIN_SERVICE, other_device_id=inst.gsme),
+        second_supplier.identity,
+    )
+    assert_rejected(sandbox, not_responsible, "E4", "SRPD 6.1(f)")
+
+
+# --- SRPD 6.2(b): Restore GPF Device Log ---------------------------------------------------------
+
+
+def test_6_2_b_import_supplier_restores_the_gpf_device_log(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.supplier, inst.gpf, RESTORE_GPF_DEVICE_LOG, old_gpf_id=test_data.device_id()),
+        cast.supplier.identity,
+    )
+    assert_accepted(sandbox, exchange)
+    assert "skipped under SRPD 6.2(b)" in exchange.reason
+
+
+def test_6_2_b_does_not_cover_an_import_supplier_not_responsible(
+    sandbox, control, duis, cast, inst, second_supplier
+) -> None:
+    exchange = duis.send(
+        request_to(duis, second_supplier, inst.gpf, RESTORE_GPF_DEVICE_LOG, old_gpf_id=test_data.device_id()),
+        second_supplier.identity,
+    )
+    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+
+
+# --- SRPD 6.2(c): Other User ---------------------------------------------------------------------
+
+
+def test_6_2_c_other_user_reads_without_registration(sandbox, control, duis, cast, inst) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.other_user, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.other_user.identity
+    )
+    assert_accepted(sandbox, exchange)
+    assert "skipped under SRPD 6.2(c)" in exchange.reason
+
+
+def test_6_2_c_is_only_for_the_other_user_role(sandbox, control, duis, cast, inst, second_supplier) -> None:
+    """The same read from Users in other roles that are not registered is still checked."""
+    for sender in (cast.eastern, second_supplier):
+        exchange = duis.send(request_to(duis, sender, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), sender.identity)
+        assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+
+
+# --- SRPD 6.2(d): MP107, behind the DSP switch --------------------------------------------------
+
+
+@pytest.fixture
+def wrong_certificate(control, cast):
+    """Western is registered; Eastern's certificates are wrongly held for the ESME."""
+    return standard_installation(control, cast, no_certificate_holder=cast.eastern)
+
+
+def test_6_2_d_switch_off_rejects_the_wrong_no_at_the_dsp(sandbox, control, duis, cast, wrong_certificate) -> None:
+    inst = wrong_certificate
+    control.set_dsp_mp107(False)
+    for name in ("S1SP1", "S1SP2", "S1SP3"):
+        control.set_s1sp_mp107(name, True)
+    unchanged = Unchanged(control, inst.esme)
+    exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern.identity)
+    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    unchanged.check()
+    assert holder_of(control, inst.esme) == cast.eastern.entity_id
+
+
+def test_6_2_d_switch_on_passes_the_wrong_no_through_the_dsp(sandbox, control, duis, cast, wrong_certificate) -> None:
+    inst = wrong_certificate
+    enable_mp107(control)
+    exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern.identity)
+    assert_accepted(sandbox, exchange)
+    assert exchange.reason.startswith("DSP: skipped under SRPD 6.2(d)")
+    assert holder_of(control, inst.esme) == cast.western.entity_id
+    assert holder_of(control, inst.esme, key_use="KA") == cast.western.entity_id
+
+
+def test_6_2_d_covers_only_6_15_1_from_a_network_operator(
+    sandbox, control, duis, cast, wrong_certificate, second_supplier
+) -> None:
+    inst = wrong_certificate
+    enable_mp107(control)
+    read = duis.send(
+        request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
+    )
+    assert_rejected(sandbox, read, "E4", "SRPD 6.1(f)")
+    unchanged = Unchanged(control, inst.esme)
+    supplier = duis.send(
+        krp_request(duis, control, second_supplier, inst.esme, second_supplier, role="Supplier"),
+        second_supplier.identity,
+    )
+    assert_rejected(sandbox, supplier, "E4", "SRPD 6.1(f)")
+    unchanged.check()
+
+
+def test_6_2_d_gas_transporter(sandbox, control, duis, cast) -> None:
+    inst = standard_installation(control, cast, gas_no_holder=cast.other_gas_transporter)
+    control.set_dsp_mp107(False)
+    sender = cast.other_gas_transporter
+    off = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender.identity)
+    assert_rejected(sandbox, off, "E4", "SRPD 6.1(f)")
+    enable_mp107(control)
+    on = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender.identity)
+    assert_accepted(sandbox, on)
+    assert holder_of(control, inst.gsme) == cast.gas_transporter.entity_id
+
+
+# --- SMETS2: no Registration Data check on Critical; the device decides ------------------------------
+
+
+@pytest.fixture
+def smets2(control, cast):
+    return seed_installation(
+        control,
+        distributor=cast.western,
+        supplier=cast.supplier,
+        gas_transporter=cast.gas_transporter,
+        gas_supplier=cast.gas_supplier,
+        acb=cast.acb,
+        no_certificate_holder=cast.eastern,
+        smets=2,
+    )
+
+
+def test_smets2_holder_of_the_no_certificate_replaces_it(sandbox, control, duis, cast, smets2) -> None:
+    control.set_dsp_mp107(False)
+    exchange = duis.send(krp_request(duis, control, cast.eastern, smets2.esme, cast.western), cast.eastern.identity)
+    assert_accepted(sandbox, exchange, clause="PIA 2.2")
+    assert "skipped under PIA 2.1" in exchange.reason
+    assert exchange.response.body_kind == "ResponseMessage"
+    assert holder_of(control, smets2.esme) == cast.western.entity_id
+    assert holder_of(control, smets2.esme, key_use="KA") == cast.western.entity_id
+
+
+def test_smets2_device_rejects_anyone_else(sandbox, control, duis, cast, smets2) -> None:
+    unchanged = Unchanged(control, smets2.esme)
+    enable_mp107(control)
+    for sender in (cast.western, cast.northern):
+        exchange = duis.send(krp_request(duis, control, sender, smets2.esme, sender), sender.identity)
+        assert_rejected(sandbox, exchange, "E100", "GBCS KRP update (SMETS2 device)")
+        assert "not signed with the NetworkOperator certificate the device holds" in exchange.reason
+    unchanged.check()
+
+
+def test_smets2_non_critical_keeps_the_registration_data_check(sandbox, control, duis, cast, smets2) -> None:
+    exchange = duis.send(
+        request_to(duis, cast.eastern, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
+    )
+    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    ok = duis.send(
+        request_to(duis, cast.western, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
+    )
+    assert_accepted(sandbox, ok, clause="PIA 2.2")
+
+
+def test_rejections_are_logged_with_their_clause(sandbox, control, duis, cast, inst) -> None:
+    duis.send(request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity)
+    [entry] = control.log()
+    assert entry["service"] == "DSP"
+    assert entry["outcome"] == "rejected"
+    assert entry["response_code"] == "E4"
+    assert entry["clause"] == "SRPD 6.1(f)"
+    assert entry["sender"] == cast.eastern.entity_id

@@ -1,0 +1,191 @@
+"""Enrolment fakes: TMAD 4.42, 5.10.12 and 5.10.17 at the Migration Control Centre, the ACB default,
+the DCC Commissioning Party's SRV 6.21, and the Supplier's own SRV 6.21. Accepting and rejecting."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from duis.schema import duis_schema
+from duis.srv import REQUEST_HANDOVER
+from duis.xml import parse
+from support import test_data
+from support.control_client import ControlClient, ControlError
+from tests.helpers import ca_der, holder_of, krp_request, simple_request
+
+
+@pytest.fixture
+def meter(control: ControlClient, cast):
+    """An ESME (and GSME) awaiting enrolment on S1SP1: registered to Western Power / Bright Energy."""
+    return _installation(control, cast, esme_status="Active")
+
+
+def _installation(control, cast, esme_status: str, gsme_status: str | None = None, distributor=None):
+    esme, gsme, chf = test_data.device_id(), test_data.device_id(), test_data.device_id()
+    mpan, mprn = test_data.mpan_core(), test_data.mprn()
+    control.register_mpan(mpan, (distributor or cast.western).entity_id, cast.supplier.entity_id)
+    control.register_mprn(mprn, cast.gas_transporter.entity_id, cast.gas_supplier.entity_id)
+    control.add_device(
+        device_id=esme, device_type="ESME", smets=1, s1sp="S1SP1", status=esme_status, installation=chf, mpxn=mpan
+    )
+    control.add_device(
+        device_id=gsme,
+        device_type="GSME",
+        smets=1,
+        s1sp="S1SP1",
+        status=gsme_status or esme_status,
+        installation=chf,
+        mpxn=mprn,
+    )
+    return {"esme": esme, "gsme": gsme}
+
+
+def _acb(control: ControlClient) -> str:
+    return control.smki()["access_control_broker"]["entity_id"]
+
+
+def test_tmad_5_10_12_accepts_the_registered_network_operators_certificate(control, cast, meter):
+    ma = control.migration_authorisation(
+        meter["esme"], cast.supplier.entity_id, "DCC", cast.western.ds_pem, cast.western.ka_pem
+    )
+    assert ma["accepted"] and ma["source"] == "Supplier, in the Migration Authorisation"
+    result = control.commission(ma["id"])
+    assert result["accepted"], result
+    assert holder_of(control, meter["esme"]) == cast.western.entity_id
+    assert holder_of(control, meter["esme"], key_use="KA") == cast.western.entity_id
+
+
+def test_tmad_5_10_12_refuses_another_network_operators_certificate(control, cast, meter):
+    ma = control.migration_authorisation(
+        meter["esme"], cast.supplier.entity_id, "DCC", cast.eastern.ds_pem, cast.eastern.ka_pem
+    )
+    assert ma == {"accepted": False, "clause": "TMAD 5.10.12", "reason": ma["reason"]}
+    assert cast.eastern.entity_id in ma["reason"]
+    assert control.trust_anchors(meter["esme"]) == []
+
+
+@pytest.mark.parametrize("offer", ["supplier certificate", "swapped DS and KA", "two owners", "not a certificate"])
+def test_tmad_5_10_17_refuses_what_is_not_a_network_operator_certificate(control, cast, meter, offer):
+    ds, ka = {
+        "supplier certificate": (cast.supplier.ds_pem, cast.supplier.ka_pem),
+        "swapped DS and KA": (cast.western.ka_pem, cast.western.ds_pem),
+        "two owners": (cast.western.ds_pem, cast.eastern.ka_pem),
+        "not a certificate": ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", None),
+    }[offer]
+    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC", ds, ka)
+    assert not ma["accepted"] and ma["clause"] == "TMAD 5.10.17", ma
+    assert control.trust_anchors(meter["esme"]) == []
+
+
+def test_tmad_4_42_provides_the_registered_network_operators_certificate(control, cast, meter):
+    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    assert ma["source"] == "DCC Migration Control Centre (TMAD 4.42)"
+    control.commission(ma["id"])
+    assert holder_of(control, meter["esme"]) == cast.western.entity_id
+
+
+def test_tmad_4_42_is_for_the_electricity_meter_only(control, cast, meter):
+    ma = control.migration_authorisation(meter["gsme"], cast.gas_supplier.entity_id, "DCC")
+    assert ma["source"] == "none available: ACB default"
+    control.commission(ma["id"])
+    assert holder_of(control, meter["gsme"]) == _acb(control)
+
+
+def test_no_certificate_available_leaves_the_acb_default(control, cast):
+    uncertified = test_data.entity_id()
+    control.add_user(uncertified, "Midland Networks", "Electricity Distributor")
+    meter = _installation(control, cast, "Active", distributor=SimpleNamespace(entity_id=uncertified))
+    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    assert ma["source"] == "none available: ACB default"
+    result = control.commission(ma["id"])
+    assert result["request_xml"] is None  # nothing to hand over
+    anchors = {(a["role"], a["key_use"]): a["entity_id"] for a in control.trust_anchors(meter["esme"])}
+    acb = _acb(control)
+    assert anchors == {
+        ("ACB", "DS"): acb,
+        ("ACB", "KA"): acb,
+        ("NetworkOperator", "DS"): acb,
+        ("NetworkOperator", "KA"): acb,
+        ("Supplier", "DS"): cast.supplier.entity_id,
+        ("Supplier", "KA"): cast.supplier.entity_id,
+    }
+    assert control.raise_alert(meter["esme"])["delivered_to"] == acb
+
+
+def test_dormant_meter_migration_notification_routes(control, cast):
+    meter = _installation(control, cast, "Dormant")
+    given = control.respond_to_dormant_notification(
+        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id),
+        cast.western.ds_pem,
+        cast.western.ka_pem,
+    )
+    assert given["source"] == "Supplier, in the Dormant Meter Migration Notification response"
+    refused = control.respond_to_dormant_notification(
+        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id),
+        cast.northern.ds_pem,
+        cast.northern.ka_pem,
+    )
+    assert refused["clause"] == "TMAD 5.10.12"
+    none_given = control.respond_to_dormant_notification(
+        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id)
+    )
+    assert none_given["source"] == "DCC Migration Control Centre (TMAD 4.42)"
+
+
+def test_dormant_notification_needs_a_dormant_meter(control, cast, meter):
+    with pytest.raises(ControlError, match="not a Dormant meter"):
+        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id)
+
+
+def test_dormant_esme_beside_an_active_gsme_has_no_certificate_captured(control, cast):
+    meter = _installation(control, cast, esme_status="Dormant", gsme_status="Active")
+    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    assert ma["source"] == "none captured: Supplier applies it later with SRV 6.21"
+    control.commission(ma["id"])
+    assert holder_of(control, meter["esme"]) == _acb(control)
+
+
+def test_the_commissioning_partys_handover_is_valid_signed_duis(control, cast, meter):
+    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    result = control.commission(ma["id"])
+    request = parse(result["request_xml"].encode())
+    assert duis_schema().validate(request), duis_schema().error_log
+    assert "RequestHandoverOfDCCControlledDevice" in result["request_xml"]
+    assert "SMETS1SignedResponse" in result["response_xml"]
+
+
+def test_s1sp_refuses_a_handover_at_enrolment_from_anyone_but_the_commissioning_party(
+    sandbox, control, duis, cast, meter
+):
+    # a Supplier-signed 6.21 posted straight to the S1SP's commissioning interface
+    request = krp_request(duis, control, cast.supplier, meter["esme"], cast.western)
+    body = duis.sign(replace(request, srv=REQUEST_HANDOVER), cast.supplier.identity)
+    reply = requests.post(
+        sandbox.services["S1SP1"].url + "/s1sp/v1/commissioning",
+        data=body,
+        headers={"Content-Type": "application/xml"},
+        timeout=10,
+    )
+    assert b"S1SPAlert" in reply.content and b"S1SP-NOT-DCC" in reply.content
+    assert reply.headers["X-DUIS-Clause"] == "SRV 6.21 (DCC Commissioning Party)"
+
+
+def test_supplier_commissioned_meter_gets_its_certificate_from_the_suppliers_handover(control, duis, cast, meter):
+    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "Supplier")
+    result = control.commission(ma["id"])
+    assert result["request_xml"] is None
+    assert holder_of(control, meter["esme"]) == _acb(control)
+    fields = dict(
+        remote_party_role="NetworkOperator",
+        digital_signing_certificate=cast.western.ds_der,
+        key_agreement_certificate=cast.western.ka_der,
+        certification_path=(ca_der(control),),
+    )
+    refused = simple_request(duis, cast.gas_supplier, meter["esme"], REQUEST_HANDOVER, **fields)
+    assert refused.response.response_code == "E4", refused.reason  # a Gas Supplier is not registered for the ESME
+    accepted = simple_request(duis, cast.supplier, meter["esme"], REQUEST_HANDOVER, **fields)
+    assert accepted.response.succeeded, accepted.reason
+    assert holder_of(control, meter["esme"]) == cast.western.entity_id
