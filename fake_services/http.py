@@ -131,7 +131,7 @@ class Service:
         server = _Server((host, port), _RequestHandler)
         server.app = self.app
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=self.name, daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=self.name, daemon=True)
         self._thread.start()
         return self.url
 

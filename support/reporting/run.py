@@ -209,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     behave_failed = any(code != 0 for code in codes)
     if behave_failed:
         print("behave reported failures (exit codes: " + ", ".join(map(str, codes)) + ")")
+    passed = statuses.get("passed", 0)
+    print(f"Scenarios: {passed} passed, {len(matrix.scenarios) - passed} failed")
     return 1 if behave_failed or matrix.failures or html_failed else 0
 
 
