@@ -4,7 +4,6 @@ its own loopback port. Started once per test run; `reset` between scenarios is o
 from __future__ import annotations
 
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from fake_services.access_control import Registry
 from fake_services.control import control_app
@@ -13,6 +12,7 @@ from fake_services.dsp.models import DSP, S1SPUnavailable
 from fake_services.dsp.responses import dsp_app
 from fake_services.enrolment.models import Commissioning, DCCCommissioningParty, MigrationControlCentre, commission
 from fake_services.http import Service
+from fake_services.identity import Identities
 from fake_services.parties import SMKIRepository, Users
 from fake_services.registration import RegistrationData, SmartMeteringInventory
 from fake_services.rejections import Rejection
@@ -21,7 +21,7 @@ from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
 from smki.authority import TestSMKI
-from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
+from smki.profile import KeyUse, RemotePartyRole
 
 DSP_ENTITY_ID = "90-B3-D5-1F-30-00-00-02"
 ACB_ENTITY_ID = "90-B3-D5-1F-30-00-00-04"
@@ -35,7 +35,8 @@ class Sandbox:
 
     def __init__(self, database: str = ":memory:") -> None:
         self.store = Store(database)
-        self.smki = SMKIRepository(self.store, TestSMKI())
+        self.identities = Identities(self.store)
+        self.smki = SMKIRepository(self.store, self._test_smki())
         self.users = Users(self.store)
         self.registry = Registry(RegistrationData(self.store), SmartMeteringInventory(self.store))
         self.alerts = Alerts(self.store, self.registry.inventory)
@@ -46,16 +47,27 @@ class Sandbox:
                 self.users,
                 self.smki,
                 self.registry,
-                ServiceSigner.issue(self.smki, f"90-B3-D5-1F-30-00-01-{i:02X}", name),
+                ServiceSigner.issue(self.smki, self.identities, f"90-B3-D5-1F-30-00-01-{i:02X}", name),
             )
             for i, name in enumerate(S1SP_NAMES, start=1)
         }
         self._s1sp_session = requests.Session()
-        self.dsp_signer = ServiceSigner.issue(self.smki, DSP_ENTITY_ID, "DSP")
-        self.acb = _access_control_broker(self.smki)
+        self.dsp_signer = ServiceSigner.issue(self.smki, self.identities, DSP_ENTITY_ID, "DSP")
+        self.acb = tuple(
+            ServiceSigner.issue(
+                self.smki,
+                self.identities,
+                ACB_ENTITY_ID,
+                "Access Control Broker",
+                RemotePartyRole.ACCESS_CONTROL_BROKER,
+                key_use,
+            ).certificate
+            for key_use in (KeyUse.DS, KeyUse.KA)
+        )
         self.mcc = MigrationControlCentre(self.store, self.registry, self.smki)
         self.commissioning_party = DCCCommissioningParty(
-            self.smki, ServiceSigner.issue(self.smki, COMMISSIONING_PARTY_ENTITY_ID, "DCC Commissioning Party")
+            self.smki,
+            ServiceSigner.issue(self.smki, self.identities, COMMISSIONING_PARTY_ENTITY_ID, "DCC Commissioning Party"),
         )
         self.dsp = DSP(self.store, self.users, self.smki, self.registry, self._send_to_s1sp)
         self.services = {
@@ -66,6 +78,16 @@ class Sandbox:
             },
             "Control": Service("Control", control_app(self)),
         }
+
+    def _test_smki(self) -> TestSMKI:
+        """The SMKI this store was made with, or a new one (keys once per sandbox database)."""
+        root, ca = self.identities.load("smki-root"), self.identities.load("smki-issuing-ca")
+        if root and ca:
+            return TestSMKI.restore(root, ca)
+        smki = TestSMKI()
+        for name, pair in smki.keys.items():
+            self.identities.save(name, pair)
+        return smki
 
     def commission(self, ma_id: str) -> Commissioning:
         """The DCC Commissioning Party commissions the meter of a Migration Authorisation."""
@@ -121,16 +143,3 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def _access_control_broker(smki: SMKIRepository) -> tuple[OrganisationCertificate, OrganisationCertificate]:
-    """The ACB's DS and KA certificates: the default in a NO trust anchor when none was given."""
-    certs = []
-    for key_use in (KeyUse.DS, KeyUse.KA):
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = smki.authority.issue(
-            key.public_key(), ACB_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER, key_use, "Access Control Broker"
-        )
-        smki.publish(cert)
-        certs.append(cert)
-    return certs[0], certs[1]

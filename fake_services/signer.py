@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from duis.signature import sign
+from fake_services.identity import Identities
 from fake_services.parties import SMKIRepository
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
@@ -18,11 +20,25 @@ class ServiceSigner:
     certificate: OrganisationCertificate
 
     @classmethod
-    def issue(cls, smki: SMKIRepository, entity_id: str, name: str) -> ServiceSigner:
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = smki.authority.issue(key.public_key(), entity_id, RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS, name)
-        smki.publish(cert)
-        return cls(key, cert)
+    def issue(
+        cls,
+        smki: SMKIRepository,
+        identities: Identities,
+        entity_id: str,
+        name: str,
+        role: RemotePartyRole = RemotePartyRole.XML_SIGNING_DCC,
+        key_use: KeyUse = KeyUse.DS,
+    ) -> ServiceSigner:
+        """The service's key and certificate: restored from the store, or made and published now."""
+
+        def make() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+            key = ec.generate_private_key(ec.SECP256R1())
+            cert = smki.authority.issue(key.public_key(), entity_id, role, key_use, name)
+            smki.publish(cert)
+            return key, cert.certificate
+
+        key, cert = identities.load_or_make(f"{name}/{key_use.value}", make)
+        return cls(key, OrganisationCertificate.from_certificate(cert))
 
     def sign(self, root: etree._Element) -> etree._Element:
         return sign(root, self.key, self.certificate.certificate)

@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, recipient TEXT NOT NULL,
     alert_code TEXT NOT NULL, raised_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+CREATE TABLE IF NOT EXISTS identity (
+    name TEXT PRIMARY KEY, key_pem TEXT NOT NULL, cert_pem TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS enrolment (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, device_id TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS request_log (

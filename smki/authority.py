@@ -66,7 +66,8 @@ def _key_usage(use: KeyUse | None, ca: bool = False) -> x509.KeyUsage:
 
 
 class TestSMKI:
-    """Root and Organisation CA made once per run; issues Organisation certificates."""
+    """Root and Organisation CA made once per run (or restored from a sandbox's own store);
+    issues Organisation certificates."""
 
     def __init__(self, now: dt.datetime | None = None) -> None:
         now = now or dt.datetime.now(dt.UTC)
@@ -76,6 +77,23 @@ class TestSMKI:
         self._ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = _ca_name(RemotePartyRole.ISSUING_AUTHORITY, "Z1")
         self.issuing_ca = self._ca_cert(ca_name, root_name, self._ca_key.public_key(), self._root_key, now)
+
+    @classmethod
+    def restore(
+        cls,
+        root: tuple[ec.EllipticCurvePrivateKey, x509.Certificate],
+        ca: tuple[ec.EllipticCurvePrivateKey, x509.Certificate],
+    ) -> TestSMKI:
+        """The same SMKI again (a file-backed sandbox restarting): certificates it issued still chain."""
+        smki = cls.__new__(cls)
+        smki._root_key, smki.root = root
+        smki._ca_key, smki.issuing_ca = ca
+        return smki
+
+    @property
+    def keys(self) -> dict[str, tuple[ec.EllipticCurvePrivateKey, x509.Certificate]]:
+        """What a sandbox keeps to restore this SMKI; never logged or served."""
+        return {"smki-root": (self._root_key, self.root), "smki-issuing-ca": (self._ca_key, self.issuing_ca)}
 
     @staticmethod
     def _ca_cert(subject, issuer, public_key, signing_key, now) -> x509.Certificate:
