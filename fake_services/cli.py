@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import sqlite3
 import sys
 import threading
 
 from duis.schema import SchemaUnavailable, duis_schema
-from fake_services.sandbox import S1SP_NAMES, Sandbox
+from fake_services.sandbox import S1SP_NAMES, S1SP_TIMEOUT_SECONDS, InsecureBinding, Sandbox
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +31,18 @@ def _parser() -> argparse.ArgumentParser:
         default=":memory:",
         help="SQLite file for the sandbox state (default: in memory, gone when the sandbox stops)",
     )
+    serve.add_argument(
+        "--control-token",
+        default=os.environ.get("MP107_CONTROL_TOKEN"),
+        help="token the Control API requires (Authorization: Bearer TOKEN); required when --host is not "
+        "loopback (default: $MP107_CONTROL_TOKEN)",
+    )
+    serve.add_argument(
+        "--s1sp-timeout",
+        type=float,
+        default=S1SP_TIMEOUT_SECONDS,
+        help=f"seconds the DSP waits for an S1SP (default: {S1SP_TIMEOUT_SECONDS:g})",
+    )
     serve.add_argument("-v", "--verbose", action="store_true", help="log every HTTP request")
     return parser
 
@@ -43,10 +57,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     ports = {"DSP": args.dsp_port, "Control": args.control_port}
     ports.update({name: getattr(args, f"{name.lower()}_port") for name in S1SP_NAMES})
-    sandbox = Sandbox(args.database)
+    if args.s1sp_timeout <= 0:
+        print("error: --s1sp-timeout must be positive", file=sys.stderr)
+        return 2
+    try:
+        sandbox = Sandbox(args.database, args.s1sp_timeout, args.control_token)
+    except sqlite3.Error as exc:
+        print(f"error: cannot open the database {args.database}: {exc}", file=sys.stderr)
+        return 2
     try:
         urls = sandbox.start(args.host, ports)
+    except InsecureBinding as exc:
+        sandbox.stop()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
+        sandbox.stop()
         print(f"error: cannot listen: {exc}", file=sys.stderr)
         return 2
     for name, url in urls.items():

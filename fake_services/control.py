@@ -4,12 +4,14 @@ JSON over HTTP on its own port, apart from the DUIS endpoint."""
 
 from __future__ import annotations
 
+import hmac
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.srv import UserRole
+from fake_services import faults
 from fake_services.dsp.models import MP107_SWITCH
 from fake_services.enrolment.responses import enrolment_routes
 from fake_services.http import HTTPError, Request, Response, route
@@ -197,6 +199,14 @@ def control_app(sandbox: Sandbox):
         store.set_setting(sandbox.s1sps[name].mp107_setting, _switch(request.json_object()))
         return switches(request)
 
+    def s1sp_fault(request: Request, name: str) -> Response:
+        """Make an S1SP go down, slow, answer garbage or fail (fault campaign); mode 'none' heals it."""
+        if name not in sandbox.s1sps:
+            raise HTTPError(404, f"no S1SP named {name!r}")
+        fault = faults.Fault.parse(request.json_object())
+        faults.set_fault(store, name, fault)
+        return Response.json({"s1sp": name, "mode": fault.mode, "delay_seconds": fault.delay_seconds})
+
     def switches(_: Request) -> Response:
         return Response.json(
             {
@@ -224,24 +234,44 @@ def control_app(sandbox: Sandbox):
     def request_log(_: Request) -> Response:
         return Response.json([dict(r) for r in store.all("SELECT * FROM request_log ORDER BY id")])
 
-    return route(
-        {
-            ("GET", "/health"): health,
-            ("POST", "/reset"): reset,
-            ("GET", "/smki"): smki,
-            ("POST", "/users"): add_user,
-            ("POST", "/smki/certificates"): issue_certificate,
-            ("POST", "/registration/mpan"): register_mpan,
-            ("POST", "/registration/mprn"): register_mprn,
-            ("POST", "/devices"): add_device,
-            ("PUT", "/devices/{device_id}/trust-anchors/{role}"): place_anchor,
-            ("GET", "/devices/{device_id}/trust-anchors"): get_anchors,
-            ("POST", "/devices/{device_id}/alerts"): raise_alert,
-            ("GET", "/alerts"): alerts,
-            ("PUT", "/switches/dsp-mp107"): dsp_switch,
-            ("PUT", "/switches/s1sp/{name}"): s1sp_switch,
-            ("GET", "/switches"): switches,
-            ("GET", "/log"): request_log,
-            **enrolment_routes(sandbox),
-        }
+    return authorised(
+        sandbox.control_token,
+        route(
+            {
+                ("GET", "/health"): health,
+                ("POST", "/reset"): reset,
+                ("GET", "/smki"): smki,
+                ("POST", "/users"): add_user,
+                ("POST", "/smki/certificates"): issue_certificate,
+                ("POST", "/registration/mpan"): register_mpan,
+                ("POST", "/registration/mprn"): register_mprn,
+                ("POST", "/devices"): add_device,
+                ("PUT", "/devices/{device_id}/trust-anchors/{role}"): place_anchor,
+                ("GET", "/devices/{device_id}/trust-anchors"): get_anchors,
+                ("POST", "/devices/{device_id}/alerts"): raise_alert,
+                ("GET", "/alerts"): alerts,
+                ("PUT", "/switches/dsp-mp107"): dsp_switch,
+                ("PUT", "/switches/s1sp/{name}"): s1sp_switch,
+                ("GET", "/switches"): switches,
+                ("PUT", "/faults/s1sp/{name}"): s1sp_fault,
+                ("GET", "/log"): request_log,
+                **enrolment_routes(sandbox),
+            }
+        ),
     )
+
+
+def authorised(token: str | None, handler):
+    """With a token set (required when the sandbox listens beyond loopback), every Control API call
+    must carry `Authorization: Bearer <token>`."""
+    if not token:
+        return handler
+    expected = f"Bearer {token}".encode()
+
+    def check(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return Response.text("the Control API needs its token: Authorization: Bearer <token>", 401)
+        return handler(request)
+
+    return check

@@ -65,6 +65,10 @@ class HTTPError(Exception):
         self.message = message
 
 
+class DropConnection(Exception):  # noqa: N818 - an instruction, not an error
+    """Hang up without answering (an injected fault: a service that is down)."""
+
+
 Handler = Callable[[Request], Response]
 
 
@@ -101,6 +105,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = self.server.app(request)
         except HTTPError as exc:
             response = Response.text(exc.message, exc.status)
+        except DropConnection:
+            self.close_connection = True
+            return
         except Exception:  # a fake must answer, never hang up: log and say so
             log.exception("unexpected error handling %s %s", self.command, path)
             response = Response.text("internal error in the sandbox (see its log)", 500)

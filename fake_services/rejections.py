@@ -91,6 +91,14 @@ RULES: dict[str, Rule] = {
             "only the DCC Commissioning Party may hand over a meter at enrolment",
             s1sp_alert_code="S1SP-NOT-DCC",
         ),
+        Rule(
+            "s1sp_deadline",
+            "DSP routing to S1SP",
+            "E20",
+            "the S1SP answered after the DSP stopped waiting",
+            known=True,
+            s1sp_alert_code="S1SP-DEADLINE-PASSED",
+        ),
         Rule("s1sp_unavailable", "DSP routing to S1SP", "E20", "the S1SP did not answer", known=True),
     )
 }

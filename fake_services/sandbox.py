@@ -3,6 +3,9 @@ its own loopback port. Started once per test run; `reset` between scenarios is o
 
 from __future__ import annotations
 
+import ipaddress
+import time
+
 import requests
 
 from fake_services.access_control import Registry
@@ -11,6 +14,7 @@ from fake_services.devices import Alerts
 from fake_services.dsp.models import DSP, S1SPUnavailable
 from fake_services.dsp.responses import dsp_app
 from fake_services.enrolment.models import Commissioning, DCCCommissioningParty, MigrationControlCentre, commission
+from fake_services.faults import DEADLINE_HEADER
 from fake_services.http import Service
 from fake_services.identity import Identities
 from fake_services.parties import SMKIRepository, Users
@@ -28,12 +32,29 @@ ACB_ENTITY_ID = "90-B3-D5-1F-30-00-00-04"
 COMMISSIONING_PARTY_ENTITY_ID = "90-B3-D5-1F-30-00-00-05"
 S1SP_NAMES = ("S1SP1", "S1SP2", "S1SP3")
 S1SP_TIMEOUT_SECONDS = 10.0
+DEADLINE_SHARE = 0.8
+"""The S1SP must commit within this share of the DSP's timeout, so its answer arrives in time."""
+
+
+class InsecureBinding(ValueError):
+    """Asked to listen beyond loopback with an open Control API."""
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 class Sandbox:
     """Everything the acceptance suite drives, wired together."""
 
-    def __init__(self, database: str = ":memory:") -> None:
+    def __init__(
+        self, database: str = ":memory:", s1sp_timeout: float = S1SP_TIMEOUT_SECONDS, control_token: str | None = None
+    ) -> None:
+        self.s1sp_timeout = s1sp_timeout
+        self.control_token = control_token
         self.store = Store(database)
         self.identities = Identities(self.store)
         self.smki = SMKIRepository(self.store, self._test_smki())
@@ -109,11 +130,12 @@ class Sandbox:
     def _send_to_s1sp(self, name: str, body: bytes, path: str = S1SP_PATH) -> bytes:
         """The DSP's link to an S1SP, over HTTP like the real interface."""
         try:
+            deadline = time.time() + self.s1sp_timeout * DEADLINE_SHARE
             reply = self._s1sp_session.post(
                 self.services[name].url + path,
                 data=body,
-                headers={"Content-Type": "application/xml"},
-                timeout=S1SP_TIMEOUT_SECONDS,
+                headers={"Content-Type": "application/xml", DEADLINE_HEADER: f"{deadline:.3f}"},
+                timeout=self.s1sp_timeout,
             )
         except (requests.RequestException, KeyError) as exc:
             raise S1SPUnavailable(f"{name} did not answer: {exc}") from None
@@ -122,7 +144,10 @@ class Sandbox:
         return reply.content
 
     def start(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> dict[str, str]:
-        """Start every service; port 0 (the default) picks a free one. Returns name → base URL."""
+        """Start every service; port 0 (the default) picks a free one. Returns name → base URL.
+        Beyond loopback the Control API must have a token: it can rewrite any meter's certificates."""
+        if not is_loopback(host) and not self.control_token:
+            raise InsecureBinding(f"listening on {host} needs a Control API token (--control-token)")
         ports = ports or {}
         for name, service in self.services.items():
             service.start(host, ports.get(name, 0))

@@ -6,6 +6,7 @@ rejected request changes nothing."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -93,6 +94,19 @@ class Store:
         with self.transaction() as db:
             for table in SCENARIO_TABLES:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+    def fingerprint(self) -> str:
+        """A digest of everything a request may change (all state but the request log): equal
+        before and after means a request changed nothing."""
+        digest = hashlib.sha256()
+        with self._lock:
+            for (table,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+                if table in ("request_log", "sqlite_sequence"):
+                    continue
+                digest.update(table.encode())
+                for row in self._db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3"):  # noqa: S608
+                    digest.update(repr(tuple(row)).encode())
+        return digest.hexdigest()
 
     def setting(self, name: str, default: str = "") -> str:
         row = self.one("SELECT value FROM settings WHERE name = ?", name)

@@ -3,6 +3,7 @@ S1SR 4.2, and answers with a signed SMETS1 response or a standard S1SP Alert."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from lxml import etree
@@ -80,7 +81,7 @@ class S1SP:
     def mp107_enabled(self) -> bool:
         return self.store.setting(self.mp107_setting) == "on"
 
-    def process(self, root: etree._Element) -> Decision:
+    def process(self, root: etree._Element, deadline: float | None = None) -> Decision:
         """Run the S1SP's checks on a request the DSP has passed on; apply it or raise an S1SP Alert."""
         request = ServiceRequest.from_xml(root)
         try:
@@ -95,7 +96,7 @@ class S1SP:
                 rule_key="s1sp_registration_data",
             )
             owner = s1sr_4_2_certificate_owner_check(request, self.anchors) if request.srv.critical else "not critical"
-            self._apply(request)
+            self._apply(request, deadline)
         except Rejection as rejection:
             return self._alert(request, rejection)
         answer = smets1_signed_response(request.request_id, request.srv, request.request_id.counter)
@@ -152,11 +153,14 @@ class S1SP:
             raise Rejection("device_unknown", f"{request.device_id} is not served by {self.name}")
         return sender, device
 
-    def _apply(self, request: ServiceRequest) -> None:
-        """Accepted credential updates replace the role's anchors in one transaction."""
+    def _apply(self, request: ServiceRequest, deadline: float | None = None) -> None:
+        """Accepted credential updates replace the role's anchors in one transaction, committed only
+        while the DSP is still waiting for the answer."""
         if request.srv not in (UPDATE_SECURITY_CREDENTIALS_KRP, REQUEST_HANDOVER):
             return
         certificates = replacement_certificates(request, self.smki)
         with self.store.transaction() as db:
             for cert in certificates:
                 self.anchors.place(db, request.device_id, request.remote_party_role or "", cert)
+            if deadline is not None and time.time() > deadline:
+                raise Rejection("s1sp_deadline", "the DSP's deadline passed before the change could be committed")

@@ -4,6 +4,7 @@ signed SMETS1 response or a signed S1SP Alert."""
 from __future__ import annotations
 
 from duis.xml import to_bytes
+from fake_services import faults
 from fake_services.dsp.responses import duis_body
 from fake_services.http import Request, Response, route
 from fake_services.s1sp.models import S1SP
@@ -17,7 +18,10 @@ def s1sp_app(s1sp: S1SP, commissioning_party: str):
         return Response(200, to_bytes(decision.answer), "application/xml", {"X-DUIS-Clause": decision.clause})
 
     def service_request(request: Request) -> Response:
-        return answer(s1sp.process(duis_body(request)))
+        root = duis_body(request)
+        return faults.show(faults.current(s1sp.store, s1sp.name)) or answer(
+            s1sp.process(root, faults.deadline_of(request.headers))
+        )
 
     def commissioning(request: Request) -> Response:
         return answer(s1sp.accept_commissioning_handover(duis_body(request), commissioning_party))
