@@ -104,8 +104,9 @@ class Store:
                 if table in ("request_log", "sqlite_sequence"):
                     continue
                 digest.update(table.encode())
-                for row in self._db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3"):  # noqa: S608
-                    digest.update(repr(tuple(row)).encode())
+                rows = sorted(repr(tuple(row)) for row in self._db.execute(f"SELECT * FROM {table}"))  # noqa: S608
+                for row in rows:
+                    digest.update(row.encode())
         return digest.hexdigest()
 
     def setting(self, name: str, default: str = "") -> str:
