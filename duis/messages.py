@@ -134,6 +134,9 @@ class ServiceRequest:
         srv = SERVICE_REQUEST_VARIANTS.get(variant or "")
         if srv is None:
             raise MalformedMessage(f"Service Reference Variant {variant!r} is not offered by this sandbox")
+        reference = text(root, "sr:Header/sr:ServiceReference")
+        if reference != srv.reference:
+            raise MalformedMessage(f"Service Reference {reference!r} does not match Variant {srv.variant}")
         body = root.find(f"sr:Body/sr:{srv.body_element}", namespaces={"sr": SR})
         if body is None:
             raise MalformedMessage(f"the Body does not hold {srv.body_element} for SRV {srv.variant}")

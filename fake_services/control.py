@@ -4,6 +4,7 @@ JSON over HTTP on its own port, apart from the DUIS endpoint."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,20 @@ def _smets(data: dict[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
         raise HTTPError(400, "'smets' is 1 or 2")
     return int(value)
+
+
+def _instant(data: dict[str, Any], name: str) -> dt.datetime | None:
+    """An optional ISO 8601 instant with its zone (test certificates that are expired or not yet valid)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    try:
+        instant = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise HTTPError(400, f"{name} is not an ISO 8601 date and time") from None
+    if instant.tzinfo is None:
+        raise HTTPError(400, f"{name} needs a time zone, e.g. 2026-01-01T00:00:00Z")
+    return instant
 
 
 def _enum(kind: type, value: Any) -> Any:
@@ -110,6 +125,8 @@ def control_app(sandbox: Sandbox):
                 _enum(RemotePartyRole, _field(data, "role_code")),
                 _enum(KeyUse, _field(data, "key_use")),
                 data.get("name"),
+                _instant(data, "not_before"),
+                _instant(data, "not_after"),
             )
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from None
@@ -231,6 +248,10 @@ def control_app(sandbox: Sandbox):
         recipient = dict(p.split("=", 1) for p in request.query.split("&") if "=" in p).get("recipient")
         return Response.json(sandbox.alerts.delivered(recipient))
 
+    def fingerprint(_: Request) -> Response:
+        """A digest of all state but the request log: equal before and after means nothing changed."""
+        return Response.json({"fingerprint": store.fingerprint()})
+
     def request_log(_: Request) -> Response:
         return Response.json([dict(r) for r in store.all("SELECT * FROM request_log ORDER BY id")])
 
@@ -255,6 +276,7 @@ def control_app(sandbox: Sandbox):
                 ("GET", "/switches"): switches,
                 ("PUT", "/faults/s1sp/{name}"): s1sp_fault,
                 ("GET", "/log"): request_log,
+            ("GET", "/fingerprint"): fingerprint,
                 **enrolment_routes(sandbox),
             }
         ),

@@ -77,10 +77,32 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     app: Handler
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
     def get_request(self):  # type: ignore[override]
         conn, addr = super().get_request()
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._connections_lock:
+            self.connections.add(conn)
         return conn, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def hang_up_all(self) -> None:
+        """Close kept-alive connections too: a stopped service must really be gone."""
+        with self._connections_lock:
+            for conn in self.connections:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.connections.clear()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -133,26 +155,30 @@ class Service:
         self.app = app
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._address: tuple[str, int] | None = None
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         server = _Server((host, port), _RequestHandler)
         server.app = self.app
         self._server = server
+        self._address = server.server_address[:2]
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=self.name, daemon=True)
         self._thread.start()
         return self.url
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError(f"{self.name} is not started")
-        host, port = self._server.server_address[:2]
+        """Where the service listens (or listened: a stopped service refuses connections there)."""
+        if self._address is None:
+            raise RuntimeError(f"{self.name} has never been started")
+        host, port = self._address
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.hang_up_all()
             self._server = None
 
 

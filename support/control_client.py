@@ -44,6 +44,8 @@ class ControlClient:
         role_code: str,
         key_use: str,
         name: str | None = None,
+        not_before: str | None = None,
+        not_after: str | None = None,
     ) -> str:
         pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         return self._call(
@@ -55,6 +57,7 @@ class ControlClient:
                 "role_code": role_code,
                 "key_use": key_use,
                 "name": name,
+                **{k: v for k, v in (("not_before", not_before), ("not_after", not_after)) if v},
             },
         )["pem"]
 
@@ -90,6 +93,11 @@ class ControlClient:
     def set_s1sp_mp107(self, name: str, enabled: bool) -> dict:
         return self._call("PUT", f"/switches/s1sp/{name}", {"enabled": enabled})
 
+    def set_s1sp_fault(self, name: str, mode: str, delay_seconds: float = 0) -> dict:
+        """Make an S1SP go down, slow (answering after `delay_seconds`), answer garbage or fail with
+        HTTP 500; mode 'none' heals it. A reset heals every S1SP."""
+        return self._call("PUT", f"/faults/s1sp/{name}", {"mode": mode, "delay_seconds": delay_seconds})
+
     def switches(self) -> dict:
         return self._call("GET", "/switches")
 
@@ -98,6 +106,10 @@ class ControlClient:
 
     def alerts(self, recipient: str | None = None) -> list[dict]:
         return self._call("GET", "/alerts" + (f"?recipient={recipient}" if recipient else ""))
+
+    def fingerprint(self) -> str:
+        """A digest of all the system's state but its request log."""
+        return self._call("GET", "/fingerprint")["fingerprint"]
 
     def log(self) -> list[dict]:
         return self._call("GET", "/log")

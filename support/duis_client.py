@@ -44,6 +44,11 @@ class Exchange:
     reason: str
 
 
+def sign_request(request: ServiceRequest, identity: SigningIdentity) -> bytes:
+    """The request as a User sends it: signed with its DS key, compact, with an XML declaration."""
+    return to_bytes(sign(request.to_xml(), identity.key, identity.certificate))
+
+
 class CounterSource:
     """Strictly increasing originator counters, from the clock so restarts never go backwards."""
 
@@ -67,7 +72,7 @@ class DUISClient:
         self._ids = itertools.count()
 
     def sign(self, request: ServiceRequest, identity: SigningIdentity) -> bytes:
-        return to_bytes(sign(request.to_xml(), identity.key, identity.certificate))
+        return sign_request(request, identity)
 
     def send(self, request: ServiceRequest, identity: SigningIdentity) -> Exchange:
         """Sign and send one request; the answer is read but judged by the caller."""

@@ -36,7 +36,10 @@ def _settings(userdata: Mapping[str, str]) -> dict[str, str]:
         if not path.is_file():
             raise TargetError(f"target_config {config} does not exist")
         parser = configparser.ConfigParser()
-        parser.read(path)
+        try:
+            parser.read(path)
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            raise TargetError(f"{config} is not an INI file with a [target] section: {exc}") from None
         if "target" not in parser:
             raise TargetError(f"{config} has no [target] section")
         settings.update(parser["target"])

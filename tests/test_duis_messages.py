@@ -177,6 +177,9 @@ def test_reading_a_request_refuses_what_the_sandbox_cannot_read(requests_built) 
         ServiceRequest.from_xml(root)
     root = requests_built["4.1.1"].to_xml()
     root.find(f"{q('Header')}/{q('ServiceReferenceVariant')}").text = "6.21"
+    with pytest.raises(MalformedMessage, match="Service Reference '4.1' does not match Variant 6.21"):
+        ServiceRequest.from_xml(root)
+    root.find(f"{q('Header')}/{q('ServiceReference')}").text = "6.21"
     with pytest.raises(MalformedMessage, match="does not hold RequestHandoverOfDCCControlledDevice"):
         ServiceRequest.from_xml(root)
     root = requests_built["6.15.1"].to_xml()

@@ -1,0 +1,3 @@
+from campaign.runner import main
+
+raise SystemExit(main())

@@ -1,0 +1,146 @@
+"""The campaign's test bench: the embedded sandbox (short S1SP timeout), its organisations, one
+meter whose Network Operator certificate is wrongly held, and a valid correction to mutate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from campaign.model import Sent
+from duis.messages import RequestID, ServiceRequest, ServiceResponse
+from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
+from duis.xml import NotXML, parse
+from fake_services.sandbox import S1SP_NAMES, Sandbox
+from smki.authority import TestSMKI
+from smki.profile import KeyUse, RemotePartyRole
+from support import test_data
+from support.control_client import ControlClient
+from support.duis_client import CounterSource, SigningIdentity, sign_request
+from support.organisations import Organisation
+
+S1SP_TIMEOUT = 0.5
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.sandbox = Sandbox(s1sp_timeout=S1SP_TIMEOUT)
+        self.urls = self.sandbox.start()
+        self.control = ControlClient(self.urls["Control"])
+        self.http = requests.Session()
+        self.counters = CounterSource()
+        org = lambda name, role: Organisation(name, role, test_data.entity_id()).enrol(self.control)  # noqa: E731
+        self.registered = org("Western Power", UserRole.ELECTRICITY_DISTRIBUTOR)
+        self.holder = org("Eastern Networks", UserRole.ELECTRICITY_DISTRIBUTOR)
+        self.supplier = org("Bright Energy", UserRole.IMPORT_SUPPLIER)
+        self.gas_transporter = org("Cadent Gas", UserRole.GAS_TRANSPORTER)
+        self.gas_supplier = org("Flame Gas Supply", UserRole.GAS_SUPPLIER)
+        self.ca_der = x509.load_pem_x509_certificate(self.control.smki()["issuing_ca"].encode()).public_bytes(
+            serialization.Encoding.DER
+        )
+        self.esme, self.chf = test_data.device_id(), test_data.device_id()
+        self._seed()
+
+    # --- the meter ----------------------------------------------------------------------------
+    def _seed(self) -> None:
+        c = self.control
+        c.reset()
+        mpan, mprn = test_data.mpan_core(), test_data.mprn()
+        c.register_mpan(mpan, self.registered.entity_id, self.supplier.entity_id)
+        c.register_mprn(mprn, self.gas_transporter.entity_id, self.gas_supplier.entity_id)
+        c.add_device(device_id=self.esme, device_type="ESME", smets=1, s1sp="S1SP1", installation=self.chf, mpxn=mpan)
+        c.add_device(device_id=self.chf, device_type="CHF", smets=1, s1sp="S1SP1", installation=self.chf)
+        c.place_trust_anchor(self.esme, "Supplier", self.supplier.ds_pem, self.supplier.ka_pem)
+        c.set_dsp_mp107(True)
+        for name in S1SP_NAMES:
+            c.set_s1sp_mp107(name, True)
+        self.restore()
+
+    def restore(self) -> None:
+        """Put the wrong certificate back and heal every S1SP: each case starts from the same meter."""
+        self.control.place_trust_anchor(self.esme, "NetworkOperator", self.holder.ds_pem, self.holder.ka_pem)
+        for name in S1SP_NAMES:
+            self.control.set_s1sp_fault(name, "none")
+
+    def fingerprint(self) -> str:
+        return self.control.fingerprint()
+
+    # --- requests -----------------------------------------------------------------------------
+    def correction(self, **changes) -> ServiceRequest:
+        """The valid request: the NO holding the wrong certificate puts the registered NO's in place."""
+        request = ServiceRequest(
+            RequestID(self.holder.entity_id, self.esme, self.counters.next(self.holder.entity_id)),
+            SERVICE_REQUEST_VARIANTS["6.15.1"],
+            remote_party_role="NetworkOperator",
+            digital_signing_certificate=self.registered.ds_der,
+            key_agreement_certificate=self.registered.ka_der,
+            certification_path=(self.ca_der,),
+        )
+        return replace(request, **changes)
+
+    def read(self) -> ServiceRequest:
+        """A cheap valid request: the registered NO reads the meter."""
+        return ServiceRequest(
+            RequestID(self.registered.entity_id, self.esme, self.counters.next(self.registered.entity_id)),
+            SERVICE_REQUEST_VARIANTS["4.1.1"],
+        )
+
+    def post(self, body: bytes, content_type: str = "application/xml") -> Sent:
+        try:
+            reply = self.http.post(
+                self.urls["DSP"] + "/api/v1/serviceS", data=body, headers={"Content-Type": content_type}, timeout=30
+            )
+        except requests.RequestException as exc:
+            return Sent(0, detail=f"no answer: {exc}")
+        if not reply.headers.get("Content-Type", "").startswith("application/xml"):
+            return Sent(reply.status_code, detail=reply.text.strip()[:200])
+        try:
+            response = ServiceResponse.from_xml(parse(reply.content))
+        except (NotXML, ValueError) as exc:
+            return Sent(599, detail=f"the DSP answered something that is not DUIS: {exc}")
+        return Sent(
+            reply.status_code,
+            response.response_code,
+            response.s1sp_alert.code if response.s1sp_alert else None,
+            response.succeeded,
+            f"{reply.headers.get('X-DUIS-Clause', '')}: {reply.headers.get('X-DUIS-Reason', '')}",
+        )
+
+    def alive(self) -> bool:
+        """The DSP still answers a valid request correctly."""
+        return self.post(sign_request(self.read(), self.registered.identity)).succeeded
+
+    # --- identities for the authentication cases -----------------------------------------------
+    def identity_with(self, org: Organisation, *, key_use: str = "DS", not_before=None, not_after=None):
+        """`org`'s User ID with a fresh key certified differently (expired, not yet valid, KA)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = self.control.issue_certificate(
+            key.public_key(),
+            org.entity_id,
+            org.user_role.certificate_role.value,
+            key_use,
+            org.name,
+            not_before.isoformat() if not_before else None,
+            not_after.isoformat() if not_after else None,
+        )
+        return SigningIdentity(org.entity_id, key, x509.load_pem_x509_certificate(pem.encode()))
+
+    def foreign_identity(self, org: Organisation) -> SigningIdentity:
+        """`org`'s User ID certified by a CA the DCC does not know."""
+        rogue = TestSMKI()
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = rogue.issue(key.public_key(), org.entity_id, RemotePartyRole.NETWORK_OPERATOR, KeyUse.DS, org.name)
+        return SigningIdentity(org.entity_id, key, cert.certificate)
+
+    @staticmethod
+    def past(days: int) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+
+    def close(self) -> None:
+        self.http.close()
+        self.control.close()
+        self.sandbox.stop()
