@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup report test lint unit suite sandbox bench clean
+.PHONY: setup report test lint unit suite campaign sandbox bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -28,7 +28,10 @@ lint: setup
 unit: setup
 	$(PY) -m pytest
 
-test: lint unit report  ## everything CI runs
+campaign: setup  ## hostile input and faults: 1000+ cases, must find 0 state changes and 0 crashes
+	$(PY) -m campaign
+
+test: lint unit campaign report  ## everything CI runs
 
 sandbox: setup  ## run the DCC sandbox standalone
 	$(PY) -m fake_services serve
