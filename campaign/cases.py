@@ -161,10 +161,10 @@ def _invalid_duis(bench: Bench) -> Iterator[Case]:
         bench=bench,
     )
     yield _case(
-        INVALID_DUIS,
-        "unknown Service Reference Variant",
+        NOT_DUIS,
+        "unknown Service Reference Variant (no valid DUIS answer can echo it)",
         lambda: _resigned(bench, set_text("sr:Header/sr:ServiceReferenceVariant", "9.99.9")),
-        schema,
+        Expect(status=400),
         bench=bench,
     )
     yield _case(

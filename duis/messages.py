@@ -68,6 +68,13 @@ def _der(value: str | None, what: str) -> bytes | None:
         raise MalformedMessage(f"{what} is not valid base64") from None
 
 
+def _slot(certs: etree._Element | None, name: str) -> str | None:
+    """A replacement certificate's text: None when the slot is absent, "" when it is present but
+    empty (an empty certificate is still offered, and refused as no certificate, never skipped)."""
+    found = certs.find(f"sr:{name}", {"sr": SR}) if certs is not None else None
+    return None if found is None else (found.text or "").strip()
+
+
 @dataclass(frozen=True)
 class ServiceRequest:
     """A DUIS Service Request, before signing or after parsing."""
@@ -153,13 +160,9 @@ class ServiceRequest:
             command_variant=int(cv),
             remote_party_role=text(body, "sr:RemotePartyRole"),
             digital_signing_certificate=_der(
-                text(certs, "sr:DigitalSigningCertificate") if certs is not None else None,
-                "the DigitalSigningCertificate",
+                _slot(certs, "DigitalSigningCertificate"), "the DigitalSigningCertificate"
             ),
-            key_agreement_certificate=_der(
-                text(certs, "sr:KeyAgreementCertificate") if certs is not None else None,
-                "the KeyAgreementCertificate",
-            ),
+            key_agreement_certificate=_der(_slot(certs, "KeyAgreementCertificate"), "the KeyAgreementCertificate"),
             certification_path=tuple(_der(c.text or "", "a CertificationPathCertificate") or b"" for c in path),
             other_device_id=text(body, "sr:OtherDeviceID"),
             old_gpf_id=text(body, "sr:OldGPFID"),

@@ -68,3 +68,5 @@ def verify(root: etree._Element, cert: x509.Certificate) -> None:
         XMLVerifier().verify(standalone, x509_cert=cert, expect_config=_EXPECT)
     except (InvalidSignature, InvalidInput) as exc:
         raise SignatureInvalid(f"the signature does not verify: {exc}") from None
+    except (TypeError, ValueError) as exc:  # signxml decodes SignatureValue unchecked: empty, non-ASCII
+        raise SignatureInvalid(f"the signature is malformed: {exc}") from None

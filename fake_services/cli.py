@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("fake_services").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         duis_schema()
     except SchemaUnavailable as exc:

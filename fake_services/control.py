@@ -276,7 +276,7 @@ def control_app(sandbox: Sandbox):
                 ("GET", "/switches"): switches,
                 ("PUT", "/faults/s1sp/{name}"): s1sp_fault,
                 ("GET", "/log"): request_log,
-            ("GET", "/fingerprint"): fingerprint,
+                ("GET", "/fingerprint"): fingerprint,
                 **enrolment_routes(sandbox),
             }
         ),

@@ -143,6 +143,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         head += [f"{k}: {v}" for k, v in headers.items()]
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body)
         self.wfile.flush()
+        self.log_request(response.status, len(response.body))  # written by hand, so not by send_response
 
     do_GET = do_POST = do_PUT = do_DELETE = _handle
 

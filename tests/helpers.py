@@ -2,17 +2,66 @@
 
 from __future__ import annotations
 
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
 from duis.messages import RequestID, ServiceRequest
-from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant
+from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant, UserRole
 from fake_services.sandbox import S1SP_NAMES
 from support import test_data
 from support.control_client import ControlClient
 from support.duis_client import DUISClient, Exchange
 from support.organisations import Organisation
+
+
+@dataclass
+class Cast:
+    """The organisations every test can use."""
+
+    western: Organisation  # Electricity Distributor, registered for the meter
+    eastern: Organisation  # Electricity Distributor whose certificate is wrongly held
+    northern: Organisation  # a third Electricity Distributor
+    gas_transporter: Organisation
+    other_gas_transporter: Organisation
+    supplier: Organisation  # Import Supplier
+    gas_supplier: Organisation
+    other_user: Organisation
+    acb: Organisation
+
+
+def enrol_cast(control: ControlClient) -> Cast:
+    """Enrol the cast in the sandbox behind `control` (keys made here, certified by its test SMKI)."""
+
+    def org(name: str, role: UserRole) -> Organisation:
+        return Organisation(name, role, test_data.entity_id()).enrol(control)
+
+    return Cast(
+        western=org("Western Power", UserRole.ELECTRICITY_DISTRIBUTOR),
+        eastern=org("Eastern Networks", UserRole.ELECTRICITY_DISTRIBUTOR),
+        northern=org("Northern Grid", UserRole.ELECTRICITY_DISTRIBUTOR),
+        gas_transporter=org("Cadent Gas", UserRole.GAS_TRANSPORTER),
+        other_gas_transporter=org("Wales Gas", UserRole.GAS_TRANSPORTER),
+        supplier=org("Bright Energy", UserRole.IMPORT_SUPPLIER),
+        gas_supplier=org("Flame Gas Supply", UserRole.GAS_SUPPLIER),
+        other_user=org("Meter Insights", UserRole.OTHER_USER),
+        acb=_acb(control),
+    )
+
+
+def _acb(control: ControlClient) -> Organisation:
+    """The ACB holds certificates in role 04; it is not a DUIS User."""
+    acb = Organisation("Access Control Broker", UserRole.OTHER_USER, test_data.entity_id())
+    acb.ds_pem = control.issue_certificate(acb.ds_key.public_key(), acb.entity_id, "04", "DS", acb.name)
+    acb.ka_pem = control.issue_certificate(acb.ka_key.public_key(), acb.entity_id, "04", "KA", acb.name)
+    return acb
 
 
 @dataclass
@@ -151,3 +200,70 @@ def standard_installation(control: ControlClient, cast, **overrides) -> Installa
     )
     parties.update(overrides)
     return seed_installation(control, **parties)
+
+
+# --- the sandbox as its own process (`python -m fake_services serve`) ------------------------------
+
+SERVICE_LINE = re.compile(r"^(?P<name>\S+) (?P<url>https?://\S+)$")
+SANDBOX_SERVICES = ("DSP", *S1SP_NAMES, "Control")
+
+
+@dataclass
+class SandboxProcess:
+    """A standalone sandbox: its process and the base URL of each service it printed."""
+
+    process: subprocess.Popen
+    urls: dict[str, str]
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, as a crash or a pulled plug."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+    def terminate(self) -> int:
+        self.process.terminate()
+        code = self.process.wait(timeout=10)
+        self.process.stdout.close()
+        return code
+
+
+def start_sandbox_process(*args: str, stderr=subprocess.DEVNULL, env: dict | None = None, timeout: float = 20):
+    """Start `python -m fake_services serve ARGS` and read its `NAME URL` lines. Returns a
+    SandboxProcess, or the finished Popen if the command exited instead of serving."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fake_services", "serve", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def reader() -> None:  # a thread, so a line already buffered is never missed
+        for _ in SANDBOX_SERVICES:
+            line = process.stdout.readline()
+            lines.put(line.rstrip("\n") if line else None)
+            if not line:
+                return
+
+    threading.Thread(target=reader, daemon=True).start()
+    urls: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while len(urls) < len(SANDBOX_SERVICES):
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            process.kill()
+            raise TimeoutError(f"the sandbox printed {urls} in {timeout} s") from None
+        if line is None:
+            process.wait(timeout=10)
+            return process
+        match = SERVICE_LINE.match(line)
+        if not match:
+            process.kill()
+            raise AssertionError(f"not 'NAME URL': {line!r}")
+        urls[match["name"]] = match["url"]
+    return SandboxProcess(process, urls)

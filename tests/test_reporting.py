@@ -85,8 +85,7 @@ def _(context):
     assert False, "S1SR 4.2: certificate owner is not the Business Originator ID"
 """
 
-SMALL_CATALOGUE = {tag: CLAUSES[tag]
-                   for tag in ("SRPD-6.1.f", "SRPD-6.2.d", "S1SR-4.2", "PIA-3.B", "TMAD-4.42")}
+SMALL_CATALOGUE = {tag: CLAUSES[tag] for tag in ("SRPD-6.1.f", "SRPD-6.2.d", "S1SR-4.2", "PIA-3.B", "TMAD-4.42")}
 GOOD_CATALOGUE = {tag: CLAUSES[tag] for tag in ("SRPD-6.1.f", "SRPD-6.2.d", "S1SR-4.2")}
 
 
@@ -95,8 +94,21 @@ def _env() -> dict[str, str]:
 
 
 def _behave(root: Path, formatter: str, results: str = "results") -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "behave", "-f", formatter, "-o", results, "-f", "plain",
-               "--junit", "--junit-directory", "junit", "features"]
+    command = [
+        sys.executable,
+        "-m",
+        "behave",
+        "-f",
+        formatter,
+        "-o",
+        results,
+        "-f",
+        "plain",
+        "--junit",
+        "--junit-directory",
+        "junit",
+        "features",
+    ]
     return subprocess.run(command, cwd=root, env=_env(), capture_output=True, text=True, check=False)
 
 
@@ -130,11 +142,26 @@ def _labels(result: dict, name: str) -> list[str]:
 
 # --- the clause catalogue -------------------------------------------------------------------------
 
+
 def test_catalogue_has_every_clause_of_the_primer_table_and_the_srv_6_21_route_as_a_parseable_tag():
     assert set(CLAUSES) == {
-        "SRPD-6.1.f", "SRPD-6.2.a", "SRPD-6.2.b", "SRPD-6.2.c", "SRPD-6.2.d", "SRPD-16.1", "S1SR-4.2",
-        "TMAD-4.42", "TMAD-5.10.12", "TMAD-5.10.17", "PIA-3.2", "PIA-3.3", "PIA-2.3.2.A", "PIA-2.3.2.B",
-        "PIA-2.2", "PIA-3.B", "SRV-6.21",
+        "SRPD-6.1.f",
+        "SRPD-6.2.a",
+        "SRPD-6.2.b",
+        "SRPD-6.2.c",
+        "SRPD-6.2.d",
+        "SRPD-16.1",
+        "S1SR-4.2",
+        "TMAD-4.42",
+        "TMAD-5.10.12",
+        "TMAD-5.10.17",
+        "PIA-3.2",
+        "PIA-3.3",
+        "PIA-2.3.2.A",
+        "PIA-2.3.2.B",
+        "PIA-2.2",
+        "PIA-3.B",
+        "SRV-6.21",
     }
     assert all("(" not in tag and " " not in tag for tag in CLAUSES)
     assert CLAUSES["SRPD-6.2.d"].display == "SRPD 6.2(d)"
@@ -143,11 +170,14 @@ def test_catalogue_has_every_clause_of_the_primer_table_and_the_srv_6_21_route_a
 
 def test_clause_tags_resolve_whether_or_not_they_carry_the_at_sign():
     assert [c.tag for c in clause_for_tags(["wip", "SRPD-6.2.d", "@S1SR-4.2", "SRPD-6.2.d"])] == [
-        "SRPD-6.2.d", "S1SR-4.2"]
+        "SRPD-6.2.d",
+        "S1SR-4.2",
+    ]
     assert unknown_clause_tags(["SRPD-6.2.d", "SRPD-6.2(d)", "PIA-9", "wip"]) == ["PIA-9", "SRPD-6.2(d)"]
 
 
 # --- the Allure formatter -------------------------------------------------------------------------
+
 
 def test_formatter_writes_one_result_per_scenario_including_those_under_a_rule(project: Path):
     results = _results(project)
@@ -184,6 +214,7 @@ def test_upstream_formatter_still_loses_rule_scenarios(tmp_path: Path):
 
 # --- the traceability matrix and its gate ---------------------------------------------------------
 
+
 def test_gherkin_gives_each_outline_row_its_inherited_tags(project: Path):
     cases = collect_scenarios(project / "features", project)
     rows = [case for case in cases if case.name.endswith("cannot replace the certificate")]
@@ -196,15 +227,15 @@ def test_gherkin_gives_each_outline_row_its_inherited_tags(project: Path):
 
 
 def test_gate_passes_when_every_clause_has_a_passing_scenario(project: Path, tmp_path: Path):
-    matrix = trace(project / "features" / "good", project / "results", project / "junit", tmp_path,
-                   GOOD_CATALOGUE, project)
+    matrix = trace(
+        project / "features" / "good", project / "results", project / "junit", tmp_path, GOOD_CATALOGUE, project
+    )
     assert matrix.failures == []
     assert all(row.covered for row in matrix.coverage)
 
 
 def test_gate_fails_on_uncovered_clauses_missing_and_unknown_clause_tags(project: Path, tmp_path: Path):
-    matrix = trace(project / "features", project / "results", project / "junit", tmp_path,
-                   SMALL_CATALOGUE, project)
+    matrix = trace(project / "features", project / "results", project / "junit", tmp_path, SMALL_CATALOGUE, project)
     assert matrix.failures == [
         "PIA 3 option B [PIA-3.B]: no passing scenario (failed)",
         "TMAD 4.42 [TMAD-4.42]: no passing scenario",
@@ -218,43 +249,49 @@ def test_gate_fails_when_allure_results_are_missing(project: Path, tmp_path: Pat
     partial = tmp_path / "results"
     shutil.copytree(project / "results", partial)
     next(partial.glob("*-result.json")).unlink()
-    matrix = trace(project / "features" / "good", partial, project / "junit", tmp_path,
-                   GOOD_CATALOGUE, project)
+    matrix = trace(project / "features" / "good", partial, project / "junit", tmp_path, GOOD_CATALOGUE, project)
     assert "evidence incomplete: 6 Allure results for 7 scenarios behave ran" in matrix.failures
 
 
 def test_gate_fails_when_behave_left_no_junit_testcases(project: Path, tmp_path: Path):
-    matrix = trace(project / "features" / "good", project / "results", tmp_path / "no-junit", tmp_path,
-                   GOOD_CATALOGUE, project)
-    assert matrix.failures == [
-        "evidence incomplete: behave wrote no JUnit testcases (it ran nothing or crashed)"]
+    matrix = trace(
+        project / "features" / "good", project / "results", tmp_path / "no-junit", tmp_path, GOOD_CATALOGUE, project
+    )
+    assert matrix.failures == ["evidence incomplete: behave wrote no JUnit testcases (it ran nothing or crashed)"]
 
 
 def test_traceability_markdown_reads_clause_by_clause(project: Path, tmp_path: Path):
-    matrix = trace(project / "features", project / "results", project / "junit", tmp_path,
-                   SMALL_CATALOGUE, project)
+    matrix = trace(project / "features", project / "results", project / "junit", tmp_path, SMALL_CATALOGUE, project)
     text = matrix.markdown.read_text()
     assert "**5 clauses, 3 covered**" in text
     assert "7 scenarios: 1 failed, 6 passed" in text
-    assert (f"| [SRPD 6.2(d)]({CLAUSES['SRPD-6.2.d'].link}) | {CLAUSES['SRPD-6.2.d'].title} | "
-            f"{CLAUSES['SRPD-6.2.d'].source} | The wrongly held Network Operator replaces the certificate "
-            "(`features/good/checks.feature:12`): **passed** | covered |") in text
+    assert (
+        f"| [SRPD 6.2(d)]({CLAUSES['SRPD-6.2.d'].link}) | {CLAUSES['SRPD-6.2.d'].title} | "
+        f"{CLAUSES['SRPD-6.2.d'].source} | The wrongly held Network Operator replaces the certificate "
+        "(`features/good/checks.feature:12`): **passed** | covered |"
+    ) in text
     assert "| — | **NOT COVERED** |" in text  # TMAD 4.42 has no scenario
     assert "- features/gaps/gaps.feature:2 'A scenario nobody traced': no clause tag" in text
 
 
 def test_traceability_csv_lists_every_clause_and_every_scenario(project: Path, tmp_path: Path):
-    matrix = trace(project / "features", project / "results", project / "junit", tmp_path,
-                   SMALL_CATALOGUE, project)
+    matrix = trace(project / "features", project / "results", project / "junit", tmp_path, SMALL_CATALOGUE, project)
     rows = list(csv.DictReader(matrix.csv.open()))
     by_scenario = {row["scenario"]: row for row in rows}
     assert len(rows) == 8  # 5 traced scenarios, 1 clause without any, 2 untraced scenarios
     assert by_scenario["Supplier cannot replace the certificate"] | {"link": ""} == {
-        "clause_tag": "S1SR-4.2", "clause": "S1SR 4.2", "title": CLAUSES["S1SR-4.2"].title,
-        "source": "SEC Appendix AM – SMETS1 Supporting Requirements", "link": "", "clause_covered": "yes",
-        "feature": "Registration Data checks", "rule": "A Network Operator may correct a certificate it "
-        "wrongly holds", "scenario": "Supplier cannot replace the certificate",
-        "location": "features/good/checks.feature:24", "status": "passed"}
+        "clause_tag": "S1SR-4.2",
+        "clause": "S1SR 4.2",
+        "title": CLAUSES["S1SR-4.2"].title,
+        "source": "SEC Appendix AM – SMETS1 Supporting Requirements",
+        "link": "",
+        "clause_covered": "yes",
+        "feature": "Registration Data checks",
+        "rule": "A Network Operator may correct a certificate it wrongly holds",
+        "scenario": "Supplier cannot replace the certificate",
+        "location": "features/good/checks.feature:24",
+        "status": "passed",
+    }
     assert by_scenario["The certificate-owner check stays"]["status"] == "failed"
     assert by_scenario["The certificate-owner check stays"]["clause_covered"] == "no"
     assert by_scenario["A scenario naming a clause nobody catalogued"]["clause_tag"] == "SRPD-9.9"
@@ -263,26 +300,33 @@ def test_traceability_csv_lists_every_clause_and_every_scenario(project: Path, t
 
 # --- Allure environment, categories and HTML ------------------------------------------------------
 
+
 def test_environment_and_categories_are_written_for_allure(tmp_path: Path):
     allure_report.write_environment(tmp_path, {"suite": "SECMP0107 acceptance", "user data": "a=b\nc"})
     written = (tmp_path / "environment.properties").read_text()
     assert written == "suite=SECMP0107 acceptance\nuser\\ data=a=b\\nc\n"
     categories = json.loads(allure_report.write_categories(tmp_path).read_text())
     assert [category["name"] for category in categories] == [
-        "Rejected by Registration Data check", "Rejected by certificate-owner check", "Product defects",
-        "Test defects"]
+        "Rejected by Registration Data check",
+        "Rejected by certificate-owner check",
+        "Product defects",
+        "Test defects",
+    ]
 
 
 def test_analytics_tag_is_stripped_and_the_rest_of_the_page_kept(tmp_path: Path):
     page = tmp_path / "index.html"
-    page.write_text('<body><div id="app"></div>\n'
-                    '    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n'
-                    "    <script>\n        window.dataLayer = window.dataLayer || [];\n"
-                    "        function gtag(){dataLayer.push(arguments);}\n        gtag('js', new Date());\n"
-                    "    </script>\n    <script>window.allureReportOptions = {};</script></body>")
+    page.write_text(
+        '<body><div id="app"></div>\n'
+        '    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n'
+        "    <script>\n        window.dataLayer = window.dataLayer || [];\n"
+        "        function gtag(){dataLayer.push(arguments);}\n        gtag('js', new Date());\n"
+        "    </script>\n    <script>window.allureReportOptions = {};</script></body>"
+    )
     assert allure_report.strip_analytics(tmp_path) == 1
-    assert page.read_text() == ('<body><div id="app"></div>\n'
-                                "    <script>window.allureReportOptions = {};</script></body>")
+    assert page.read_text() == (
+        '<body><div id="app"></div>\n    <script>window.allureReportOptions = {};</script></body>'
+    )
 
 
 @pytest.mark.skipif(not allure_report.ALLURE_BIN.exists(), reason="Allure 3 not installed (npm ci)")
@@ -299,6 +343,7 @@ def test_html_report_is_one_file_grouped_by_clause_without_analytics(project: Pa
 
 # --- the one command ------------------------------------------------------------------------------
 
+
 def test_run_splits_features_across_processes_and_fails_on_a_failed_scenario(tmp_path: Path):
     root = _write_project(tmp_path)
     code = run.main(["--root", str(root), "--processes", "2", "--no-html", "-D", "stage=ci"])
@@ -310,8 +355,9 @@ def test_run_splits_features_across_processes_and_fails_on_a_failed_scenario(tmp
     assert (root / "reports" / "traceability.csv").is_file()
 
 
-def test_run_passes_when_scenarios_pass_and_the_gate_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str]):
+def test_run_passes_when_scenarios_pass_and_the_gate_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
     root = _write_project(tmp_path)
     stale = root / "reports" / "allure-results" / "stale-result.json"
     stale.parent.mkdir(parents=True)

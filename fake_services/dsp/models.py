@@ -59,7 +59,7 @@ class S1SPUnavailable(Exception):
 class Outcome:
     """The DSP's answer (unsigned) and the check that decided it."""
 
-    response: etree._Element
+    response: etree._Element | None  # None: the request could not be answered in DUIS at all
     accepted: bool
     clause: str
     reason: str
@@ -100,6 +100,16 @@ def eligibility_check(request: ServiceRequest, sender: User) -> None:
         raise Rejection(
             "command_variant", f"Command Variant {request.command_variant} is not offered for SRV {request.srv.variant}"
         )
+
+
+def rejection_response(root: etree._Element, request: ServiceRequest | None, code: str) -> etree._Element | None:
+    """The DUIS Response that rejects a request, echoing its header; None when the request's header
+    is too broken to echo in a valid DUIS Response (the endpoint then answers a plain HTTP 400)."""
+    if request is not None:
+        return response_message(request.request_id, code, request.srv)
+    request_id, srv = request_header(root)
+    response = response_message(request_id, code, srv)
+    return response if duis_schema().validate(response) else None
 
 
 class DSP:
@@ -163,9 +173,8 @@ class DSP:
                 rdp = self.srpd_6_1_f_registration_data_check(request, sender, device)
                 outcome = self._route(root, request, device, signer, rdp)
             except Rejection as rejection:
-                request_id, srv = (request.request_id, request.srv) if request else request_header(root)
                 outcome = Outcome(
-                    response_message(request_id, rejection.rule.response_code, srv),
+                    rejection_response(root, request, rejection.rule.response_code),
                     False,
                     rejection.rule.clause,
                     rejection.detail,

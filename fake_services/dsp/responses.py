@@ -17,7 +17,7 @@ def _header_safe(value: str) -> str:
 
 def duis_body(request: Request):
     """The request body parsed as a DUIS Request, or an HTTPError saying why not."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/xml":
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/xml":
         raise HTTPError(415, "send DUIS as Content-Type: application/xml")
     try:
         root = parse(request.body)
@@ -31,6 +31,8 @@ def duis_body(request: Request):
 def dsp_app(dsp: DSP, signer: ServiceSigner):
     def service_s(request: Request) -> Response:
         outcome = dsp.process(duis_body(request))
+        if outcome.response is None:
+            raise HTTPError(400, f"not a DUIS request this DSP can answer: {outcome.reason}")
         return Response(
             200,
             to_bytes(signer.sign(outcome.response)),

@@ -1,0 +1,322 @@
+"""Security defaults (issue 5): the sandbox listens on loopback unless told otherwise, needs a Control
+API token to listen anywhere else and then demands it, and private keys never appear in what it
+answers, what it logs or how the objects holding them print."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import types
+from collections.abc import Iterable, Iterator
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS, UserRole
+from support import test_data
+from support.control_client import ControlClient, ControlError
+from support.duis_client import SERVICE_PATH, DUISClient
+from support.organisations import Organisation
+from tests.helpers import (
+    SANDBOX_SERVICES,
+    SandboxProcess,
+    enable_mp107,
+    krp_update,
+    seed_installation,
+    simple_request,
+    standard_installation,
+    start_sandbox_process,
+)
+
+TOKEN = "s3cret-for-the-test"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    """This environment without a Control API token, plus `extra`."""
+    return {k: v for k, v in os.environ.items() if k != "MP107_CONTROL_TOKEN"} | extra
+
+
+@pytest.fixture
+def started() -> Iterator[list[SandboxProcess]]:
+    """Sandbox processes a test starts, killed at its end if still running."""
+    processes: list[SandboxProcess] = []
+    yield processes
+    for sandbox in processes:
+        if sandbox.process.poll() is None:
+            sandbox.kill()
+
+
+def _serve(started: list[SandboxProcess], *args: str, **kw) -> SandboxProcess:
+    sandbox = start_sandbox_process(*args, **kw)
+    assert isinstance(sandbox, SandboxProcess), f"serve exited {sandbox.returncode}"
+    started.append(sandbox)
+    return sandbox
+
+
+# --- binding and the Control API token -----------------------------------------------------------
+
+
+def test_serve_binds_loopback_by_default(started) -> None:
+    sandbox = _serve(started, env=_env())
+    assert list(sandbox.urls) == list(SANDBOX_SERVICES)
+    for name, url in sandbox.urls.items():
+        assert url.startswith("http://127.0.0.1:"), f"{name} listens on {url}"
+    assert requests.get(sandbox.urls["Control"] + "/health", timeout=5).status_code == 200  # no token on loopback
+
+
+def test_listening_beyond_loopback_without_a_token_exits_2_saying_why() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fake_services", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_env(),
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""  # nothing started, no URL printed
+    assert result.stderr.startswith("error: listening on 0.0.0.0 needs a Control API token (--control-token)")
+
+
+@pytest.mark.parametrize("given_by", ["option", "environment"])
+def test_with_a_token_the_control_api_demands_it(started, given_by: str) -> None:
+    if given_by == "option":
+        sandbox = _serve(started, "--control-token", TOKEN, env=_env())
+    else:
+        sandbox = _serve(started, env=_env(MP107_CONTROL_TOKEN=TOKEN))
+    url = sandbox.urls["Control"]
+    refused = ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"})
+    for method, path in (("GET", "/health"), ("GET", "/smki"), ("POST", "/reset"), ("GET", "/log"), ("GET", "/x")):
+        for headers in refused:
+            reply = requests.request(method, url + path, headers=headers, timeout=5)
+            assert reply.status_code == 401, (method, path, headers)
+            assert "Authorization: Bearer" in reply.text
+        reply = requests.request(method, url + path, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+        assert reply.status_code == (404 if path == "/x" else 200), (method, path)
+
+    without = ControlClient(url)
+    with pytest.raises(ControlError, match="HTTP 401"):
+        without.health()
+    without.close()
+    client = ControlClient(url, token=TOKEN)
+    assert client.health()["status"] == "ok"
+    client.close()
+    # DUIS is authenticated by its signature, not by the Control API token.
+    not_duis = requests.post(
+        sandbox.urls["DSP"] + SERVICE_PATH, data=b"x", headers={"Content-Type": "application/xml"}, timeout=5
+    )
+    assert not_duis.status_code == 400
+
+
+# --- private keys never appear -------------------------------------------------------------------
+
+
+def key_forms(name: str, key: ec.EllipticCurvePrivateKey) -> list[tuple[str, bytes]]:
+    """Every way the private part of a key could show up: the scalar as bytes, hex (plain or
+    colon-separated, as `openssl ec -text` prints it), decimal, and base64 at each of the three
+    alignments it can have inside a longer base64 text (a PEM or base64 DER of the key in any
+    format). The public half is left out: it is in the certificates, which are public."""
+    raw = key.private_numbers().private_value.to_bytes(32, "big")
+    forms = [
+        (f"{name} private scalar", raw),
+        (f"{name} private scalar (hex)", raw.hex().encode()),
+        (f"{name} private scalar (HEX)", raw.hex().upper().encode()),
+        (f"{name} private scalar (hex with colons)", raw.hex(":").encode()),
+        (f"{name} private scalar (decimal)", str(key.private_numbers().private_value).encode()),
+    ]
+    for offset in range(3):  # base64 groups of 3 bytes that lie wholly inside the scalar
+        inner = raw[offset:]
+        forms.append((f"{name} private scalar (base64)", base64.b64encode(inner[: len(inner) // 3 * 3])))
+    for fmt in (serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL):
+        pem = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+        assert any(needle in squeezed(pem) for _, needle in forms[-3:])  # they do find the key's PEM
+    return forms
+
+
+def squeezed(data: bytes) -> bytes:
+    """`data` without line breaks and blanks (also JSON's escaped ones): base64 split into lines joins up."""
+    return re.sub(rb"\s+|\\[nrt]", b"", data)
+
+
+def assert_no_private_key(where: str, blobs: Iterable[bytes | str], keys: dict[str, ec.EllipticCurvePrivateKey]) -> int:
+    """Fail (without printing the key) if any blob holds a private key; returns how many were scanned."""
+    forms = [form for name, key in keys.items() for form in key_forms(name, key)]
+    count = 0
+    for blob in blobs:
+        data = blob.encode() if isinstance(blob, str) else blob
+        if b"PRIVATE KEY" in data:
+            pytest.fail(f"{where}: a body contains 'PRIVATE KEY'", pytrace=False)
+        joined = squeezed(data)
+        for form, needle in forms:
+            if needle in data or needle in joined:
+                pytest.fail(f"{where}: a body contains the {form}", pytrace=False)
+        count += 1
+    return count
+
+
+def sandbox_keys(store_rows: Iterable[tuple[str, str]]) -> dict[str, ec.EllipticCurvePrivateKey]:
+    """The sandbox's own keys (SMKI root and CA, DSP, S1SPs, Commissioning Party, ACB) from its store."""
+    keys = {}
+    for name, key_pem in store_rows:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        keys[name] = key
+    return keys
+
+
+def cast_keys(cast) -> dict[str, ec.EllipticCurvePrivateKey]:
+    """The test's own Users' keys (they never leave the test process)."""
+    orgs = [getattr(cast, name) for name in vars(cast)]
+    return {f"{o.name} {use}": getattr(o, f"{use}_key") for o in orgs for use in ("ds", "ka")}
+
+
+@pytest.fixture
+def recorded(control, duis) -> Iterator[dict[str, list[bytes]]]:
+    """Every body the Control API and the DSP answer during the test."""
+    bodies: dict[str, list[bytes]] = {"control": [], "dsp": []}
+
+    def hook(kind: str):
+        def record(reply: requests.Response, *args, **kwargs) -> None:
+            bodies[kind].append(reply.content)
+
+        return record
+
+    hooks = {"control": hook("control"), "dsp": hook("dsp")}
+    control.session.hooks["response"].append(hooks["control"])
+    duis.session.hooks["response"].append(hooks["dsp"])
+    try:
+        yield bodies
+    finally:
+        control.session.hooks["response"].remove(hooks["control"])
+        duis.session.hooks["response"].remove(hooks["dsp"])
+
+
+def test_no_private_key_in_control_api_or_dsp_answers(sandbox, control, duis, cast, recorded) -> None:
+    # Seeding and reading through the Control API, enrolment included.
+    inst = standard_installation(control, cast, no_certificate_holder=cast.eastern)
+    enable_mp107(control)
+    control.smki()
+    control.health()
+    control.switches()
+    control.trust_anchors(inst.esme)
+    control.raise_alert(inst.esme)
+    control.alerts()
+    esme, mpan = test_data.device_id(), test_data.mpan_core()
+    control.register_mpan(mpan, cast.western.entity_id, cast.supplier.entity_id)
+    control.add_device(device_id=esme, device_type="ESME", smets=1, s1sp="S1SP2", installation=esme, mpxn=mpan)
+    ma = control.migration_authorisation(esme, cast.supplier.entity_id, "DCC", cast.western.ds_pem, cast.western.ka_pem)
+    control.commission(ma["id"])
+    refused = control.migration_authorisation(esme, cast.supplier.entity_id, "DCC", cast.northern.ds_pem)
+    assert refused["accepted"] is False
+    with pytest.raises(ControlError):
+        control.add_device(device_id="nonsense")
+
+    # A handful of DUIS requests: accepted, rejected by the DSP, rejected by the S1SP, not DUIS.
+    krp_update(duis, control, cast.western, inst.esme, cast.western)  # S1SP Alert: Eastern holds it
+    krp_update(duis, control, cast.eastern, inst.esme, cast.western)  # accepted under MP107
+    simple_request(duis, cast.other_user, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    simple_request(duis, cast.gas_supplier, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)  # not eligible
+    duis.session.post(duis.dsp_url + SERVICE_PATH, data=b"<x/>", headers={"Content-Type": "application/xml"})
+    control.log()
+    control.trust_anchors(inst.esme)
+
+    keys = sandbox_keys(sandbox.store.all("SELECT name, key_pem FROM identity"))
+    assert {"smki-root", "smki-issuing-ca", "DSP/DS"} <= set(keys)
+    assert sandbox.dsp_signer.key.private_numbers() == keys["DSP/DS"].private_numbers()
+    keys |= cast_keys(cast)
+    assert assert_no_private_key("Control API", recorded["control"], keys) >= 20
+    assert assert_no_private_key("DSP", recorded["dsp"], keys) >= 5
+
+
+def test_no_private_key_in_the_verbose_log(started, tmp_path) -> None:
+    database, log = tmp_path / "sandbox.db", tmp_path / "stderr.log"
+    with log.open("w") as stderr:
+        sandbox = _serve(started, "-v", "--database", str(database), stderr=stderr, env=_env())
+        control, duis = ControlClient(sandbox.urls["Control"]), DUISClient(sandbox.urls["DSP"])
+        try:
+
+            def org(name: str, role: UserRole) -> Organisation:
+                return Organisation(name, role, test_data.entity_id()).enrol(control)
+
+            western, eastern = (org(n, UserRole.ELECTRICITY_DISTRIBUTOR) for n in ("Western Power", "Eastern"))
+            acb = control.smki()["access_control_broker"]
+            supplier = org("Bright Energy", UserRole.IMPORT_SUPPLIER)
+            acb_party = types.SimpleNamespace(ds_pem=acb["ds"], ka_pem=acb["ka"])  # the sandbox's own ACB
+            inst = seed_installation(
+                control,
+                distributor=western,
+                supplier=supplier,
+                gas_transporter=org("Cadent Gas", UserRole.GAS_TRANSPORTER),
+                gas_supplier=org("Flame Gas Supply", UserRole.GAS_SUPPLIER),
+                acb=acb_party,
+                no_certificate_holder=eastern,
+            )
+            enable_mp107(control)
+            assert krp_update(duis, control, eastern, inst.esme, western).response.succeeded
+            krp_update(duis, control, eastern, inst.esme, western)  # now refused by the S1SP
+            duis.session.post(duis.dsp_url + SERVICE_PATH, data=b"junk", headers={"Content-Type": "application/xml"})
+            requests.put(sandbox.urls["Control"] + "/switches/dsp-mp107", data=b"[", timeout=5)
+            requests.get(sandbox.urls["S1SP1"] + "/anything", timeout=5)
+        finally:
+            control.close()
+            duis.close()
+        assert sandbox.terminate() == 0
+    text = log.read_bytes()
+    assert b"POST /api/v1/serviceS" in text and b"/smki/certificates" in text, "verbose mode logged no requests"
+    with sqlite3.connect(database) as db:
+        keys = sandbox_keys(db.execute("SELECT name, key_pem FROM identity"))
+    assert "DSP/DS" in keys
+    keys |= {f"{o.name} {u}": getattr(o, f"{u}_key") for o in (western, eastern, supplier) for u in ("ds", "ka")}
+    assert_no_private_key("the sandbox's verbose log", [text], keys)
+
+
+def test_objects_holding_keys_print_without_them(sandbox, cast) -> None:
+    keys = sandbox_keys(sandbox.store.all("SELECT name, key_pem FROM identity")) | cast_keys(cast)
+    holders = [
+        sandbox.dsp_signer,
+        sandbox.commissioning_party.signer,
+        *(s.signer for s in sandbox.s1sps.values()),
+        *(getattr(cast, name) for name in vars(cast)),
+        *(getattr(cast, name).identity for name in vars(cast) if name != "acb"),
+        cast,
+    ]
+    printed = [repr(h) for h in holders] + [str(h) for h in holders]
+    assert assert_no_private_key("repr/str", printed, keys) == 2 * len(holders)
+    assert repr(sandbox.dsp_signer) == f"ServiceSigner({sandbox.dsp_signer.certificate.entity_id})"
+    assert repr(cast.eastern.identity) == f"SigningIdentity({cast.eastern.entity_id})"
+
+
+def test_the_scan_finds_a_key_in_each_encoding_it_might_leak_in() -> None:
+    """The scan itself: it finds a key's PEM (plain, inside JSON, without its armour), DER, hex and
+    decimal scalar, and does not mistake the key's public half or certificate for it."""
+    import json
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    none = serialization.NoEncryption()
+    pem = {
+        fmt: key.private_bytes(serialization.Encoding.PEM, fmt, none)
+        for fmt in (serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL)
+    }
+    armourless = [b"".join(p.splitlines()[1:-1]) for p in pem.values()]
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, none)
+    scalar = key.private_numbers().private_value
+    leaks = [
+        *pem.values(),
+        *(json.dumps({"key": p.decode()}).encode() for p in pem.values()),
+        *armourless,
+        *(base64.b64encode(bytes(n) + der) for n in range(3)),  # the scalar at each base64 alignment
+        der,
+        f"{scalar:x}".zfill(64).encode(),
+        str(scalar).encode(),
+    ]
+    for leak in leaks:
+        with pytest.raises(pytest.fail.Exception):
+            assert_no_private_key("a leak", [leak.replace(b"PRIVATE KEY", b"")], {"k": key})
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert assert_no_private_key("the public half", [public], {"k": key}) == 1
