@@ -36,7 +36,6 @@ from tests.helpers import (
     holder_of,
     krp_request,
     request_to,
-    seed_installation,
     standard_installation,
 )
 
@@ -612,16 +611,7 @@ def test_6_2_d_gas_transporter(sandbox, control, duis, cast) -> None:
 
 @pytest.fixture
 def smets2(control, cast):
-    return seed_installation(
-        control,
-        distributor=cast.western,
-        supplier=cast.supplier,
-        gas_transporter=cast.gas_transporter,
-        gas_supplier=cast.gas_supplier,
-        acb=cast.acb,
-        no_certificate_holder=cast.eastern,
-        smets=2,
-    )
+    return standard_installation(control, cast, no_certificate_holder=cast.eastern, smets=2)
 
 
 def test_smets2_holder_of_the_no_certificate_replaces_it(sandbox, control, duis, cast, smets2) -> None:

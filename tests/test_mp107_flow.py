@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from tests.helpers import holder_of, krp_update, seed_installation
+from tests.helpers import holder_of, krp_update, standard_installation
 
 
 def _wrong_certificate_meter(control, cast):
-    return seed_installation(
-        control,
-        distributor=cast.western,
-        supplier=cast.supplier,
-        gas_transporter=cast.gas_transporter,
-        gas_supplier=cast.gas_supplier,
-        acb=cast.acb,
-        no_certificate_holder=cast.eastern,
-    )
+    return standard_installation(control, cast, no_certificate_holder=cast.eastern)
 
 
 def _enable_mp107(control):
