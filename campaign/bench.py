@@ -75,10 +75,7 @@ class Bench:
         request = ServiceRequest(
             RequestID(self.holder.entity_id, self.esme, self.counters.next(self.holder.entity_id)),
             SERVICE_REQUEST_VARIANTS["6.15.1"],
-            remote_party_role="NetworkOperator",
-            digital_signing_certificate=self.registered.ds_der,
-            key_agreement_certificate=self.registered.ka_der,
-            certification_path=(self.ca_der,),
+            **self.registered.as_replacement("NetworkOperator", self.ca_der),
         )
         return replace(request, **changes)
 

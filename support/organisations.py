@@ -41,6 +41,16 @@ class Organisation:
     def identity(self) -> SigningIdentity:
         return SigningIdentity(self.entity_id, self.ds_key, x509.load_pem_x509_certificate(self.ds_pem.encode()))
 
+    def as_replacement(self, role: str, issuing_ca_der: bytes) -> dict:
+        """The body of an SRV 6.15.1 or 6.21 that places this organisation's DS and KA certificates
+        in `role` (DUIS RemotePartyRole), with the issuing CA as the Certification Path."""
+        return {
+            "remote_party_role": role,
+            "digital_signing_certificate": self.ds_der,
+            "key_agreement_certificate": self.ka_der,
+            "certification_path": (issuing_ca_der,),
+        }
+
     @property
     def ds_der(self) -> bytes:
         return _der(self.ds_pem)

@@ -214,15 +214,7 @@ class World:
         return self.last
 
     def replace_certificates(self, sender: str, replacement: str, role: str, variant: str = "6.15.1") -> Exchange:
-        new = self.roster[replacement]
-        return self.request(
-            sender,
-            variant,
-            remote_party_role=role,
-            digital_signing_certificate=new.ds_der,
-            key_agreement_certificate=new.ka_der,
-            certification_path=(self.issuing_ca_der(),),
-        )
+        return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.issuing_ca_der()))
 
     def issuing_ca_der(self) -> bytes:
         pem = self.control.smki()["issuing_ca"]

@@ -136,13 +136,7 @@ def krp_request(
     **overrides,
 ) -> ServiceRequest:
     """SRV 6.15.1 from `sender` placing `replacement`'s certificates in `role` on the device (unsent)."""
-    fields = dict(
-        remote_party_role=role,
-        digital_signing_certificate=replacement.ds_der,
-        key_agreement_certificate=replacement.ka_der,
-        certification_path=(ca_der(control),),
-    )
-    fields.update(overrides)
+    fields = replacement.as_replacement(role, ca_der(control)) | overrides
     return ServiceRequest(
         RequestID(sender.entity_id, device_id, duis.counters.next(sender.entity_id)),
         SERVICE_REQUEST_VARIANTS["6.15.1"],

@@ -178,12 +178,7 @@ def test_supplier_commissioned_meter_gets_its_certificate_from_the_suppliers_han
     result = control.commission(ma["id"])
     assert result["request_xml"] is None
     assert holder_of(control, meter["esme"]) == _acb(control)
-    fields = dict(
-        remote_party_role="NetworkOperator",
-        digital_signing_certificate=cast.western.ds_der,
-        key_agreement_certificate=cast.western.ka_der,
-        certification_path=(ca_der(control),),
-    )
+    fields = cast.western.as_replacement("NetworkOperator", ca_der(control))
     refused = simple_request(duis, cast.gas_supplier, meter["esme"], REQUEST_HANDOVER, **fields)
     assert refused.response.response_code == "E4", refused.reason  # a Gas Supplier is not registered for the ESME
     accepted = simple_request(duis, cast.supplier, meter["esme"], REQUEST_HANDOVER, **fields)
