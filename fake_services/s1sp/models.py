@@ -107,9 +107,7 @@ class S1SP:
     ) -> None:
         """What enrolment leaves at the S1SP before any NO certificate: the Supplier's and the ACB's
         certificates, with the ACB's as the default in the Network Operator trust anchor (PIA 2.3.2)."""
-        device = self.registry.inventory.get(device_id)
-        if device is None or device.s1sp != self.name:
-            raise Rejection("device_unknown", f"{device_id} is not served by {self.name}")
+        self.served_device(device_id)
         with self.store.transaction() as db:
             for cert in acb:
                 self.anchors.place(db, device_id, "ACB", cert)
@@ -126,9 +124,7 @@ class S1SP:
             signer = authenticate(root, self.smki)
             if signer.entity_id != commissioning_party or request.srv is not REQUEST_HANDOVER:
                 raise Rejection("commissioning_party", f"{signer.entity_id} is not the DCC Commissioning Party")
-            device = self.registry.inventory.get(request.device_id)
-            if device is None or device.s1sp != self.name:
-                raise Rejection("device_unknown", f"{request.device_id} is not served by {self.name}")
+            self.served_device(request.device_id)
             self._apply(request)
         except Rejection as rejection:
             return self._alert(request, rejection)
@@ -146,12 +142,16 @@ class S1SP:
 
     def _sender_and_device(self, request: ServiceRequest) -> tuple[User, Device]:
         sender = self.users.get(request.originator)
-        device = self.registry.inventory.get(request.device_id)
         if sender is None:
             raise Rejection("user", f"{request.originator} is not a User")
+        return sender, self.served_device(request.device_id)
+
+    def served_device(self, device_id: str) -> Device:
+        """The device, if this S1SP serves it: an S1SP holds nothing for other S1SPs' devices."""
+        device = self.registry.inventory.get(device_id)
         if device is None or device.s1sp != self.name:
-            raise Rejection("device_unknown", f"{request.device_id} is not served by {self.name}")
-        return sender, device
+            raise Rejection("device_unknown", f"{device_id} is not served by {self.name}")
+        return device
 
     def _apply(self, request: ServiceRequest, deadline: float | None = None) -> None:
         """Accepted credential updates replace the role's anchors in one transaction, committed only
