@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from campaign.model import Sent
@@ -39,9 +38,7 @@ class Bench:
         self.supplier = org("Bright Energy", UserRole.IMPORT_SUPPLIER)
         self.gas_transporter = org("Cadent Gas", UserRole.GAS_TRANSPORTER)
         self.gas_supplier = org("Flame Gas Supply", UserRole.GAS_SUPPLIER)
-        self.ca_der = x509.load_pem_x509_certificate(self.control.smki()["issuing_ca"].encode()).public_bytes(
-            serialization.Encoding.DER
-        )
+        self.ca_der = self.control.issuing_ca_der
         self.esme, self.chf = test_data.device_id(), test_data.device_id()
         self._seed()
 

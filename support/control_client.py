@@ -3,9 +3,11 @@ embedded sandbox it drives the fakes; against real endpoints, a harness offering
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import requests
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -33,6 +35,13 @@ class ControlClient:
 
     def smki(self) -> dict[str, str]:
         return self._call("GET", "/smki")
+
+    @functools.cached_property
+    def issuing_ca_der(self) -> bytes:
+        """The SMKI Organisation CA (DER), the Certification Path of every replacement: fixed for the
+        system this client drives, so asked for once."""
+        pem = self.smki()["issuing_ca"]
+        return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
 
     def add_user(self, entity_id: str, name: str, user_role: str) -> dict[str, str]:
         return self._call("POST", "/users", {"entity_id": entity_id, "name": name, "user_role": user_role})

@@ -5,12 +5,8 @@ Reaches the system only through the DUIS client and the Control API client."""
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
@@ -48,12 +44,6 @@ class Roster:
                 self.control.add_user(org.entity_id, name, role)
         self._by_name[name] = org
         return org
-
-    @functools.cached_property
-    def issuing_ca_der(self) -> bytes:
-        """The SMKI Organisation CA, the Certification Path of every replacement (fixed for a run)."""
-        pem = self.control.smki()["issuing_ca"]
-        return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
 
     def __getitem__(self, name: str) -> Organisation:
         try:
@@ -224,7 +214,7 @@ class World:
         return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.issuing_ca_der()))
 
     def issuing_ca_der(self) -> bytes:
-        return self.roster.issuing_ca_der
+        return self.control.issuing_ca_der
 
     def authorise_migration(self, supplier: str, commissioned_by: str, certificates_of: str | None) -> dict:
         """The Supplier's Migration Authorisation, offering `certificates_of`'s certificates as the

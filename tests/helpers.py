@@ -11,8 +11,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant, UserRole
 from fake_services.sandbox import S1SP_NAMES
@@ -120,10 +118,7 @@ def seed_installation(
 
 
 def ca_der(control: ControlClient) -> bytes:
-    from cryptography import x509
-
-    pem = control.smki()["issuing_ca"]
-    return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+    return control.issuing_ca_der
 
 
 def krp_request(
