@@ -127,6 +127,10 @@ class Stream:
         assert ds == ka, "DS and KA held by different organisations after a crash"
         allowed = {self.holder} | ({self.in_flight.replacement} if self.in_flight else set())
         assert ds in allowed, f"holder {ds} is neither the last acknowledged nor the one in flight ({allowed})"
+        if self.in_flight is not None and ds == self.in_flight.replacement:
+            # applied but never answered: its counter was written ahead, so a resend is not applied twice
+            resend = self.duis.post(self.in_flight.request, self.in_flight.body)
+            assert resend.response is not None and resend.clause == "DUIS anti-replay", resend.reason
         self.holder = ds
         assert control.smki()["root"] == self.root, "the SMKI root changed across the restart"
 

@@ -171,7 +171,7 @@ class DSP:
                 self.anti_replay_check(request)
                 device = self.device_check(request)
                 rdp = self.srpd_6_1_f_registration_data_check(request, sender, device)
-                outcome = self._route(root, request, device, signer, rdp)
+                outcome = self._route_consuming_counter(root, request, device, signer, rdp)
             except Rejection as rejection:
                 outcome = Outcome(
                     rejection_response(root, request, rejection.rule.response_code),
@@ -180,10 +180,24 @@ class DSP:
                     rejection.detail,
                     rejection.rule.response_code,
                 )
-            if outcome.accepted and request is not None:
-                self._record_counter(request)
             self._log(request, outcome)
             return outcome
+
+    def _route_consuming_counter(
+        self, root: etree._Element, request: ServiceRequest, device: Device, signer: OrganisationCertificate, rdp: str
+    ) -> Outcome:
+        """Route with the originator counter written ahead and given back unless the request is
+        accepted: a rejected request leaves the counter as it was, while a sandbox that dies after
+        the S1SP committed but before it answered restarts with the counter consumed, so a resend
+        is never applied twice."""
+        previous = self._set_counter(request.originator, str(request.request_id.counter))
+        outcome = None
+        try:
+            outcome = self._route(root, request, device, signer, rdp)
+        finally:
+            if outcome is None or not outcome.accepted:
+                self._set_counter(request.originator, previous)
+        return outcome
 
     def _route(
         self,
@@ -217,11 +231,15 @@ class DSP:
             "I0",
         )
 
-    def _record_counter(self, request: ServiceRequest) -> None:
+    def _set_counter(self, originator: str, counter: str | None) -> str | None:
+        """Set (or, with None, forget) the originator's last counter; returns what it was."""
         with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO counters VALUES (?, ?)", (request.originator, str(request.request_id.counter))
-            )
+            row = db.execute("SELECT last_counter FROM counters WHERE originator = ?", (originator,)).fetchone()
+            if counter is None:
+                db.execute("DELETE FROM counters WHERE originator = ?", (originator,))
+            else:
+                db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?)", (originator, counter))
+        return row["last_counter"] if row else None
 
     def _log(self, request: ServiceRequest | None, outcome: Outcome) -> None:
         with self.store.transaction() as db:
