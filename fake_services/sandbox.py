@@ -123,7 +123,10 @@ class Sandbox:
 
         def send_handover(device_id: str, body: bytes) -> bytes:
             device = self.registry.inventory.get(device_id)
-            return self._send_to_s1sp(device.s1sp if device else "", body, COMMISSIONING_PATH)
+            try:
+                return self._send_to_s1sp(device.s1sp if device else "", body, COMMISSIONING_PATH)
+            except S1SPUnavailable as exc:
+                raise Rejection("s1sp_unavailable", str(exc)) from None
 
         return commission(ma, self.commissioning_party, enrol, send_handover)
 

@@ -184,3 +184,15 @@ def test_supplier_commissioned_meter_gets_its_certificate_from_the_suppliers_han
     accepted = simple_request(duis, cast.supplier, meter["esme"], REQUEST_HANDOVER, **fields)
     assert accepted.response.succeeded, accepted.reason
     assert holder_of(control, meter["esme"]) == cast.western.entity_id
+
+
+def test_commissioning_with_the_s1sp_down_leaves_the_acb_default_and_says_so(sandbox, control, cast, meter):
+    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    control.set_s1sp_fault("S1SP1", "down")
+    try:
+        result = control.commission(ma["id"])
+    finally:
+        control.set_s1sp_fault("S1SP1", "none")
+    assert not result["accepted"] and result["decided_by"] == "DSP routing to S1SP", result
+    assert "RequestHandoverOfDCCControlledDevice" in result["request_xml"]
+    assert holder_of(control, meter["esme"]) == _acb(control)

@@ -275,7 +275,10 @@ def commission(
     if ma.commissioned_by is CommissionedBy.SUPPLIER or ma.no_ds_pem is None:
         return Commissioning(ma, None, None, True, "PIA 2.3.2", f"enrolled; Network Operator certificate: {ma.source}")
     request = party.handover_request(ma)
-    answer = send_handover(ma.device_id, request)
+    try:
+        answer = send_handover(ma.device_id, request)
+    except Rejection as rejection:  # the S1SP did not answer: enrolled with the ACB default, as PIA 2.3.2 says
+        return Commissioning(ma, request.decode(), None, False, rejection.rule.clause, rejection.detail)
     accepted = parse(answer).tag == q("SMETS1SignedResponse")
     return Commissioning(
         ma,

@@ -116,7 +116,9 @@ class S1SP:
                 self.anchors.place(db, device_id, "Supplier", cert)
             db.execute("UPDATE devices SET status = 'Active' WHERE device_id = ?", (device_id,))
 
-    def accept_commissioning_handover(self, root: etree._Element, commissioning_party: str) -> Decision:
+    def accept_commissioning_handover(
+        self, root: etree._Element, commissioning_party: str, deadline: float | None = None
+    ) -> Decision:
         """SRV 6.21 from the DCC Commissioning Party at enrolment: the certificates it carries are
         validated and placed; no User is involved, so no Registration Data or owner check applies."""
         request = ServiceRequest.from_xml(root)
@@ -125,7 +127,7 @@ class S1SP:
             if signer.entity_id != commissioning_party or request.srv is not REQUEST_HANDOVER:
                 raise Rejection("commissioning_party", f"{signer.entity_id} is not the DCC Commissioning Party")
             self.served_device(request.device_id)
-            self._apply(request)
+            self._apply(request, deadline)
         except Rejection as rejection:
             return self._alert(request, rejection)
         answer = smets1_signed_response(request.request_id, request.srv, request.request_id.counter)

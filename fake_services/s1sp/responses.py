@@ -18,12 +18,19 @@ def s1sp_app(s1sp: S1SP, commissioning_party: str):
         return Response(200, to_bytes(decision.answer), "application/xml", {"X-DUIS-Clause": decision.clause})
 
     def service_request(request: Request) -> Response:
-        root = duis_body(request)
-        return faults.show(faults.current(s1sp.store, s1sp.name)) or answer(
-            s1sp.process(root, faults.deadline_of(request.headers))
-        )
+        return answer(s1sp.process(duis_body(request), faults.deadline_of(request.headers)))
 
     def commissioning(request: Request) -> Response:
-        return answer(s1sp.accept_commissioning_handover(duis_body(request), commissioning_party))
+        return answer(
+            s1sp.accept_commissioning_handover(
+                duis_body(request), commissioning_party, faults.deadline_of(request.headers)
+            )
+        )
 
-    return route({("POST", S1SP_PATH): service_request, ("POST", COMMISSIONING_PATH): commissioning})
+    handler = route({("POST", S1SP_PATH): service_request, ("POST", COMMISSIONING_PATH): commissioning})
+
+    def with_injected_fault(request: Request) -> Response:
+        """A faulty S1SP is faulty on every interface it offers."""
+        return faults.show(faults.current(s1sp.store, s1sp.name)) or handler(request)
+
+    return with_injected_fault
