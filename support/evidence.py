@@ -31,8 +31,9 @@ def attach_xml(text: str, name: str) -> None:
     allure.attach(text, name=name, attachment_type=allure.attachment_type.XML)
 
 
-def attach_json(text: str, name: str) -> None:
-    allure.attach(text, name=name, attachment_type=allure.attachment_type.JSON)
+def attach_json(data: Any, name: str) -> None:
+    """Any JSON-able evidence (trust anchors, switch states, an alert's delivery), pretty-printed."""
+    allure.attach(json.dumps(data, indent=1), name=name, attachment_type=allure.attachment_type.JSON)
 
 
 TARGET_ENVIRONMENT = "target-environment-*.json"

@@ -5,7 +5,6 @@ Reaches the system only through the DUIS client and the Control API client."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from duis.messages import RequestID, ServiceRequest
@@ -250,6 +249,11 @@ class World:
         held = next((a for a in anchors if a["role"] == role and a["key_use"] == key_use), None)
         return self.roster.name_of(held["entity_id"]) if held else None
 
-    def anchors_evidence(self, device_id: str | None = None) -> str:
-        anchors = self.control.trust_anchors(device_id or self.meter)
-        return json.dumps(anchors, indent=1)
+    def anchors_evidence(self, device_id: str | None = None) -> list[dict[str, str]]:
+        return self.control.trust_anchors(device_id or self.meter)
+
+    def raise_alert(self) -> str | None:
+        """The meter raises an alert for its Network Operator; returns who received it (by name)."""
+        delivered = self.control.raise_alert(self.meter)
+        self.alert_recipient = self.roster.name_of(delivered["delivered_to"])
+        return self.alert_recipient

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from behave import given, use_step_matcher
 
 from support.evidence import attach_json
@@ -48,7 +46,7 @@ def step_gas_supplier(context, supplier: str) -> None:
 
 def _switch(context, dsp: bool, enabled: set[str]) -> None:
     context.world.switch_mp107(dsp, {name: name in enabled for name in S1SPS})
-    attach_json(json.dumps(context.control.switches(), indent=1), "MP107 switch states")
+    attach_json(context.control.switches(), "MP107 switch states")
 
 
 @given(r"MP107 is not enabled")

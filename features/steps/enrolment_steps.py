@@ -3,8 +3,6 @@ Notification, commissioning by the DCC Commissioning Party, and the Supplier's h
 
 from __future__ import annotations
 
-import json
-
 from behave import given, then, use_step_matcher, when
 
 from duis.srv import UserRole
@@ -41,7 +39,7 @@ def step_awaiting_enrolment(context, status: str, mixed: str | None, s1sp: str, 
 
 
 def _record_enrolment(context) -> None:
-    attach_json(json.dumps(context.world.enrolment, indent=1), "Migration Control Centre's answer")
+    attach_json(context.world.enrolment, "Migration Control Centre's answer")
 
 
 @when(r"(?P<supplier>.+?) authorises the meter's migration for the (?P<by>DCC|Supplier) to commission, " + OFFER)
@@ -93,9 +91,9 @@ def step_supplier_commissioned_in_error(context, supplier: str, owner: str) -> N
 
 @given(r"the meter's alerts go to (?P<receiver>.+)")
 def step_alerts_go_to(context, receiver: str) -> None:
-    world = context.world
-    delivered = world.control.raise_alert(world.meter)
-    assert world.roster.name_of(delivered["delivered_to"]) == receiver, f"the alert went to {delivered}"
+    recipient = context.world.raise_alert()
+    attach_json({"delivered_to": recipient}, "Alert delivery")
+    assert recipient == receiver, f"the alert went to {recipient}"
 
 
 @given(r"a second meter enrolled without a Network Operator certificate, whose alerts go to the Access Control Broker")

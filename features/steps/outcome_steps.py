@@ -8,6 +8,7 @@ from __future__ import annotations
 from behave import then, use_step_matcher
 
 from support.duis_client import Exchange
+from support.evidence import attach_json
 
 use_step_matcher("re")
 
@@ -125,6 +126,6 @@ def step_no_alert(context) -> None:
 
 @then(r"when the meter raises an alert for its Network Operator the alert goes to (?P<receiver>.+)")
 def step_alert_after(context, receiver: str) -> None:
-    world = context.world
-    delivered = world.control.raise_alert(world.meter)
-    assert world.roster.name_of(delivered["delivered_to"]) == receiver, f"the alert went to {delivered}"
+    recipient = context.world.raise_alert()
+    attach_json({"delivered_to": recipient}, "Alert delivery")
+    assert recipient == receiver, f"the alert went to {recipient}"
