@@ -1,26 +1,43 @@
-"""Measure what a scenario costs: one loopback POST to a fake, a full DUIS round trip through the
-DSP and an S1SP, a Control API reset, and the sandbox start-up. Prints figures; asserts nothing.
+"""Measure what a scenario costs, each figure beside the floor of the same work in the same run:
 
-    python -m benchmarks.loopback [--rounds N]
+- one loopback POST to a fake's server (the floor of every hop);
+- a signed 6.15.1 round trip through the DSP and an S1SP, and its floor: its two HTTP hops, its XML
+  signing, verifying and schema check, each measured alone;
+- a Control API reset, sandbox start-up, enrolling organisations and seeding an installation;
+- Restore GPF Device Log (8.12.2) on an empty inventory and on one of a large fleet;
+- throughput of one client and of many concurrent clients against a sandbox in its own process.
+
+Prints figures; asserts nothing (tests never assert wall-clock times).
+
+    python -m benchmarks.loopback [--rounds N] [--fleet N] [--clients N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import threading
 import time
 from collections.abc import Callable
 
 import requests
 
-from duis.srv import UserRole
-from fake_services.http import Response, Service, route
+from duis.messages import RequestID, ServiceRequest
+from duis.schema import duis_schema
+from duis.signature import sign, verify
+from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
+from duis.xml import parse
 from fake_services.sandbox import Sandbox
-from support import test_data
+from fake_services.server import Service
+from fake_services.web import App, xml_response
 from support.control_client import ControlClient
-from support.duis_client import DUISClient
+from support.duis_client import DUISClient, sign_request
 from support.organisations import Organisation
-from tests.helpers import krp_update, seed_installation
+from support.sandbox_process import SandboxProcess, start_sandbox_process
+from support.seeding import S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
+
+WIDTH = 58
 
 
 def _timed(fn: Callable[[], object], rounds: int) -> list[float]:
@@ -33,62 +50,201 @@ def _timed(fn: Callable[[], object], rounds: int) -> list[float]:
     return samples
 
 
-def _report(name: str, samples: list[float]) -> None:
+def _report(name: str, samples: list[float]) -> float:
     samples = sorted(samples)
-    p95 = samples[int(len(samples) * 0.95) - 1]
-    print(f"{name:<48} median {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms   n={len(samples)}")
+    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    median = statistics.median(samples)
+    print(f"{name:<{WIDTH}} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={len(samples)}")
+    return median
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=200, help="requests per measurement (default 200)")
-    args = parser.parse_args(argv)
+def _once(name: str, fn: Callable[[], object]) -> None:
+    start = time.perf_counter()
+    fn()
+    print(f"{name:<{WIDTH}} {(time.perf_counter() - start) * 1000:7.2f} ms")
 
-    echo = Service("echo", route({("POST", "/echo"): lambda r: Response(200, r.body, "application/xml")}))
+
+def _parties(roster: Roster) -> Parties:
+    return Parties(
+        roster.ensure("Western Power", UserRole.ELECTRICITY_DISTRIBUTOR),
+        roster.ensure("Bright Energy", UserRole.IMPORT_SUPPLIER),
+        roster.ensure("Cadent Gas", UserRole.GAS_TRANSPORTER),
+        roster.ensure("Flame Gas Supply", UserRole.GAS_SUPPLIER),
+        roster.acb(),
+    )
+
+
+def _correction(duis: DUISClient, control: ControlClient, sender: Organisation, device: str) -> ServiceRequest:
+    """The holder of a meter's Network Operator certificate replaces it with its own (always accepted)."""
+    return ServiceRequest(
+        RequestID(sender.entity_id, device, duis.counters.next(sender.entity_id)),
+        SERVICE_REQUEST_VARIANTS["6.15.1"],
+        **sender.as_replacement("NetworkOperator", control.issuing_ca_der),
+    )
+
+
+def loopback_post(rounds: int) -> float:
+    echo = Service("echo", App([("POST", "/echo", lambda r: xml_response(r.get_data()))]))
     url = echo.start() + "/echo"
-    session = requests.Session()
     body = b"<x>" + b"a" * 4000 + b"</x>"
-    _report("loopback POST (4 kB, keep-alive)", _timed(lambda: session.post(url, data=body), args.rounds))
+    with requests.Session() as session:
+        median = _report(
+            "loopback POST (4 kB, keep-alive): the floor of a hop", _timed(lambda: session.post(url, data=body), rounds)
+        )
     echo.stop()
+    return median
 
+
+def round_trip(rounds: int, fleet: int, hop: float) -> None:
     start = time.perf_counter()
     sandbox = Sandbox()
     urls = sandbox.start()
-    print(f"{'sandbox start (SMKI, 5 services)':<48} {(time.perf_counter() - start) * 1000:7.2f} ms")
+    print(f"{'sandbox start (SMKI, 5 services)':<{WIDTH}} {(time.perf_counter() - start) * 1000:7.2f} ms")
     control, duis = ControlClient(urls["Control"]), DUISClient(urls["DSP"])
     try:
-        start = time.perf_counter()
-        orgs = {
-            role: Organisation(role.value, role, test_data.entity_id()).enrol(control)
-            for role in (
-                UserRole.ELECTRICITY_DISTRIBUTOR,
-                UserRole.IMPORT_SUPPLIER,
-                UserRole.GAS_TRANSPORTER,
-                UserRole.GAS_SUPPLIER,
-                UserRole.OTHER_USER,
-            )
+        roster = Roster(control)
+        _once("enrol 4 organisations (keys + 8 certificates)", lambda: _parties(roster))
+        parties = _parties(roster)
+        no = parties.electricity_distributor
+        holder: list[Installation] = []
+        _once("seed an installation (one Control call)", lambda: holder.append(seed_installation(control, parties)))
+        inst = holder[0]
+        set_mp107(control, True)
+        n = max(20, rounds // 4)
+        trip = _report(
+            "DUIS 6.15.1 round trip (client -> DSP -> S1SP, signed)",
+            _timed(lambda: duis.send(_correction(duis, control, no, inst.esme), no.identity), n),
+        )
+        # The floor of the same work, each part alone: what the round trip cannot be faster than.
+        request = _correction(duis, control, no, inst.esme)
+        signed = parse(sign_request(request, no.identity))
+        cert = no.identity.certificate
+        floor = {
+            "sign (client)": _timed(lambda: sign_request(request, no.identity), n),
+            "schema check (DSP)": _timed(lambda: duis_schema().validate(signed), n),
+            "verify (DSP, then S1SP)": _timed(lambda: verify(signed, cert), n),
+            "sign response (S1SP, then DSP)": _timed(lambda: sign(signed, sandbox.dsp_signer.key, cert), n),
         }
-        print(f"{'enrol 5 organisations (keys + 10 certificates)':<48} {(time.perf_counter() - start) * 1000:7.2f} ms")
-        acb = orgs[UserRole.OTHER_USER]
-        no = orgs[UserRole.ELECTRICITY_DISTRIBUTOR]
-        inst = seed_installation(
-            control,
-            distributor=no,
-            supplier=orgs[UserRole.IMPORT_SUPPLIER],
-            gas_transporter=orgs[UserRole.GAS_TRANSPORTER],
-            gas_supplier=orgs[UserRole.GAS_SUPPLIER],
-            acb=acb,
+        parts = {name: statistics.median(s) for name, s in floor.items()}
+        work = parts["sign (client)"] + parts["schema check (DSP)"] + 2 * parts["verify (DSP, then S1SP)"]
+        work += 2 * parts["sign response (S1SP, then DSP)"] + 2 * hop
+        for name, median in parts.items():
+            print(f"  floor part: {name:<{WIDTH - 14}} median {median:7.2f} ms")
+        print(
+            f"  {'floor: 2 hops + 1 sign + 1 schema + 2 verify + 2 sign':<{WIDTH - 2}} {work:7.2f} ms"
+            f"   round trip / floor = {trip / work:.2f}"
         )
-        rounds = max(20, args.rounds // 4)
-        _report(
-            "DUIS 6.15.1 round trip (DSP -> S1SP, signed)",
-            _timed(lambda: krp_update(duis, control, no, inst.esme, no), rounds),
-        )
-        _report("Control API reset", _timed(control.reset, rounds))
+        _report("Control API reset", _timed(control.reset, n))
+        gpf_fleet(control, duis, parties, fleet, n)
     finally:
         control.close()
         duis.close()
         sandbox.stop()
+
+
+def gpf_fleet(control: ControlClient, duis: DUISClient, parties: Parties, fleet: int, rounds: int) -> None:
+    """8.12.2 to a GPF: its 6.2(b) check reads the GPF's installation; it must not grow with the fleet."""
+    control.reset()
+    inst = seed_installation(control, parties)
+    supplier = parties.import_supplier
+
+    def restore() -> object:
+        request = ServiceRequest(
+            RequestID(supplier.entity_id, inst.gpf, duis.counters.next(supplier.entity_id)),
+            SERVICE_REQUEST_VARIANTS["8.12.2"],
+            old_gpf_id=inst.gpf,
+        )
+        return duis.send(request, supplier.identity)
+
+    empty = _report("8.12.2 to a GPF, fleet of 4 devices", _timed(restore, rounds))
+    batch = 5000
+    for first in range(0, fleet, batch):
+        devices = [
+            {
+                "device_id": f"00-DB-FF-{i >> 16 & 255:02X}-{i >> 8 & 255:02X}-{i & 255:02X}-00-01",
+                "device_type": "CHF",
+                "installation": f"hub-{i}",
+            }
+            for i in range(first, min(first + batch, fleet))
+        ]
+        control.add_installation({"smets": 1, "s1sp": "S1SP2", "devices": devices})
+    full = _report(f"8.12.2 to a GPF, fleet of {fleet + 4:,} devices", _timed(restore, rounds))
+    print(f"  {'fleet cost: large fleet / 4 devices':<{WIDTH - 2}} {full / empty:7.2f}x")
+
+
+S1SP_WORK_SECONDS = 0.02
+"""A real S1SP answers after talking to its meter over the WAN (seconds); 20 ms stands in for it."""
+
+
+def throughput(clients: int, per_client: int) -> None:
+    """Corrections per second from one client, then from `clients` at once (each its own Network
+    Operator and meter, so nothing is serialised by design), against `python -m fake_services serve`.
+
+    With S1SPs that answer at once every request is pure CPU in one Python process, so many clients
+    can only add what the client process does on the other core. With S1SPs that take time, as real
+    ones do, the DSP overlaps their waits: that is what holding no lock across an S1SP round trip buys."""
+    started = start_sandbox_process()
+    if not isinstance(started, SandboxProcess):
+        print(f"throughput: the sandbox did not start (exit {started.returncode})")
+        return
+    control = ControlClient(started.urls["Control"])
+    try:
+        roster = Roster(control)
+        base = _parties(roster)
+        set_mp107(control, True)
+        senders = []
+        for i in range(clients):
+            no = roster.ensure(f"Network Operator {i}", UserRole.ELECTRICITY_DISTRIBUTOR)
+            inst = seed_installation(control, base, network_operator_holders={"ESME": no})
+            senders.append((no, inst.esme))
+
+        def client(no: Organisation, meter: str, count: int, failures: list[str]) -> None:
+            with DUISClient(started.urls["DSP"]) as duis:
+                for _ in range(count):
+                    exchange = duis.send(_correction(duis, control, no, meter), no.identity)
+                    if exchange.response is None or not exchange.response.succeeded:
+                        failures.append(exchange.reason)
+
+        def run(group: list[tuple[Organisation, str]], count: int) -> float:
+            failures: list[str] = []
+            threads = [threading.Thread(target=client, args=(no, meter, count, failures)) for no, meter in group]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.perf_counter() - start
+            if failures:
+                print(f"  {len(failures)} requests failed, e.g. {failures[0]}")
+            return len(group) * count / elapsed
+
+        cores = os.cpu_count()
+        for delay in (0.0, S1SP_WORK_SECONDS):
+            for name in S1SPS:
+                control.set_s1sp_fault(name, "slow" if delay else "none", delay)
+            run(senders[:1], 5)  # warm up
+            one = run(senders[:1], max(per_client, per_client * clients // 4))
+            many = run(senders, per_client)
+            how = f"S1SPs answer after {delay * 1000:.0f} ms" if delay else "S1SPs answer at once"
+            print(f"{f'throughput, 1 client ({how})':<{WIDTH}} {one:7.1f} req/s")
+            print(
+                f"{f'throughput, {clients} clients at once ({how}, {cores} cores)':<{WIDTH}} {many:7.1f} req/s"
+                f"   {many / one:.2f}x one client"
+            )
+    finally:
+        control.close()
+        started.terminate()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200, help="requests per latency measurement (default 200)")
+    parser.add_argument("--fleet", type=int, default=50_000, help="devices in the large fleet (default 50,000)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    args = parser.parse_args(argv)
+    hop = loopback_post(args.rounds)
+    round_trip(args.rounds, args.fleet, hop)
+    throughput(args.clients, per_client=10)
     return 0
 
 

@@ -14,13 +14,13 @@ from campaign.model import Sent
 from duis.messages import RequestID, ServiceRequest, ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import NotXML, parse
-from fake_services.sandbox import S1SP_NAMES, Sandbox
+from fake_services.sandbox import Sandbox
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
-from support import test_data
 from support.control_client import ControlClient
 from support.duis_client import CounterSource, SigningIdentity, sign_request
 from support.organisations import Organisation
+from support.seeding import S1SPS, Parties, Roster, seed_installation, set_mp107
 
 S1SP_TIMEOUT = 0.5
 
@@ -32,35 +32,28 @@ class Bench:
         self.control = ControlClient(self.urls["Control"])
         self.http = requests.Session()
         self.counters = CounterSource()
-        org = lambda name, role: Organisation(name, role, test_data.entity_id()).enrol(self.control)  # noqa: E731
-        self.registered = org("Western Power", UserRole.ELECTRICITY_DISTRIBUTOR)
-        self.holder = org("Eastern Networks", UserRole.ELECTRICITY_DISTRIBUTOR)
-        self.supplier = org("Bright Energy", UserRole.IMPORT_SUPPLIER)
-        self.gas_transporter = org("Cadent Gas", UserRole.GAS_TRANSPORTER)
-        self.gas_supplier = org("Flame Gas Supply", UserRole.GAS_SUPPLIER)
+        roster = Roster(self.control)
+        self.registered = roster.ensure("Western Power", UserRole.ELECTRICITY_DISTRIBUTOR)
+        self.holder = roster.ensure("Eastern Networks", UserRole.ELECTRICITY_DISTRIBUTOR)
+        self.supplier = roster.ensure("Bright Energy", UserRole.IMPORT_SUPPLIER)
+        parties = Parties(
+            self.registered,
+            self.supplier,
+            roster.ensure("Cadent Gas", UserRole.GAS_TRANSPORTER),
+            roster.ensure("Flame Gas Supply", UserRole.GAS_SUPPLIER),
+            roster.acb(),
+        )
         self.ca_der = self.control.issuing_ca_der
-        self.esme, self.chf = test_data.device_id(), test_data.device_id()
-        self._seed()
-
-    # --- the meter ----------------------------------------------------------------------------
-    def _seed(self) -> None:
-        c = self.control
-        c.reset()
-        mpan, mprn = test_data.mpan_core(), test_data.mprn()
-        c.register_mpan(mpan, self.registered.entity_id, self.supplier.entity_id)
-        c.register_mprn(mprn, self.gas_transporter.entity_id, self.gas_supplier.entity_id)
-        c.add_device(device_id=self.esme, device_type="ESME", smets=1, s1sp="S1SP1", installation=self.chf, mpxn=mpan)
-        c.add_device(device_id=self.chf, device_type="CHF", smets=1, s1sp="S1SP1", installation=self.chf)
-        c.place_trust_anchor(self.esme, "Supplier", self.supplier.ds_pem, self.supplier.ka_pem)
-        c.set_dsp_mp107(True)
-        for name in S1SP_NAMES:
-            c.set_s1sp_mp107(name, True)
+        self.control.reset()
+        self.installation = seed_installation(self.control, parties, network_operator_holders={"ESME": self.holder})
+        self.esme = self.installation.esme
+        set_mp107(self.control, True)
         self.restore()
 
     def restore(self) -> None:
         """Put the wrong certificate back and heal every S1SP: each case starts from the same meter."""
         self.control.place_trust_anchor(self.esme, "NetworkOperator", self.holder.ds_pem, self.holder.ka_pem)
-        for name in S1SP_NAMES:
+        for name in S1SPS:
             self.control.set_s1sp_fault(name, "none")
 
     def fingerprint(self) -> str:

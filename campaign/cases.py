@@ -19,7 +19,7 @@ from campaign.model import Case, Expect, Sent
 from duis.messages import RequestID
 from duis.signature import sign
 from duis.xml import SR, q, to_bytes
-from fake_services.http import MAX_BODY_BYTES
+from fake_services.web import MAX_BODY_BYTES
 from support.duis_client import sign_request
 from support.targets import TargetError, open_target
 
@@ -286,7 +286,11 @@ def _device(bench: Bench) -> Iterator[Case]:
         bench=bench,
     )
     yield _case(
-        DEVICE, "device of the wrong type", lambda: to(bench.chf), Expect(response_code=E_DEVICE_TYPE), bench=bench
+        DEVICE,
+        "device of the wrong type",
+        lambda: to(bench.installation.chf),
+        Expect(response_code=E_DEVICE_TYPE),
+        bench=bench,
     )
 
 

@@ -1,10 +1,11 @@
 """SRPD 6.1(f), its exceptions 6.2(a)–(d), and who counts as registered: the rules the DSP applies
-and, through SRPD 16.1, each S1SP applies again. One function per clause."""
+and, through SRPD 16.1, each S1SP applies again. One function per clause, named after it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from catalogue import PIA_2_2, SRPD_6_1_F, SRPD_6_2_A, SRPD_6_2_B, SRPD_6_2_C, SRPD_6_2_D, Clause
 from duis.messages import ServiceRequest
 from duis.srv import JOIN_SERVICE, RESTORE_GPF_DEVICE_LOG, UPDATE_SECURITY_CREDENTIALS_KRP, UserRole
 from fake_services.parties import User
@@ -32,6 +33,14 @@ class Registry:
             d.device_type is DeviceType.ESME and self.is_registered(user, d)
             for d in self.inventory.installation(device)
         )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a check let a request through: the clause that decided it, in words."""
+
+    clause: Clause
+    reason: str
 
 
 def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Device, registry: Registry) -> bool:
@@ -68,50 +77,53 @@ def srpd_6_2_c_other_user(sender: User) -> bool:
 
 def srpd_6_2_d_smets1_krp_from_network_operator(request: ServiceRequest, sender: User, device: Device) -> bool:
     """SRPD 6.2(d) (MP107): a SMETS1 Service Request with SRV 6.15.1 (Update Security Credentials)
-    received from an Electricity Distributor or Gas Transporter."""
+    received from an Electricity Distributor or Gas Transporter. The clause names the sender's User
+    Role, not the meter: a Gas Transporter's request to an electricity meter is let through too (the
+    S1SP's owner check stops it)."""
     return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and device.smets == 1 and sender.user_role.is_network_operator
 
 
-def pia_2_1_smets2_critical(request: ServiceRequest, device: Device) -> bool:
-    """PIA 2.1: SMETS2 Critical Commands have no Registration Data validation; the device checks them."""
+def pia_2_2_smets2_critical_skips_registration_data(request: ServiceRequest, device: Device) -> bool:
+    """PIA 2.2 (and 2.1): SMETS2 Critical Commands have no Registration Data validation; the device
+    itself decides whether the sender holds its certificate."""
     return device.smets == 2 and request.srv.critical
 
 
 def registration_data_exception(
     request: ServiceRequest, sender: User, device: Device, registry: Registry, mp107_in_force: bool
-) -> str | None:
-    """Which SRPD 6.2 exception (or PIA 2.1) lifts the Registration Data check, if any."""
-    if pia_2_1_smets2_critical(request, device):
-        return "PIA 2.1"
+) -> Clause | None:
+    """Which SRPD 6.2 exception (or PIA 2.2's SMETS2 critical path) lifts the check, if any."""
+    if pia_2_2_smets2_critical_skips_registration_data(request, device):
+        return PIA_2_2
     if srpd_6_2_a_join_service(request, sender, device, registry):
-        return "SRPD 6.2(a)"
+        return SRPD_6_2_A
     if srpd_6_2_b_restore_gpf_device_log(request, sender, device, registry):
-        return "SRPD 6.2(b)"
+        return SRPD_6_2_B
     if srpd_6_2_c_other_user(sender):
-        return "SRPD 6.2(c)"
+        return SRPD_6_2_C
     if mp107_in_force and srpd_6_2_d_smets1_krp_from_network_operator(request, sender, device):
-        return "SRPD 6.2(d)"
+        return SRPD_6_2_D
     return None
 
 
-def registration_data_check(
+def srpd_6_1_f_registration_data_check(
     request: ServiceRequest,
     sender: User,
     device: Device,
     registry: Registry,
     *,
     mp107_in_force: bool,
-    rule_key: str,
-) -> str:
+    rule_key: str = "registration_data",
+) -> Verdict:
     """SRPD 6.1(f), subject to 6.2: the sender must be the registered party for the MPAN/MPRN of the
-    target device in its User Role. Returns what decided it; raises Rejection(rule_key) on failure.
-    The DSP calls it as 6.1(f); an S1SP as 16.1, with its own view of whether MP107 is in force."""
+    target device in its User Role. Returns what let the request through; raises Rejection(rule_key).
+    The DSP applies it as itself; an S1SP as SRPD 16.1, with its own view of whether MP107 is in force."""
     exception = registration_data_exception(request, sender, device, registry, mp107_in_force)
-    if exception:
-        return f"skipped under {exception}"
+    if exception is not None:
+        return Verdict(exception, f"Registration Data not checked under {exception}")
     if not registry.is_registered(sender, device):
         raise Rejection(
             rule_key,
             f"{sender.name} is not the registered {sender.user_role.value} for device {device.device_id}",
         )
-    return "registered party"
+    return Verdict(SRPD_6_1_F, f"{sender.name} is the registered {sender.user_role.value}")

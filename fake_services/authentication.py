@@ -13,8 +13,10 @@ from smki.profile import KeyUse, OrganisationCertificate
 from smki.validation import CertificateRejected, validate_organisation_certificate
 
 
-def authenticate(root: etree._Element, smki: SMKIRepository) -> OrganisationCertificate:
-    """The signer's Organisation certificate; raises Rejection('signature') with the reason."""
+def duis_signature_check(root: etree._Element, smki: SMKIRepository) -> OrganisationCertificate:
+    """DUIS signature: the message is signed, and the SMKI Organisation certificate its signature names
+    is valid (chain, dates, key usage) and verifies it. Returns that certificate; raises
+    Rejection('signature') with the reason."""
     try:
         issuer, serial = issuer_serial(root)
     except SignatureInvalid as exc:

@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     except sqlite3.Error as exc:
         print(f"error: cannot open the database {args.database}: {exc}", file=sys.stderr)
         return 2
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before the first line is printed: a caller may signal at once
+        signal.signal(sig, lambda *_: stopping.set())
     try:
         urls = sandbox.start(args.host, ports)
     except InsecureBinding as exc:
@@ -78,9 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for name, url in urls.items():
         print(f"{name} {url}", flush=True)
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
     stopping.wait()
     sandbox.stop()
     print("stopped", flush=True)

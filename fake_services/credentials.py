@@ -12,9 +12,10 @@ from smki.profile import DUIS_REMOTE_PARTY_ROLE, KeyUse, OrganisationCertificate
 from smki.validation import CertificateRejected, validate_organisation_certificate
 
 
-def replacement_certificates(request: ServiceRequest, smki: SMKIRepository) -> list[OrganisationCertificate]:
-    """The certificates to place, each an Organisation certificate of the targeted Remote Party Role
-    with the key use of its slot, chaining through the Certification Path to the SMKI root."""
+def gbcs_replacement_certificates(request: ServiceRequest, smki: SMKIRepository) -> list[OrganisationCertificate]:
+    """GBCS replacement certificates: the certificates to place, each an Organisation certificate of the
+    targeted Remote Party Role with the key use of its slot, chaining through the Certification Path to
+    the SMKI root."""
     role = DUIS_REMOTE_PARTY_ROLE.get(request.remote_party_role or "")
     if role is None:
         raise Rejection(

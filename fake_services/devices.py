@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from duis.messages import ServiceRequest
 from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
-from fake_services.credentials import replacement_certificates
+from fake_services.credentials import gbcs_replacement_certificates
 from fake_services.parties import SMKIRepository
 from fake_services.registration import DeviceType, SmartMeteringInventory
 from fake_services.rejections import Rejection
 from fake_services.store import Store
-from fake_services.trust_anchors import TrustAnchors
+from fake_services.trust_anchors import Anchor, TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate
 
 
@@ -57,33 +57,39 @@ class Alerts:
         return [dict(r) for r in rows]
 
 
+def pia_2_2_smets2_device_update(request: ServiceRequest, signer: OrganisationCertificate, held: Anchor | None) -> str:
+    """PIA 2.2: a SMETS2 device accepts a new certificate from the holder of its current one (the
+    command must be signed with the key of the certificate it holds for that role), so the "wrong"
+    Network Operator can place the right one."""
+    role = request.remote_party_role or ""
+    if (
+        held is None
+        or OrganisationCertificate.from_pem(held.pem).certificate.public_key() != signer.certificate.public_key()
+    ):
+        raise Rejection(
+            "device_rejected",
+            f"the command is not signed with the {role} certificate the device holds "
+            f"({held.entity_id if held else 'none'})",
+        )
+    return f"signed by the holder of the device's {role} certificate"
+
+
 class SMETS2Device:
-    """A SMETS2 device deciding a KRP update itself (GBCS): it accepts a 6.15.1 only when signed with
-    the key of the certificate it currently holds for that role. No Registration Data check."""
+    """A SMETS2 device deciding a KRP update itself (GBCS). No Registration Data check."""
 
     def __init__(self, store: Store, smki: SMKIRepository) -> None:
         self.store = store
         self.smki = smki
         self.anchors = TrustAnchors(store)
 
-    def pia_2_2_update_security_credentials(self, request: ServiceRequest, signer: OrganisationCertificate) -> str:
-        """PIA 2.2: the holder of the device's current certificate may replace it, so the "wrong"
-        Network Operator can place the right one."""
+    def update_security_credentials(self, request: ServiceRequest, signer: OrganisationCertificate) -> str:
+        """Apply a 6.15.1 the device accepts (PIA 2.2); any other request changes nothing here."""
         if request.srv is not UPDATE_SECURITY_CREDENTIALS_KRP:
             return "no change"
         role = request.remote_party_role or ""
-        held = self.anchors.held(request.device_id, role, KeyUse.DS)
-        if (
-            held is None
-            or OrganisationCertificate.from_pem(held.pem).certificate.public_key() != signer.certificate.public_key()
-        ):
-            raise Rejection(
-                "device_rejected",
-                f"the command is not signed with the {role} certificate the device holds "
-                f"({held.entity_id if held else 'none'})",
-            )
-        certificates = replacement_certificates(request, self.smki)
+        decided = pia_2_2_smets2_device_update(request, signer, self.anchors.held(request.device_id, role, KeyUse.DS))
+        certificates = gbcs_replacement_certificates(request, self.smki)
         with self.store.transaction() as db:
             for cert in certificates:
                 self.anchors.place(db, request.device_id, role, cert)
-        return f"signed by the holder of the device's {role} certificate"
+        return decided

@@ -8,13 +8,12 @@ import json
 import time
 from dataclasses import asdict, dataclass
 
-from fake_services.http import DropConnection, HTTPError, Response
+from werkzeug.wrappers import Response
+
 from fake_services.store import Store
+from fake_services.web import DropConnection, HTTPError, text
 
 MODES = ("none", "down", "slow", "garbage", "error")
-DEADLINE_HEADER = "x-dsp-deadline"
-"""Epoch seconds by which the S1SP must have committed, or not commit at all (deadline propagation:
-a DSP that has given up waiting never leaves a change half-reported)."""
 
 
 @dataclass(frozen=True)
@@ -33,34 +32,32 @@ class Fault:
         return cls(mode, float(delay))
 
 
-def setting(s1sp: str) -> str:
-    return f"fault.s1sp.{s1sp}"
+class Faults:
+    """The faults injected into each S1SP, kept in the sandbox's store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @staticmethod
+    def _setting(s1sp: str) -> str:
+        return f"fault.s1sp.{s1sp}"
+
+    def set(self, s1sp: str, fault: Fault) -> None:
+        self.store.set_setting(self._setting(s1sp), json.dumps(asdict(fault)))
+
+    def current(self, s1sp: str) -> Fault:
+        raw = self.store.setting(self._setting(s1sp))
+        return Fault(**json.loads(raw)) if raw else Fault()
 
 
-def set_fault(store: Store, s1sp: str, fault: Fault) -> None:
-    store.set_setting(setting(s1sp), json.dumps(asdict(fault)))
-
-
-def current(store: Store, s1sp: str) -> Fault:
-    raw = store.setting(setting(s1sp))
-    return Fault(**json.loads(raw)) if raw else Fault()
-
-
-def show(fault: Fault) -> Response | None:
+def act_out(fault: Fault) -> Response | None:
     """Act out the fault before the S1SP does its work; None lets the work go ahead."""
     if fault.mode == "down":
         raise DropConnection
     if fault.mode == "slow":
         time.sleep(fault.delay_seconds)
     if fault.mode == "garbage":
-        return Response(200, b"\x00\xffnot DUIS at all<", "application/xml")
+        return Response(b"\x00\xffnot DUIS at all<", 200, mimetype="application/xml")
     if fault.mode == "error":
-        return Response.text("S1SP internal error (injected)", 500)
+        return text("S1SP internal error (injected)", 500)
     return None
-
-
-def deadline_of(headers: dict[str, str]) -> float | None:
-    try:
-        return float(headers[DEADLINE_HEADER])
-    except (KeyError, ValueError):
-        return None

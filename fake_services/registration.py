@@ -7,6 +7,7 @@ Check digits are validated here, where data is created; DUIS requests are never 
 from __future__ import annotations
 
 import enum
+import sqlite3
 from dataclasses import dataclass
 
 from duis.identifiers import is_valid_mpan_core, is_valid_mprn
@@ -71,15 +72,19 @@ class RegistrationData:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def register_mpan(self, core: str, electricity_distributor: str, import_supplier: str) -> None:
-        with self.store.transaction() as db:
+    def register_mpan(
+        self, core: str, electricity_distributor: str, import_supplier: str, db: sqlite3.Connection | None = None
+    ) -> None:
+        with self.store.within(db) as db:
             db.execute(
                 "INSERT OR REPLACE INTO registration_mpan VALUES (?, ?, ?)",
                 (valid_mpan(core), valid_eui64(electricity_distributor), valid_eui64(import_supplier)),
             )
 
-    def register_mprn(self, mprn: str, gas_transporter: str, gas_supplier: str) -> None:
-        with self.store.transaction() as db:
+    def register_mprn(
+        self, mprn: str, gas_transporter: str, gas_supplier: str, db: sqlite3.Connection | None = None
+    ) -> None:
+        with self.store.within(db) as db:
             db.execute(
                 "INSERT OR REPLACE INTO registration_mprn VALUES (?, ?, ?)",
                 (valid_mprn(mprn), valid_eui64(gas_transporter), valid_eui64(gas_supplier)),
@@ -101,13 +106,28 @@ class RegistrationData:
         return {}
 
 
+INSTALLATION_QUERY = "SELECT * FROM devices WHERE installation = ?"
+
+
+def _device(row: sqlite3.Row) -> Device:
+    return Device(
+        row["device_id"],
+        DeviceType(row["device_type"]),
+        row["smets"],
+        row["s1sp"],
+        InstallStatus(row["status"]),
+        row["installation"],
+        row["mpxn"],
+    )
+
+
 class SmartMeteringInventory:
     """Devices and the relationship between Device IDs and MPANs/MPRNs."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def add(self, device: Device) -> None:
+    def add(self, device: Device, db: sqlite3.Connection | None = None) -> None:
         if device.smets not in (1, 2):
             raise InvalidSeed("SMETS version is 1 or 2")
         if device.smets == 1 and not device.s1sp:
@@ -116,7 +136,7 @@ class SmartMeteringInventory:
             raise InvalidSeed("a meter has an MPAN or MPRN")
         if device.mpxn:
             (valid_mpan if device.device_type is DeviceType.ESME else valid_mprn)(device.mpxn)
-        with self.store.transaction() as db:
+        with self.store.within(db) as db:
             db.execute(
                 "INSERT OR REPLACE INTO devices VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -132,22 +152,12 @@ class SmartMeteringInventory:
 
     def get(self, device_id: str) -> Device | None:
         row = self.store.one("SELECT * FROM devices WHERE device_id = ?", device_id)
-        if row is None:
-            return None
-        return Device(
-            row["device_id"],
-            DeviceType(row["device_type"]),
-            row["smets"],
-            row["s1sp"],
-            InstallStatus(row["status"]),
-            row["installation"],
-            row["mpxn"],
-        )
+        return _device(row) if row is not None else None
 
     def installation(self, device: Device) -> list[Device]:
-        """Every device sharing the Communications Hub Function with `device`."""
-        rows = self.store.all("SELECT device_id FROM devices WHERE installation = ?", device.installation)
-        return [d for d in (self.get(r["device_id"]) for r in rows) if d is not None]
+        """Every device sharing the Communications Hub Function with `device` (one indexed query: the
+        cost does not grow with the fleet)."""
+        return [_device(row) for row in self.store.all(INSTALLATION_QUERY, device.installation)]
 
     def meter_points(self, device: Device) -> list[str]:
         """The MPAN/MPRN a device relates to: its own, or (CHF, GPF) those of its installation's meters."""

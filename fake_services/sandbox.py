@@ -1,27 +1,30 @@
-"""The whole sandbox: one store, the test SMKI, the DSP, three S1SPs and the Control API, each on
-its own loopback port. Started once per test run; `reset` between scenarios is one transaction."""
+"""The whole sandbox, wired: one store, the test SMKI, the DSP, three S1SPs, enrolment and the Control
+API, each service on its own loopback port. Started once per test run; `reset` between scenarios is
+one transaction. This module only wires; every rule lives with its service."""
 
 from __future__ import annotations
 
 import ipaddress
-import time
-
-import requests
 
 from fake_services.access_control import Registry
 from fake_services.control import control_app
+from fake_services.control.enrolment import enrolment_routes
+from fake_services.control.installations import installation_routes
+from fake_services.control.observation import observation_routes
+from fake_services.control.parties import party_routes
+from fake_services.control.switches import fault_routes, switch_routes
 from fake_services.devices import Alerts
-from fake_services.dsp.models import DSP, S1SPUnavailable
+from fake_services.dsp.models import DSP, MP107_SWITCH
 from fake_services.dsp.responses import dsp_app
-from fake_services.enrolment.models import Commissioning, DCCCommissioningParty, MigrationControlCentre, commission
-from fake_services.faults import DEADLINE_HEADER
-from fake_services.http import Service
+from fake_services.dsp.s1sp_link import S1SPLink
+from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
+from fake_services.faults import Faults
 from fake_services.identity import Identities
 from fake_services.parties import SMKIRepository, Users
 from fake_services.registration import RegistrationData, SmartMeteringInventory
-from fake_services.rejections import Rejection
 from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
+from fake_services.server import ServerSettings, Service
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
 from smki.authority import TestSMKI
@@ -32,8 +35,6 @@ ACB_ENTITY_ID = "90-B3-D5-1F-30-00-00-04"
 COMMISSIONING_PARTY_ENTITY_ID = "90-B3-D5-1F-30-00-00-05"
 S1SP_NAMES = ("S1SP1", "S1SP2", "S1SP3")
 S1SP_TIMEOUT_SECONDS = 10.0
-DEADLINE_SHARE = 0.8
-"""The S1SP must commit within this share of the DSP's timeout, so its answer arrives in time."""
 
 
 class InsecureBinding(ValueError):
@@ -51,9 +52,12 @@ class Sandbox:
     """Everything the acceptance suite drives, wired together."""
 
     def __init__(
-        self, database: str = ":memory:", s1sp_timeout: float = S1SP_TIMEOUT_SECONDS, control_token: str | None = None
+        self,
+        database: str = ":memory:",
+        s1sp_timeout: float = S1SP_TIMEOUT_SECONDS,
+        control_token: str | None = None,
+        client_timeout: float = ServerSettings.client_timeout,
     ) -> None:
-        self.s1sp_timeout = s1sp_timeout
         self.control_token = control_token
         self.store = Store(database)
         self.identities = Identities(self.store)
@@ -61,6 +65,7 @@ class Sandbox:
         self.users = Users(self.store)
         self.registry = Registry(RegistrationData(self.store), SmartMeteringInventory(self.store))
         self.alerts = Alerts(self.store, self.registry.inventory)
+        self.faults = Faults(self.store)
         self.s1sps = {
             name: S1SP(
                 name,
@@ -68,37 +73,74 @@ class Sandbox:
                 self.users,
                 self.smki,
                 self.registry,
-                ServiceSigner.issue(self.smki, self.identities, f"90-B3-D5-1F-30-00-01-{i:02X}", name),
+                self._signer(f"90-B3-D5-1F-30-00-01-{i:02X}", name),
             )
             for i, name in enumerate(S1SP_NAMES, start=1)
         }
-        self._s1sp_session = requests.Session()
-        self.dsp_signer = ServiceSigner.issue(self.smki, self.identities, DSP_ENTITY_ID, "DSP")
+        self.dsp_signer = self._signer(DSP_ENTITY_ID, "DSP")
         self.acb = tuple(
-            ServiceSigner.issue(
-                self.smki,
-                self.identities,
-                ACB_ENTITY_ID,
-                "Access Control Broker",
-                RemotePartyRole.ACCESS_CONTROL_BROKER,
-                key_use,
+            self._signer(
+                ACB_ENTITY_ID, "Access Control Broker", RemotePartyRole.ACCESS_CONTROL_BROKER, key_use
             ).certificate
             for key_use in (KeyUse.DS, KeyUse.KA)
         )
+        self.s1sp_link = S1SPLink(lambda name: self.services[name].url, s1sp_timeout)
+        self.dsp = DSP(
+            self.store,
+            self.users,
+            self.smki,
+            self.registry,
+            lambda name, body: self.s1sp_link.send(name, body, S1SP_PATH),
+        )
         self.mcc = MigrationControlCentre(self.store, self.registry, self.smki)
         self.commissioning_party = DCCCommissioningParty(
-            self.smki,
-            ServiceSigner.issue(self.smki, self.identities, COMMISSIONING_PARTY_ENTITY_ID, "DCC Commissioning Party"),
+            self.smki, self._signer(COMMISSIONING_PARTY_ENTITY_ID, "DCC Commissioning Party")
         )
-        self.dsp = DSP(self.store, self.users, self.smki, self.registry, self._send_to_s1sp)
+        self.enrolment = Enrolment(
+            self.mcc,
+            self.commissioning_party,
+            self.s1sps,
+            self.acb,
+            lambda name, body: self.s1sp_link.send(name, body, COMMISSIONING_PATH).body,
+        )
+        settings = ServerSettings(client_timeout=client_timeout)
         self.services = {
-            "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer)),
+            "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer), settings),
             **{
-                name: Service(name, s1sp_app(s1sp, self.commissioning_party.entity_id))
+                name: Service(name, s1sp_app(s1sp, self.commissioning_party.entity_id, self.faults), settings)
                 for name, s1sp in self.s1sps.items()
             },
-            "Control": Service("Control", control_app(self)),
+            "Control": Service("Control", self._control_app(), settings),
         }
+
+    def _signer(
+        self,
+        entity_id: str,
+        name: str,
+        role: RemotePartyRole = RemotePartyRole.XML_SIGNING_DCC,
+        key_use: KeyUse = KeyUse.DS,
+    ) -> ServiceSigner:
+        return ServiceSigner.issue(self.smki, self.identities, entity_id, name, role, key_use)
+
+    def _control_app(self):
+        def dsp_switch(enabled: bool) -> None:
+            self.store.set_setting(MP107_SWITCH, "on" if enabled else "off")
+
+        def states() -> dict:
+            return {
+                "dsp_mp107": self.dsp.mp107_switch,
+                "s1sp_mp107": {name: s.mp107_enabled for name, s in self.s1sps.items()},
+            }
+
+        return control_app(
+            self.control_token,
+            observation_routes(self.store, self.alerts, self.users, self.urls),
+            party_routes(self.users, self.smki, self.acb),
+            installation_routes(self.store, self.registry, self.users, tuple(self.s1sps)),
+            switch_routes(dsp_switch, {name: s.enable_mp107 for name, s in self.s1sps.items()}, states),
+            fault_routes(self.faults, self.s1sps),
+            enrolment_routes(self.mcc, self.enrolment),
+        )
 
     def _test_smki(self) -> TestSMKI:
         """The SMKI this store was made with, or a new one (keys once per sandbox database)."""
@@ -109,42 +151,6 @@ class Sandbox:
         for name, pair in smki.keys.items():
             self.identities.save(name, pair)
         return smki
-
-    def commission(self, ma_id: str) -> Commissioning:
-        """The DCC Commissioning Party commissions the meter of a Migration Authorisation."""
-        ma = self.mcc.get(ma_id)
-
-        def enrol(device_id: str, supplier: str) -> None:
-            device = self.registry.inventory.get(device_id)
-            if device is None or device.s1sp not in self.s1sps:
-                raise Rejection("device_unknown", f"{device_id} is not a SMETS1 meter in the inventory")
-            supplier_certs = self.smki.organisation_certificates(supplier, RemotePartyRole.SUPPLIER)
-            self.s1sps[device.s1sp].enrol(device_id, list(supplier_certs.values()), list(self.acb))
-
-        def send_handover(device_id: str, body: bytes) -> bytes:
-            device = self.registry.inventory.get(device_id)
-            try:
-                return self._send_to_s1sp(device.s1sp if device else "", body, COMMISSIONING_PATH)
-            except S1SPUnavailable as exc:
-                raise Rejection("s1sp_unavailable", str(exc)) from None
-
-        return commission(ma, self.commissioning_party, enrol, send_handover)
-
-    def _send_to_s1sp(self, name: str, body: bytes, path: str = S1SP_PATH) -> bytes:
-        """The DSP's link to an S1SP, over HTTP like the real interface."""
-        try:
-            deadline = time.time() + self.s1sp_timeout * DEADLINE_SHARE
-            reply = self._s1sp_session.post(
-                self.services[name].url + path,
-                data=body,
-                headers={"Content-Type": "application/xml", DEADLINE_HEADER: f"{deadline:.3f}"},
-                timeout=self.s1sp_timeout,
-            )
-        except (requests.RequestException, KeyError) as exc:
-            raise S1SPUnavailable(f"{name} did not answer: {exc}") from None
-        if reply.status_code != 200:
-            raise S1SPUnavailable(f"{name} answered HTTP {reply.status_code}: {reply.text.strip()}")
-        return reply.content
 
     def start(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> dict[str, str]:
         """Start every service; port 0 (the default) picks a free one. Returns name → base URL.
@@ -162,7 +168,7 @@ class Sandbox:
     def stop(self) -> None:
         for service in self.services.values():
             service.stop()
-        self._s1sp_session.close()
+        self.s1sp_link.close()
         self.store.close()
 
     def __enter__(self) -> Sandbox:

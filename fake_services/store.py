@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS request_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     service TEXT NOT NULL, request_id TEXT, srv TEXT, sender TEXT, device_id TEXT,
     outcome TEXT NOT NULL, response_code TEXT, clause TEXT, reason TEXT);
+CREATE INDEX IF NOT EXISTS devices_by_installation ON devices (installation);
 """
 
 # What a scenario may change; users and SMKI certificates outlive a reset (keys are made once).
@@ -80,6 +81,15 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def within(self, db: sqlite3.Connection | None) -> Iterator[sqlite3.Connection]:
+        """The caller's transaction when it has one (several writes made as one), else a new one."""
+        if db is not None:
+            yield db
+        else:
+            with self.transaction() as fresh:
+                yield fresh
 
     def one(self, sql: str, *args: Any) -> sqlite3.Row | None:
         with self._lock:

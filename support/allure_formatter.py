@@ -27,7 +27,7 @@ from allure_commons.model2 import Label, Link
 from allure_commons.types import LabelType, LinkType
 from behave.model import Feature, Rule, Scenario
 
-from support.clauses import CLAUSES, Clause, clause_for_tags
+from catalogue import CLAUSES, Clause, clause_for_tags
 
 EPIC = "SECMP0107"
 CLAUSE_LABEL = "clause"

@@ -4,6 +4,7 @@ embedded sandbox it drives the fakes; against real endpoints, a harness offering
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import requests
@@ -43,8 +44,15 @@ class ControlClient:
         pem = self.smki()["issuing_ca"]
         return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
 
-    def add_user(self, entity_id: str, name: str, user_role: str) -> dict[str, str]:
-        return self._call("POST", "/users", {"entity_id": entity_id, "name": name, "user_role": user_role})
+    def add_user(
+        self, entity_id: str, name: str, user_role: str, certify: Sequence[tuple[ec.EllipticCurvePublicKey, str]] = ()
+    ) -> dict[str, Any]:
+        """A DCC User; with `certify` (public key, "DS" or "KA") pairs, the test SMKI certifies those keys
+        for the role in the same call (the answer's "certificates" hold the PEMs, in order)."""
+        body: dict[str, Any] = {"entity_id": entity_id, "name": name, "user_role": user_role}
+        if certify:
+            body["certificates"] = [{"public_key": _pem(key), "key_use": use} for key, use in certify]
+        return self._call("POST", "/users", body)
 
     def issue_certificate(
         self,
@@ -56,12 +64,11 @@ class ControlClient:
         not_before: str | None = None,
         not_after: str | None = None,
     ) -> str:
-        pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         return self._call(
             "POST",
             "/smki/certificates",
             {
-                "public_key": pem.decode(),
+                "public_key": _pem(public_key),
                 "entity_id": entity_id,
                 "role_code": role_code,
                 "key_use": key_use,
@@ -87,6 +94,11 @@ class ControlClient:
     def add_device(self, **device: Any) -> None:
         self._call("POST", "/devices", device)
 
+    def add_installation(self, installation: dict[str, Any]) -> dict[str, Any]:
+        """A whole installation in one call: registrations, devices and what they hold (see
+        `support.seeding`, which builds the body)."""
+        return self._call("POST", "/installations", installation)
+
     def place_trust_anchor(
         self, device_id: str, role: str, ds_pem: str | None = None, ka_pem: str | None = None
     ) -> list[dict]:
@@ -106,6 +118,10 @@ class ControlClient:
         """Make an S1SP go down, slow (answering after `delay_seconds`), answer garbage or fail with
         HTTP 500; mode 'none' heals it. A reset heals every S1SP."""
         return self._call("PUT", f"/faults/s1sp/{name}", {"mode": mode, "delay_seconds": delay_seconds})
+
+    def set_switches(self, dsp_mp107: bool, s1sp_mp107: dict[str, bool]) -> dict:
+        """The DSP's MP107 switch and each S1SP's enablement, in one call."""
+        return self._call("PUT", "/switches", {"dsp_mp107": dsp_mp107, "s1sp_mp107": s1sp_mp107})
 
     def switches(self) -> dict:
         return self._call("GET", "/switches")
@@ -164,3 +180,7 @@ class ControlClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _pem(public_key: ec.EllipticCurvePublicKey) -> str:
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()

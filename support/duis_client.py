@@ -12,6 +12,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from catalogue import Clause, clauses_named
 from duis.messages import ServiceRequest, ServiceResponse
 from duis.signature import sign
 from duis.xml import parse, to_bytes
@@ -33,7 +34,8 @@ class SigningIdentity:
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request and its answer, kept whole for the evidence."""
+    """One request and its answer, kept whole for the evidence. `clause` and `reason` are what the
+    sandbox adds beside its answer (`X-DUIS-Clause`, `X-DUIS-Reason`); a DCC system sends neither."""
 
     request: ServiceRequest
     request_xml: bytes
@@ -42,6 +44,11 @@ class Exchange:
     response: ServiceResponse | None
     clause: str
     reason: str
+
+    @property
+    def decided_by(self) -> tuple[Clause, ...]:
+        """The catalogue entries the sandbox says decided it (empty from a DCC system)."""
+        return clauses_named(self.clause)
 
 
 def sign_request(request: ServiceRequest, identity: SigningIdentity) -> bytes:
@@ -97,3 +104,9 @@ class DUISClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def __enter__(self) -> DUISClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -30,8 +30,18 @@ class Organisation:
     ka_pem: str = ""
 
     def enrol(self, control: ControlClient) -> Organisation:
-        """Register the User and have the test SMKI certify its keys."""
-        control.add_user(self.entity_id, self.name, self.user_role.value)
+        """Register the User and have the test SMKI certify its keys for its role, in one call."""
+        added = control.add_user(
+            self.entity_id,
+            self.name,
+            self.user_role.value,
+            certify=[(self.ds_key.public_key(), "DS"), (self.ka_key.public_key(), "KA")],
+        )
+        self.ds_pem, self.ka_pem = (issued["pem"] for issued in added["certificates"])
+        return self
+
+    def certify(self, control: ControlClient) -> Organisation:
+        """Have the test SMKI certify its keys for its role without making it a DCC User."""
         role = self.user_role.certificate_role.value
         self.ds_pem = control.issue_certificate(self.ds_key.public_key(), self.entity_id, role, "DS", self.name)
         self.ka_pem = control.issue_certificate(self.ka_key.public_key(), self.entity_id, role, "KA", self.name)

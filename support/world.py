@@ -1,77 +1,28 @@
-"""The test's view of the world: who the organisations are, which meter the scenario is about,
-and what each request answered. Steps speak business; this turns it into DUIS and Control calls.
+"""The test's view of the world: who the organisations are, which meter the scenario is about, and
+what each request answered. Steps speak business; this turns it into DUIS requests and, to arrange
+preconditions, Control API calls (through `support.seeding`).
 
 Reaches the system only through the DUIS client and the Control API client."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.messages import RequestID, ServiceRequest
+from duis.signature import sign
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
-from support import test_data
+from duis.xml import q, to_bytes
+from smki.authority import TestSMKI
+from smki.profile import KeyUse, RemotePartyRole
 from support.control_client import ControlClient
-from support.duis_client import DUISClient, Exchange
+from support.duis_client import DUISClient, Exchange, SigningIdentity
 from support.organisations import Organisation
+from support.seeding import ACB, S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
 
-ACB = "Access Control Broker"
-S1SPS = ("S1SP1", "S1SP2", "S1SP3")
+METER_KINDS = {"electricity meter": "ESME", "gas meter": "GSME"}
+ROLE_OF_METER = {"electricity meter": UserRole.ELECTRICITY_DISTRIBUTOR, "gas meter": UserRole.GAS_TRANSPORTER}
 
-
-class Roster:
-    """Organisations by name, enrolled once per run (keys once per organisation)."""
-
-    def __init__(self, control: ControlClient) -> None:
-        self.control = control
-        self._by_name: dict[str, Organisation] = {}
-
-    def ensure(self, name: str, role: str, certified: bool = True) -> Organisation:
-        """The organisation, enrolled as a User (with SMKI certificates unless `certified` is False)."""
-        existing = self._by_name.get(name)
-        if existing:
-            if role != ACB and existing.user_role.value != role:
-                raise ValueError(f"{name} is already a {existing.user_role.value}, not a {role}")
-            return existing
-        if role == ACB:  # the DCC's own ACB: its certificates come from the system under test
-            acb = self.control.smki()["access_control_broker"]
-            org = Organisation(name, UserRole.OTHER_USER, acb["entity_id"], ds_pem=acb["ds"], ka_pem=acb["ka"])
-        else:
-            org = Organisation(name, UserRole(role), test_data.entity_id())
-            if certified:
-                org.enrol(self.control)
-            else:
-                self.control.add_user(org.entity_id, name, role)
-        self._by_name[name] = org
-        return org
-
-    def __getitem__(self, name: str) -> Organisation:
-        try:
-            return self._by_name[name]
-        except KeyError:
-            raise KeyError(f"{name} is not among the organisations set up for this feature") from None
-
-    def name_of(self, entity_id: str | None) -> str | None:
-        return next((o.name for o in self._by_name.values() if o.entity_id == entity_id), entity_id)
-
-    def of_role(self, role: UserRole) -> list[Organisation]:
-        return [o for o in self._by_name.values() if o.user_role is role and o.ds_pem]
-
-
-@dataclass
-class Site:
-    """One installation: the meters sharing a Communications Hub, and who is registered for them."""
-
-    smets: int
-    s1sp: str | None
-    esme: str = field(default_factory=test_data.device_id)
-    gsme: str = field(default_factory=test_data.device_id)
-    chf: str = field(default_factory=test_data.device_id)
-    gpf: str = field(default_factory=test_data.device_id)
-    mpan: str = field(default_factory=test_data.mpan_core)
-    mprn: str = field(default_factory=test_data.mprn)
-
-
-METER_KINDS = {"electricity meter": "esme", "gas meter": "gsme"}
+__all__ = ["ACB", "S1SPS", "Roster", "World"]
 
 
 class World:
@@ -81,7 +32,8 @@ class World:
         self.control = control
         self.duis = duis
         self.roster = roster
-        self.site: Site | None = None
+        self.site: Installation | None = None
+        self.parties: Parties | None = None
         self.meter_kind = "electricity meter"
         self.last: Exchange | None = None
         self.alert_recipient: str | None = None
@@ -89,73 +41,56 @@ class World:
         self.commissioning: dict | None = None
 
     # --- arrangement -------------------------------------------------------------------------
+    def _parties(
+        self,
+        electricity_distributor: str | None = None,
+        import_supplier: str | None = None,
+        gas_transporter: str | None = None,
+        gas_supplier: str | None = None,
+    ) -> Parties:
+        """The registered parties: those named, else the first of each role the Background lists."""
+        return Parties(
+            self._default(UserRole.ELECTRICITY_DISTRIBUTOR, electricity_distributor),
+            self._default(UserRole.IMPORT_SUPPLIER, import_supplier),
+            self._default(UserRole.GAS_TRANSPORTER, gas_transporter),
+            self._default(UserRole.GAS_SUPPLIER, gas_supplier),
+            self.roster.acb(),
+        )
+
     def install(
         self, smets: int, s1sp: str | None, meter_kind: str, network_operator: str, supplier: str | None
-    ) -> Site:
-        """An installation (ESME, GSME, CHF, GPF) registered and enrolled the usual way: each
-        meter holds its registered Network Operator's and Supplier's certificates and the ACB's."""
+    ) -> Installation:
+        """An installation (ESME, GSME, CHF, GPF) registered and enrolled the usual way: each meter
+        holds its registered Network Operator's and Supplier's certificates and the ACB's."""
         if meter_kind not in METER_KINDS:
             raise ValueError(f"meter is one of {', '.join(METER_KINDS)}, not {meter_kind!r}")
-        self.meter_kind = meter_kind
-        site = Site(smets, s1sp if smets == 1 else None)
         gas = meter_kind == "gas meter"
-        distributor = self._default(UserRole.ELECTRICITY_DISTRIBUTOR, network_operator if not gas else None)
-        transporter = self._default(UserRole.GAS_TRANSPORTER, network_operator if gas else None)
-        import_supplier = self._default(UserRole.IMPORT_SUPPLIER, supplier if not gas else None)
-        gas_supplier = self._default(UserRole.GAS_SUPPLIER, supplier if gas else None)
-        self.control.register_mpan(site.mpan, distributor.entity_id, import_supplier.entity_id)
-        self.control.register_mprn(site.mprn, transporter.entity_id, gas_supplier.entity_id)
-        for device_id, kind, mpxn in (
-            (site.esme, "ESME", site.mpan),
-            (site.gsme, "GSME", site.mprn),
-            (site.chf, "CHF", None),
-            (site.gpf, "GPF", None),
-        ):
-            self.control.add_device(
-                device_id=device_id, device_type=kind, smets=smets, s1sp=site.s1sp, installation=site.chf, mpxn=mpxn
-            )
-        acb = self.roster[ACB]
-        for device_id, no, sup in ((site.esme, distributor, import_supplier), (site.gsme, transporter, gas_supplier)):
-            self.control.place_trust_anchor(device_id, "NetworkOperator", no.ds_pem, no.ka_pem)
-            self.control.place_trust_anchor(device_id, "Supplier", sup.ds_pem, sup.ka_pem)
-            self.control.place_trust_anchor(device_id, "ACB", acb.ds_pem, acb.ka_pem)
-        self.site = site
-        return site
+        self.meter_kind = meter_kind
+        self.parties = self._parties(
+            electricity_distributor=None if gas else network_operator,
+            import_supplier=None if gas else supplier,
+            gas_transporter=network_operator if gas else None,
+            gas_supplier=supplier if gas else None,
+        )
+        self.site = seed_installation(self.control, self.parties, smets=smets, s1sp=s1sp)
+        return self.site
 
     def install_awaiting_enrolment(
         self, status: str, gas_meter_active: bool, s1sp: str, network_operator: str, supplier: str
-    ) -> Site:
+    ) -> Installation:
         """A SMETS1 installation in the inventory and Registration Data, before enrolment: nothing
         is held at the S1SP yet."""
-        site = Site(1, s1sp)
         self.meter_kind = "electricity meter"
-        distributor = self._default(UserRole.ELECTRICITY_DISTRIBUTOR, network_operator)
-        self.control.register_mpan(
-            site.mpan, distributor.entity_id, self._default(UserRole.IMPORT_SUPPLIER, supplier).entity_id
+        self.parties = self._parties(electricity_distributor=network_operator, import_supplier=supplier)
+        self.site = seed_installation(
+            self.control,
+            self.parties,
+            s1sp=s1sp,
+            enrolled=False,
+            status=status,
+            gas_status="Active" if gas_meter_active else status,
         )
-        self.control.register_mprn(
-            site.mprn,
-            self._default(UserRole.GAS_TRANSPORTER, None).entity_id,
-            self._default(UserRole.GAS_SUPPLIER, None).entity_id,
-        )
-        gas_status = "Active" if gas_meter_active else status
-        for device_id, kind, mpxn, device_status in (
-            (site.esme, "ESME", site.mpan, status),
-            (site.gsme, "GSME", site.mprn, gas_status),
-            (site.chf, "CHF", None, gas_status),
-            (site.gpf, "GPF", None, gas_status),
-        ):
-            self.control.add_device(
-                device_id=device_id,
-                device_type=kind,
-                smets=1,
-                s1sp=s1sp,
-                status=device_status,
-                installation=site.chf,
-                mpxn=mpxn,
-            )
-        self.site = site
-        return site
+        return self.site
 
     def _default(self, role: UserRole, name: str | None) -> Organisation:
         if name:
@@ -170,40 +105,42 @@ class World:
 
     @property
     def meter(self) -> str:
-        if self.site is None:
-            raise RuntimeError("no meter has been installed in this scenario")
-        return getattr(self.site, METER_KINDS[self.meter_kind])
+        return self.device(self.meter_kind)
 
     def device(self, which: str) -> str:
         """'meter', 'electricity meter', 'gas meter', 'communications hub', 'gas proxy function'."""
         if self.site is None:
             raise RuntimeError("no meter has been installed in this scenario")
-        names = {
-            "meter": self.meter,
-            "electricity meter": self.site.esme,
-            "gas meter": self.site.gsme,
-            "communications hub": self.site.chf,
-            "gas proxy function": self.site.gpf,
-        }
-        return names[which]
+        return self.site.device(self.meter_kind if which == "meter" else which)
 
     def hold(self, holder: str, role: str = "NetworkOperator", device_id: str | None = None) -> None:
         """Arrange that the meter holds `holder`'s certificates in `role` (as enrolment left it)."""
         org = self.roster[holder]
         self.control.place_trust_anchor(device_id or self.meter, role, org.ds_pem, org.ka_pem)
 
-    def switch_mp107(self, dsp: bool, s1sps: dict[str, bool]) -> None:
-        self.control.set_dsp_mp107(dsp)
-        for name, enabled in s1sps.items():
-            self.control.set_s1sp_mp107(name, enabled)
+    def supply_gas_meter(self, supplier: str) -> None:
+        """The installation's gas meter is registered to, and holds the certificates of, `supplier`."""
+        if self.site is None or self.parties is None:
+            raise RuntimeError("no meter has been installed in this scenario")
+        self.control.register_mprn(
+            self.site.mprn, self.parties.gas_transporter.entity_id, self.roster[supplier].entity_id
+        )
+        self.hold(supplier, "Supplier", device_id=self.site.gsme)
+
+    def switch_mp107(self, dsp: bool, enabled_s1sps: set[str]) -> dict:
+        """The DCC's switch and each S1SP's enablement; returns the states the system now reports."""
+        return set_mp107(self.control, dsp, enabled_s1sps)
 
     # --- action ------------------------------------------------------------------------------
-    def request(self, sender: str, variant: str, device_id: str | None = None, **body) -> Exchange:
+    def request(
+        self, sender: str, variant: str, device_id: str | None = None, command_variant: int = 1, **body
+    ) -> Exchange:
         org = self.roster[sender]
         device_id = device_id or self.meter
         request = ServiceRequest(
             RequestID(org.entity_id, device_id, self.duis.counters.next(org.entity_id)),
             SERVICE_REQUEST_VARIANTS[variant],
+            command_variant,
             **body,
         )
         self.last = self.duis.send(request, org.identity)
@@ -211,6 +148,45 @@ class World:
 
     def replace_certificates(self, sender: str, replacement: str, role: str, variant: str = "6.15.1") -> Exchange:
         return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.issuing_ca_der()))
+
+    def _correction(self, sender: Organisation) -> ServiceRequest:
+        """`sender` asks to place the registered Network Operator's certificates on the meter."""
+        registered = self.roster[self.registered_network_operator()]
+        return ServiceRequest(
+            RequestID(sender.entity_id, self.meter, self.duis.counters.next(sender.entity_id)),
+            SERVICE_REQUEST_VARIANTS["6.15.1"],
+            **registered.as_replacement("NetworkOperator", self.issuing_ca_der()),
+        )
+
+    def send_breaking_schema(self, sender: str) -> Exchange:
+        """A correction missing an element the DUIS schema requires, properly signed."""
+        org = self.roster[sender]
+        request = self._correction(org)
+        root = request.to_xml()
+        body = root.find(f"{q('Body')}/{q(request.srv.body_element)}")
+        body.remove(body.find(q("ApplyTimeBasedCPVChecks")))
+        self.last = self.duis.post(request, to_bytes(sign(root, org.ds_key, org.identity.certificate)))
+        return self.last
+
+    def send_signed_by_stranger(self, sender: str) -> Exchange:
+        """A correction signed with a key certified, in `sender`'s name, by an SMKI the DCC does not know."""
+        org = self.roster[sender]
+        stranger = TestSMKI()
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = stranger.issue(key.public_key(), org.entity_id, RemotePartyRole.NETWORK_OPERATOR, KeyUse.DS, org.name)
+        self.last = self.duis.send(self._correction(org), SigningIdentity(org.entity_id, key, cert.certificate))
+        return self.last
+
+    def send_again(self) -> Exchange:
+        """The last request, byte for byte, a second time."""
+        if self.last is None:
+            raise RuntimeError("no request was sent in this scenario")
+        self.last = self.duis.post(self.last.request, self.last.request_xml)
+        return self.last
+
+    def s1sp_not_answering(self, name: str) -> None:
+        """The S1SP hangs up on every request (sandbox only: a fault the Control API injects)."""
+        self.control.set_s1sp_fault(name, "down")
 
     def issuing_ca_der(self) -> bytes:
         return self.control.issuing_ca_der
@@ -244,10 +220,27 @@ class World:
         return self.commissioning
 
     # --- observation -------------------------------------------------------------------------
-    def holder(self, role: str = "NetworkOperator", key_use: str = "DS", device_id: str | None = None) -> str | None:
+    def holders(self, role: str = "NetworkOperator", device_id: str | None = None) -> dict[str, str | None]:
+        """Whose certificate the meter holds in each cell of `role`'s trust anchor, by name."""
         anchors = self.control.trust_anchors(device_id or self.meter)
-        held = next((a for a in anchors if a["role"] == role and a["key_use"] == key_use), None)
-        return self.roster.name_of(held["entity_id"]) if held else None
+        return {
+            key_use: next(
+                (self.roster.name_of(a["entity_id"]) for a in anchors if a["role"] == role and a["key_use"] == key_use),
+                None,
+            )
+            for key_use in ("DS", "KA")
+        }
+
+    def holder(self, role: str = "NetworkOperator", device_id: str | None = None) -> str | None:
+        """Whose certificate the meter holds for signing (the Critical cell) in `role`."""
+        return self.holders(role, device_id)["DS"]
+
+    def registered_network_operator(self) -> str:
+        """The Network Operator registered for the scenario's meter, by name."""
+        if self.parties is None:
+            raise RuntimeError("no meter has been installed in this scenario")
+        gas = self.meter_kind == "gas meter"
+        return (self.parties.gas_transporter if gas else self.parties.electricity_distributor).name
 
     def anchors_evidence(self, device_id: str | None = None) -> list[dict[str, str]]:
         return self.control.trust_anchors(device_id or self.meter)

@@ -14,6 +14,27 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from catalogue import (
+    DUIS_ANTI_REPLAY,
+    DUIS_COMMAND_VARIANT,
+    DUIS_DEVICE,
+    DUIS_ELIGIBILITY,
+    DUIS_SCHEMA,
+    DUIS_SIGNATURE,
+    DUIS_USER,
+    PIA_2_2,
+    PIA_2_3_2_A,
+    PIA_3_3,
+    S1SR_4_2,
+    SRPD_6_1_F,
+    SRPD_6_2_A,
+    SRPD_6_2_B,
+    SRPD_6_2_C,
+    SRPD_6_2_D,
+    SRPD_16_1,
+    Clause,
+    clauses_named,
+)
 from duis.messages import RequestID, ServiceRequest
 from duis.schema import duis_schema
 from duis.signature import sign, verify
@@ -31,6 +52,7 @@ from support import test_data
 from support.duis_client import SERVICE_PATH, Exchange, SigningIdentity
 from support.organisations import Organisation
 from tests.helpers import (
+    assert_decided_by,
     ca_der,
     enable_mp107,
     holder_of,
@@ -39,9 +61,10 @@ from tests.helpers import (
     standard_installation,
 )
 
-SCHEMA = "DUIS schema V5.1"
-SIGNING = "DUIS message signing (SMKI)"
-ACCEPTED_SMETS1 = "SRPD 6.1(f), SRPD 16.1, S1SR 4.2"
+KRP_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, S1SR_4_2)
+"""A registered party's 6.15.1 to a SMETS1 meter: the DSP's check, then the S1SP's two."""
+READ_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, PIA_2_3_2_A)
+"""A registered party's non-critical request: no certificate-owner check at the S1SP (PIA 2.3.2 A)."""
 
 
 # --- what every DUIS answer must be --------------------------------------------------------------
@@ -58,19 +81,19 @@ def assert_duis_answer(sandbox, exchange: Exchange) -> None:
     assert exchange.response.request_id == str(exchange.request.request_id)
 
 
-def assert_accepted(sandbox, exchange: Exchange, clause: str = ACCEPTED_SMETS1) -> None:
+def assert_accepted(sandbox, exchange: Exchange, clauses: tuple[Clause, ...]) -> None:
     assert_duis_answer(sandbox, exchange)
     assert exchange.response.response_code == "I0", exchange.reason
     assert exchange.response.succeeded, exchange.reason
-    assert exchange.clause == clause
+    assert_decided_by(exchange, *clauses)
 
 
-def assert_rejected(sandbox, exchange: Exchange, code: str, clause: str) -> None:
+def assert_rejected(sandbox, exchange: Exchange, code: str, clause: Clause) -> None:
     assert_duis_answer(sandbox, exchange)
     assert exchange.response.response_code == code, exchange.reason
     assert exchange.response.body_kind == "ResponseMessage"
     assert not exchange.response.succeeded
-    assert exchange.clause == clause, exchange.reason
+    assert_decided_by(exchange, clause)
 
 
 class Unchanged:
@@ -109,7 +132,7 @@ def _signed(request: ServiceRequest, identity: SigningIdentity) -> bytes:
 
 def test_schema_valid_request_is_accepted(sandbox, control, duis, cast, inst) -> None:
     exchange = duis.send(_krp(duis, control, cast, inst), cast.western.identity)
-    assert_accepted(sandbox, exchange)
+    assert_accepted(sandbox, exchange, KRP_BY_REGISTERED)
     assert holder_of(control, inst.esme) == cast.northern.entity_id
 
 
@@ -121,7 +144,7 @@ def test_schema_invalid_request_is_rejected_e100(sandbox, control, duis, cast, i
     body.remove(body.find(q("RemotePartyRole")))
     identity = cast.western.identity
     exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)))
-    assert_rejected(sandbox, exchange, "E100", SCHEMA)
+    assert_rejected(sandbox, exchange, "E100", DUIS_SCHEMA)
     assert exchange.response.service_reference_variant == "6.15.1"
     assert "RemotePartyRole" in exchange.reason
     unchanged.check()
@@ -135,7 +158,7 @@ def test_srv_not_offered_is_rejected_e100_echoing_its_header(sandbox, control, d
     root.find(f"{q('Header')}/{q('ServiceReferenceVariant')}").text = "4.2"
     identity = cast.western.identity
     exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)))
-    assert_rejected(sandbox, exchange, "E100", SCHEMA)
+    assert_rejected(sandbox, exchange, "E100", DUIS_SCHEMA)
     assert exchange.response.service_reference_variant == "4.2"
     assert "not offered" in exchange.reason
 
@@ -154,7 +177,8 @@ def test_duis_with_charset_parameter_is_accepted(sandbox, control, duis, cast, i
     reply = _post(sandbox, _signed(request, cast.western.identity), "application/xml; charset=utf-8")
     assert reply.status_code == 200
     assert reply.headers["Content-Type"] == "application/xml"
-    assert reply.headers["X-DUIS-Clause"] == ACCEPTED_SMETS1
+    assert clauses_named(reply.headers["X-DUIS-Clause"]) == READ_BY_REGISTERED
+    assert reply.headers["X-DUIS-Clause"] == ", ".join(c.display for c in READ_BY_REGISTERED)
 
 
 @pytest.mark.parametrize(
@@ -204,7 +228,7 @@ def test_unsigned_request_is_rejected(sandbox, control, duis, cast, inst) -> Non
     unchanged = Unchanged(control, inst.esme)
     request = _krp(duis, control, cast, inst)
     exchange = duis.post(request, to_bytes(request.to_xml()))
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "not signed" in exchange.reason
     unchanged.check()
 
@@ -214,7 +238,7 @@ def test_request_tampered_after_signing_is_rejected(sandbox, control, duis, cast
     request = _krp(duis, control, cast, inst)
     tampered = _signed(request, cast.western.identity).replace(b">NetworkOperator<", b">Supplier<")
     exchange = duis.post(request, tampered)
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "does not verify" in exchange.reason
     unchanged.check()
 
@@ -228,7 +252,7 @@ def test_certificate_unknown_to_the_smki_is_rejected(sandbox, control, duis, cas
     identity = SigningIdentity(cast.western.entity_id, cast.western.ds_key, foreign.certificate)
     request = _krp(duis, control, cast, inst)
     exchange = duis.send(request, identity)
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "no SMKI certificate" in exchange.reason
     unchanged.check()
 
@@ -247,9 +271,9 @@ def test_signing_certificate_is_found_by_issuer_name_as_a_distinguished_name(
     root.find(".//{http://www.w3.org/2000/09/xmldsig#}X509IssuerName").text = issuer_name
     exchange = duis.post(request, to_bytes(root))
     if accepted:
-        assert_accepted(sandbox, exchange)
+        assert_accepted(sandbox, exchange, READ_BY_REGISTERED)
     else:
-        assert_rejected(sandbox, exchange, "E1", SIGNING)
+        assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
         assert "no SMKI certificate" in exchange.reason
 
 
@@ -272,10 +296,10 @@ def test_expired_certificate_is_rejected(sandbox, control, duis, cast) -> None:
     unchanged = Unchanged(control, inst.esme)
     request = krp_request(duis, control, holder, inst.esme, cast.northern)
     exchange = duis.send(request, SigningIdentity(holder.entity_id, key, expired.certificate))
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "not valid at" in exchange.reason
     unchanged.check()
-    assert_accepted(sandbox, duis.send(request, holder.identity))
+    assert_accepted(sandbox, duis.send(request, holder.identity), KRP_BY_REGISTERED)
 
 
 def test_key_agreement_certificate_cannot_sign(sandbox, control, duis, cast, inst) -> None:
@@ -284,7 +308,7 @@ def test_key_agreement_certificate_cannot_sign(sandbox, control, duis, cast, ins
         cast.western.entity_id, cast.western.ka_key, x509.load_pem_x509_certificate(cast.western.ka_pem.encode())
     )
     exchange = duis.send(_krp(duis, control, cast, inst), ka)
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "key usage is KA, DS required" in exchange.reason
     unchanged.check()
 
@@ -293,13 +317,17 @@ def test_originator_must_be_the_signer(sandbox, control, duis, cast, inst) -> No
     """Eastern signs a request that claims Western as its Business Originator."""
     unchanged = Unchanged(control, inst.esme)
     exchange = duis.send(_krp(duis, control, cast, inst), cast.eastern.identity)
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert f"is not the signer {cast.eastern.entity_id}" in exchange.reason
     unchanged.check()
 
 
+# --- the sender is a User ----------------------------------------------------------------------
+
+
 def test_certificate_role_must_fit_the_user_role(sandbox, control, duis, cast) -> None:
-    """An Import Supplier signing with a Network Operator (03) certificate of its own."""
+    """An Import Supplier signing with a Network Operator (03) certificate of its own: a valid
+    signature, but not from a User in that User Role (DUIS User, E1)."""
     supplier = Organisation("Two Hats Energy", UserRole.IMPORT_SUPPLIER, test_data.entity_id()).enrol(control)
     inst = standard_installation(control, cast, supplier=supplier)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -307,23 +335,27 @@ def test_certificate_role_must_fit_the_user_role(sandbox, control, duis, cast) -
     identity = SigningIdentity(supplier.entity_id, key, x509.load_pem_x509_certificate(pem.encode()))
     request = request_to(duis, supplier, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
     exchange = duis.send(request, identity)
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
+    assert_rejected(sandbox, exchange, "E1", DUIS_USER)
     assert "cannot sign with a role 03 certificate" in exchange.reason
-    assert_accepted(sandbox, duis.send(request, supplier.identity))
+    assert_accepted(sandbox, duis.send(request, supplier.identity), READ_BY_REGISTERED)
 
 
-# --- the sender is a User ----------------------------------------------------------------------
+def acb_identity(sandbox, cast) -> SigningIdentity:
+    """The sandbox's own Access Control Broker signing with its own DS key and certificate."""
+    key, certificate = sandbox.identities.load("Access Control Broker/DS")
+    return SigningIdentity(cast.acb.entity_id, key, certificate)
 
 
 def test_known_user_is_accepted_and_unknown_user_rejected(sandbox, control, duis, cast, inst) -> None:
     """The ACB holds valid SMKI certificates but is not a DCC User."""
-    exchange = duis.send(request_to(duis, cast.acb, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.acb.identity)
-    assert_rejected(sandbox, exchange, "E1", "SRPD 6.1 (sender is a User)")
+    request = request_to(duis, cast.acb, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    exchange = duis.send(request, acb_identity(sandbox, cast))
+    assert_rejected(sandbox, exchange, "E1", DUIS_USER)
     assert "is not a DCC User" in exchange.reason
     ok = duis.send(
         request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
     )
-    assert_accepted(sandbox, ok)
+    assert_accepted(sandbox, ok, READ_BY_REGISTERED)
 
 
 # --- eligibility and Command Variant -------------------------------------------------------------
@@ -345,14 +377,14 @@ def _handover(duis, control, sender, device_id, replacement) -> ServiceRequest:
 def test_supplier_may_send_6_21(sandbox, control, duis, cast) -> None:
     inst = standard_installation(control, cast, no_certificate_holder=cast.acb)
     exchange = duis.send(_handover(duis, control, cast.supplier, inst.esme, cast.western), cast.supplier.identity)
-    assert_accepted(sandbox, exchange)
+    assert_accepted(sandbox, exchange, READ_BY_REGISTERED)  # 6.21 is not Critical: no owner check
     assert holder_of(control, inst.esme) == cast.western.entity_id
 
 
 def test_electricity_distributor_may_not_send_6_21(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
     exchange = duis.send(_handover(duis, control, cast.western, inst.esme, cast.northern), cast.western.identity)
-    assert_rejected(sandbox, exchange, "E2", "DUIS eligibility matrix")
+    assert_rejected(sandbox, exchange, "E2", DUIS_ELIGIBILITY)
     assert "Electricity Distributor may not send SRV 6.21" in exchange.reason
     unchanged.check()
 
@@ -361,14 +393,14 @@ def test_other_user_may_not_send_6_15_1(sandbox, control, duis, cast, inst) -> N
     unchanged = Unchanged(control, inst.esme)
     request = krp_request(duis, control, cast.other_user, inst.esme, cast.northern)
     exchange = duis.send(request, cast.other_user.identity)
-    assert_rejected(sandbox, exchange, "E2", "DUIS eligibility matrix")
+    assert_rejected(sandbox, exchange, "E2", DUIS_ELIGIBILITY)
     unchanged.check()
 
 
 def test_command_variant_not_offered_is_rejected(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
     exchange = duis.send(_krp(duis, control, cast, inst, command_variant=3), cast.western.identity)
-    assert_rejected(sandbox, exchange, "E12", "DUIS Command Variant")
+    assert_rejected(sandbox, exchange, "E12", DUIS_COMMAND_VARIANT)
     unchanged.check()
 
 
@@ -378,16 +410,16 @@ def test_command_variant_not_offered_is_rejected(sandbox, control, duis, cast, i
 def test_same_counter_twice_is_rejected(sandbox, control, duis, cast, inst) -> None:
     request = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
     body = _signed(request, cast.western.identity)
-    assert_accepted(sandbox, duis.post(request, body))
+    assert_accepted(sandbox, duis.post(request, body), READ_BY_REGISTERED)
     replay = duis.post(request, body)
-    assert_rejected(sandbox, replay, "E100", "DUIS anti-replay")
+    assert_rejected(sandbox, replay, "E100", DUIS_ANTI_REPLAY)
     assert f"counter {request.request_id.counter} is not above {request.request_id.counter}" in replay.reason
 
 
 def test_decreasing_counter_is_rejected_and_the_last_one_kept(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
     first = _krp(duis, control, cast, inst, replacement=cast.western)
-    assert_accepted(sandbox, duis.send(first, cast.western.identity))
+    assert_accepted(sandbox, duis.send(first, cast.western.identity), KRP_BY_REGISTERED)
     unchanged.check()  # the same certificates placed again
     counter = first.request_id.counter
     older = dataclasses.replace(
@@ -397,27 +429,27 @@ def test_decreasing_counter_is_rejected_and_the_last_one_kept(sandbox, control, 
         key_agreement_certificate=cast.northern.ka_der,
     )
     exchange = duis.send(older, cast.western.identity)
-    assert_rejected(sandbox, exchange, "E100", "DUIS anti-replay")
+    assert_rejected(sandbox, exchange, "E100", DUIS_ANTI_REPLAY)
     assert f"counter {counter - 1} is not above {counter}" in exchange.reason
     unchanged.check()
     newer = ServiceRequest(
         RequestID(cast.western.entity_id, inst.esme, counter + 1), READ_INSTANTANEOUS_IMPORT_REGISTERS
     )
-    assert_accepted(sandbox, duis.send(newer, cast.western.identity))
+    assert_accepted(sandbox, duis.send(newer, cast.western.identity), READ_BY_REGISTERED)
 
 
 def test_a_rejected_request_does_not_use_up_its_counter(sandbox, control, duis, cast, inst) -> None:
     request = _krp(duis, control, cast, inst)
     exchange = duis.post(request, to_bytes(request.to_xml()))  # unsigned: rejected
-    assert_rejected(sandbox, exchange, "E1", SIGNING)
-    assert_accepted(sandbox, duis.send(request, cast.western.identity))
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
+    assert_accepted(sandbox, duis.send(request, cast.western.identity), KRP_BY_REGISTERED)
 
 
 def test_counters_are_per_originator(sandbox, control, duis, cast, inst) -> None:
     high = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    assert_accepted(sandbox, duis.send(high, cast.western.identity))
+    assert_accepted(sandbox, duis.send(high, cast.western.identity), READ_BY_REGISTERED)
     low = ServiceRequest(RequestID(cast.other_user.entity_id, inst.esme, 1), READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    assert_accepted(sandbox, duis.send(low, cast.other_user.identity))
+    assert_accepted(sandbox, duis.send(low, cast.other_user.identity), (SRPD_6_2_C, SRPD_16_1, PIA_2_3_2_A))
 
 
 # --- the device ----------------------------------------------------------------------------------
@@ -428,23 +460,23 @@ def test_unknown_device_is_rejected_e19(sandbox, control, duis, cast, inst) -> N
         request_to(duis, cast.western, test_data.device_id(), READ_INSTANTANEOUS_IMPORT_REGISTERS),
         cast.western.identity,
     )
-    assert_rejected(sandbox, exchange, "E19", "Smart Metering Inventory")
+    assert_rejected(sandbox, exchange, "E19", DUIS_DEVICE)
     assert "not in the Smart Metering Inventory" in exchange.reason
     known = duis.send(
         request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
     )
-    assert_accepted(sandbox, known)
+    assert_accepted(sandbox, known, READ_BY_REGISTERED)
 
 
 def test_srv_to_the_wrong_device_type_is_rejected_e11(sandbox, control, duis, cast, inst) -> None:
     exchange = duis.send(
         request_to(duis, cast.western, inst.gsme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
     )
-    assert_rejected(sandbox, exchange, "E11", "DUIS SRV / device type")
+    assert_rejected(sandbox, exchange, "E11", DUIS_DEVICE)
     assert "cannot be sent to a GSME" in exchange.reason
     unchanged = Unchanged(control, inst.gpf)
     krp_to_gpf = duis.send(krp_request(duis, control, cast.western, inst.gpf, cast.northern), cast.western.identity)
-    assert_rejected(sandbox, krp_to_gpf, "E11", "DUIS SRV / device type")
+    assert_rejected(sandbox, krp_to_gpf, "E11", DUIS_DEVICE)
     unchanged.check()
 
 
@@ -455,27 +487,27 @@ def test_registered_party_passes_registration_data_check(sandbox, control, duis,
     exchange = duis.send(
         request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
     )
-    assert_accepted(sandbox, exchange)
-    assert exchange.reason.startswith("DSP: registered party")
+    assert_accepted(sandbox, exchange, READ_BY_REGISTERED)
+    assert exchange.reason.startswith(f"DSP: {cast.western.name} is the registered Electricity Distributor")
     gas = duis.send(
         krp_request(duis, control, cast.gas_transporter, inst.gsme, cast.gas_transporter),
         cast.gas_transporter.identity,
     )
-    assert_accepted(sandbox, gas)
+    assert_accepted(sandbox, gas, KRP_BY_REGISTERED)
 
 
 def test_party_not_registered_is_rejected_e4(sandbox, control, duis, cast, inst) -> None:
     exchange = duis.send(
         request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
     )
-    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
     assert "is not the registered Electricity Distributor" in exchange.reason
     unchanged = Unchanged(control, inst.gsme)
     gas = duis.send(
         krp_request(duis, control, cast.other_gas_transporter, inst.gsme, cast.other_gas_transporter),
         cast.other_gas_transporter.identity,
     )
-    assert_rejected(sandbox, gas, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, gas, "E4", SRPD_6_1_F)
     unchanged.check()
 
 
@@ -486,8 +518,8 @@ def test_6_2_a_import_supplier_joins_the_gas_meter_to_the_gpf(sandbox, control, 
     exchange = duis.send(
         request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=inst.gsme), cast.supplier.identity
     )
-    assert_accepted(sandbox, exchange)
-    assert "skipped under SRPD 6.2(a)" in exchange.reason
+    assert_accepted(sandbox, exchange, (SRPD_6_2_A, SRPD_16_1, PIA_2_3_2_A))
+    assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(a)")
 
 
 def test_6_2_a_does_not_cover_a_gas_meter_of_another_installation(
@@ -497,12 +529,12 @@ def test_6_2_a_does_not_cover_a_gas_meter_of_another_installation(
     exchange = duis.send(
         request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=other.gsme), cast.supplier.identity
     )
-    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
     not_responsible = duis.send(
         request_to(duis, second_supplier, inst.gpf, JOIN_SERVICE, other_device_id=inst.gsme),
         second_supplier.identity,
     )
-    assert_rejected(sandbox, not_responsible, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, not_responsible, "E4", SRPD_6_1_F)
 
 
 # --- SRPD 6.2(b): Restore GPF Device Log ---------------------------------------------------------
@@ -513,8 +545,8 @@ def test_6_2_b_import_supplier_restores_the_gpf_device_log(sandbox, control, dui
         request_to(duis, cast.supplier, inst.gpf, RESTORE_GPF_DEVICE_LOG, old_gpf_id=test_data.device_id()),
         cast.supplier.identity,
     )
-    assert_accepted(sandbox, exchange)
-    assert "skipped under SRPD 6.2(b)" in exchange.reason
+    assert_accepted(sandbox, exchange, (SRPD_6_2_B, SRPD_16_1, PIA_2_3_2_A))
+    assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(b)")
 
 
 def test_6_2_b_does_not_cover_an_import_supplier_not_responsible(
@@ -524,7 +556,7 @@ def test_6_2_b_does_not_cover_an_import_supplier_not_responsible(
         request_to(duis, second_supplier, inst.gpf, RESTORE_GPF_DEVICE_LOG, old_gpf_id=test_data.device_id()),
         second_supplier.identity,
     )
-    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
 
 
 # --- SRPD 6.2(c): Other User ---------------------------------------------------------------------
@@ -534,15 +566,15 @@ def test_6_2_c_other_user_reads_without_registration(sandbox, control, duis, cas
     exchange = duis.send(
         request_to(duis, cast.other_user, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.other_user.identity
     )
-    assert_accepted(sandbox, exchange)
-    assert "skipped under SRPD 6.2(c)" in exchange.reason
+    assert_accepted(sandbox, exchange, (SRPD_6_2_C, SRPD_16_1, PIA_2_3_2_A))
+    assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(c)")
 
 
 def test_6_2_c_is_only_for_the_other_user_role(sandbox, control, duis, cast, inst, second_supplier) -> None:
     """The same read from Users in other roles that are not registered is still checked."""
     for sender in (cast.eastern, second_supplier):
         exchange = duis.send(request_to(duis, sender, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), sender.identity)
-        assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+        assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
 
 
 # --- SRPD 6.2(d): MP107, behind the DSP switch --------------------------------------------------
@@ -561,7 +593,7 @@ def test_6_2_d_switch_off_rejects_the_wrong_no_at_the_dsp(sandbox, control, duis
         control.set_s1sp_mp107(name, True)
     unchanged = Unchanged(control, inst.esme)
     exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern.identity)
-    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
     unchanged.check()
     assert holder_of(control, inst.esme) == cast.eastern.entity_id
 
@@ -570,8 +602,8 @@ def test_6_2_d_switch_on_passes_the_wrong_no_through_the_dsp(sandbox, control, d
     inst = wrong_certificate
     enable_mp107(control)
     exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern.identity)
-    assert_accepted(sandbox, exchange)
-    assert exchange.reason.startswith("DSP: skipped under SRPD 6.2(d)")
+    assert_accepted(sandbox, exchange, (SRPD_6_2_D, PIA_3_3, S1SR_4_2))
+    assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(d)")
     assert holder_of(control, inst.esme) == cast.western.entity_id
     assert holder_of(control, inst.esme, key_use="KA") == cast.western.entity_id
 
@@ -584,13 +616,13 @@ def test_6_2_d_covers_only_6_15_1_from_a_network_operator(
     read = duis.send(
         request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
     )
-    assert_rejected(sandbox, read, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, read, "E4", SRPD_6_1_F)
     unchanged = Unchanged(control, inst.esme)
     supplier = duis.send(
         krp_request(duis, control, second_supplier, inst.esme, second_supplier, role="Supplier"),
         second_supplier.identity,
     )
-    assert_rejected(sandbox, supplier, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, supplier, "E4", SRPD_6_1_F)
     unchanged.check()
 
 
@@ -599,10 +631,10 @@ def test_6_2_d_gas_transporter(sandbox, control, duis, cast) -> None:
     control.set_dsp_mp107(False)
     sender = cast.other_gas_transporter
     off = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender.identity)
-    assert_rejected(sandbox, off, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, off, "E4", SRPD_6_1_F)
     enable_mp107(control)
     on = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender.identity)
-    assert_accepted(sandbox, on)
+    assert_accepted(sandbox, on, (SRPD_6_2_D, PIA_3_3, S1SR_4_2))
     assert holder_of(control, inst.gsme) == cast.gas_transporter.entity_id
 
 
@@ -617,8 +649,8 @@ def smets2(control, cast):
 def test_smets2_holder_of_the_no_certificate_replaces_it(sandbox, control, duis, cast, smets2) -> None:
     control.set_dsp_mp107(False)
     exchange = duis.send(krp_request(duis, control, cast.eastern, smets2.esme, cast.western), cast.eastern.identity)
-    assert_accepted(sandbox, exchange, clause="PIA 2.2")
-    assert "skipped under PIA 2.1" in exchange.reason
+    assert_accepted(sandbox, exchange, (PIA_2_2,))
+    assert exchange.reason.startswith("DSP: Registration Data not checked under PIA 2.2")
     assert exchange.response.body_kind == "ResponseMessage"
     assert holder_of(control, smets2.esme) == cast.western.entity_id
     assert holder_of(control, smets2.esme, key_use="KA") == cast.western.entity_id
@@ -629,7 +661,7 @@ def test_smets2_device_rejects_anyone_else(sandbox, control, duis, cast, smets2)
     enable_mp107(control)
     for sender in (cast.western, cast.northern):
         exchange = duis.send(krp_request(duis, control, sender, smets2.esme, sender), sender.identity)
-        assert_rejected(sandbox, exchange, "E100", "GBCS KRP update (SMETS2 device)")
+        assert_rejected(sandbox, exchange, "E100", PIA_2_2)
         assert "not signed with the NetworkOperator certificate the device holds" in exchange.reason
     unchanged.check()
 
@@ -638,11 +670,11 @@ def test_smets2_non_critical_keeps_the_registration_data_check(sandbox, control,
     exchange = duis.send(
         request_to(duis, cast.eastern, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
     )
-    assert_rejected(sandbox, exchange, "E4", "SRPD 6.1(f)")
+    assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
     ok = duis.send(
         request_to(duis, cast.western, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
     )
-    assert_accepted(sandbox, ok, clause="PIA 2.2")
+    assert_accepted(sandbox, ok, (SRPD_6_1_F,))  # a read changes nothing on the device: 6.1(f) decided it
 
 
 def test_rejections_are_logged_with_their_clause(sandbox, control, duis, cast, inst) -> None:
@@ -651,5 +683,5 @@ def test_rejections_are_logged_with_their_clause(sandbox, control, duis, cast, i
     assert entry["service"] == "DSP"
     assert entry["outcome"] == "rejected"
     assert entry["response_code"] == "E4"
-    assert entry["clause"] == "SRPD 6.1(f)"
+    assert entry["clause"] == SRPD_6_1_F.display
     assert entry["sender"] == cast.eastern.entity_id

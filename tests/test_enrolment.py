@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from catalogue import DUIS_S1SP_COMMUNICATION, SRV_6_21, clauses_named
 from duis.schema import duis_schema
 from duis.srv import REQUEST_HANDOVER
 from duis.xml import parse
@@ -170,7 +171,8 @@ def test_s1sp_refuses_a_handover_at_enrolment_from_anyone_but_the_commissioning_
         timeout=10,
     )
     assert b"S1SPAlert" in reply.content and b"S1SP-NOT-DCC" in reply.content
-    assert reply.headers["X-DUIS-Clause"] == "SRV 6.21 (DCC Commissioning Party)"
+    assert clauses_named(reply.headers["X-DUIS-Clause"]) == (SRV_6_21,)
+    assert reply.headers["X-DUIS-Clause"] == SRV_6_21.display
 
 
 def test_supplier_commissioned_meter_gets_its_certificate_from_the_suppliers_handover(control, duis, cast, meter):
@@ -193,6 +195,6 @@ def test_commissioning_with_the_s1sp_down_leaves_the_acb_default_and_says_so(san
         result = control.commission(ma["id"])
     finally:
         control.set_s1sp_fault("S1SP1", "none")
-    assert not result["accepted"] and result["decided_by"] == "DSP routing to S1SP", result
+    assert not result["accepted"] and result["decided_by"] == DUIS_S1SP_COMMUNICATION.display, result
     assert "RequestHandoverOfDCCControlledDevice" in result["request_xml"]
     assert holder_of(control, meter["esme"]) == _acb(control)

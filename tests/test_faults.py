@@ -14,15 +14,17 @@ from dataclasses import dataclass
 
 import pytest
 
+from catalogue import DUIS_ANTI_REPLAY, DUIS_S1SP_COMMUNICATION, PIA_3_3, S1SR_4_2, SRPD_6_2_D
 from duis.schema import duis_schema
 from duis.signature import verify
 from duis.xml import parse
 from fake_services.sandbox import Sandbox
 from support.control_client import ControlClient
 from support.duis_client import DUISClient, Exchange
+from support.seeding import Installation
 from tests.helpers import (
     Cast,
-    Installation,
+    assert_decided_by,
     ca_der,
     enable_mp107,
     enrol_cast,
@@ -32,8 +34,8 @@ from tests.helpers import (
 )
 
 S1SP_TIMEOUT = 0.5
-ROUTING = "DSP routing to S1SP"
-ACCEPTED = "SRPD 6.1(f), SRPD 16.1, S1SR 4.2"
+ACCEPTED = (SRPD_6_2_D, PIA_3_3, S1SR_4_2)
+"""Eastern's correction under MP107: 6.2(d) at the DSP, PIA 3.3 and the owner check at the S1SP."""
 
 
 @dataclass
@@ -93,18 +95,18 @@ def assert_signed_duis(bench: Bench, exchange: Exchange) -> None:
 
 
 def assert_routing_failure(bench: Bench, exchange: Exchange) -> None:
-    """The DSP gave up on the S1SP: a signed DUIS Response with E20 naming the routing clause."""
+    """The DSP gave up on the S1SP: a signed DUIS Response with E20 naming the communications-failure clause."""
     assert_signed_duis(bench, exchange)
     assert exchange.response.response_code == "E20", exchange.reason
     assert exchange.response.body_kind == "ResponseMessage"
     assert not exchange.response.succeeded
-    assert exchange.clause == ROUTING, exchange.reason
+    assert_decided_by(exchange, DUIS_S1SP_COMMUNICATION)
 
 
 def assert_corrected(bench: Bench, exchange: Exchange, inst: Installation) -> None:
     assert_signed_duis(bench, exchange)
     assert exchange.response.succeeded, exchange.reason
-    assert exchange.clause == ACCEPTED
+    assert_decided_by(exchange, *ACCEPTED)
     for key_use in ("DS", "KA"):
         assert holder_of(bench.control, inst.esme, key_use=key_use) == bench.cast.western.entity_id
 
@@ -133,7 +135,11 @@ def test_an_s1sp_fault_is_answered_e20_changes_nothing_and_heals(bench: Bench, m
     assert bench.counters() == counters
     assert bench.fingerprint() == before
     [entry] = bench.control.log()
-    assert (entry["outcome"], entry["response_code"], entry["clause"]) == ("rejected", "E20", ROUTING)
+    assert (entry["outcome"], entry["response_code"], entry["clause"]) == (
+        "rejected",
+        "E20",
+        DUIS_S1SP_COMMUNICATION.display,
+    )
 
     bench.control.set_s1sp_fault("S1SP1", "none")
     assert_corrected(bench, correction(bench, inst), inst)
@@ -181,7 +187,8 @@ def test_a_request_answered_e20_can_be_resent_as_is_and_is_applied_once(bench: B
     after = bench.fingerprint()
     replayed = bench.duis.post(request, body)
     assert_signed_duis(bench, replayed)
-    assert (replayed.response.response_code, replayed.clause) == ("E100", "DUIS anti-replay")
+    assert replayed.response.response_code == "E100", replayed.reason
+    assert_decided_by(replayed, DUIS_ANTI_REPLAY)
     assert bench.fingerprint() == after
 
 
@@ -196,7 +203,8 @@ def test_a_resent_identical_request_is_not_applied_twice(bench: Bench) -> None:
     again = bench.duis.post(request, body)
     assert_signed_duis(bench, again)
     assert not again.response.succeeded
-    assert (again.response.response_code, again.clause) == ("E100", "DUIS anti-replay")
+    assert again.response.response_code == "E100", again.reason
+    assert_decided_by(again, DUIS_ANTI_REPLAY)
     assert bench.fingerprint() == after
     assert [e["outcome"] for e in bench.control.log()] == ["accepted", "rejected"]
 

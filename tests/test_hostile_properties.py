@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from catalogue import DUIS_S1SP_COMMUNICATION, DUIS_SCHEMA, DUIS_SIGNATURE, clauses_named
 from duis.messages import ServiceRequest, ServiceResponse, request_header
 from duis.schema import PROJECT_ROOT, duis_schema
 from duis.signature import sign, verify
@@ -30,12 +31,12 @@ from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import DS, parse, q, to_bytes
 from support import test_data
 from support.duis_client import SERVICE_PATH
-from tests.helpers import Installation, ca_der, enable_mp107, krp_request, simple_request, standard_installation
+from support.seeding import Installation
+from tests.helpers import ca_der, enable_mp107, krp_request, simple_request, standard_installation
 
 CHECK_EVERY = 10
 """Send a valid request after this many examples (and after every 4xx) to show the DSP still works."""
 
-ROUTING = "DSP routing to S1SP"
 HOSTILE = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
 )
@@ -163,7 +164,7 @@ class Target:
             response = ServiceResponse.from_xml(answer)
             clause = reply.headers.get("X-DUIS-Clause", "")
             # No fault is injected here: an S1SP that did not answer crashed on what the DSP passed on.
-            assert clause != ROUTING, reply.headers.get("X-DUIS-Reason")
+            assert DUIS_S1SP_COMMUNICATION not in clauses_named(clause), reply.headers.get("X-DUIS-Reason")
             succeeded = response.succeeded
             self.outcomes[clause] = self.outcomes.get(clause, 0) + 1
         else:
@@ -387,7 +388,7 @@ def test_field_changes_signed_with_the_right_key(target: Target, data: st.DataOb
             "eastern's KA key and certificate": (cast.eastern.ka_key, ka),
             "western's key, eastern's certificate": (cast.western.ds_key, cast.eastern.identity.certificate),
             "eastern's key, western's certificate": (cast.eastern.ds_key, cast.western.identity.certificate),
-            "the ACB's key and certificate": (cast.acb.ds_key, cast.acb.identity.certificate),
+            "the ACB's key and certificate": target.sandbox.identities.load("Access Control Broker/DS"),
             "the DSP's certificate": (cast.eastern.ds_key, target.sandbox.dsp_signer.certificate.certificate),
         }
         signer = signers[data.draw(st.sampled_from(sorted(signers)), label="signer")]
@@ -432,8 +433,8 @@ def test_a_malformed_signature_value_is_a_signature_rejection(target: Target, du
     exchange = duis.post(target.request(), to_bytes(root))
     assert exchange.http_status == 200, exchange.reason
     assert (exchange.response.response_code, exchange.clause) in {
-        ("E1", "DUIS message signing (SMKI)"),
-        ("E100", "DUIS schema V5.1"),
+        ("E1", DUIS_SIGNATURE.display),
+        ("E100", DUIS_SCHEMA.display),
     }, exchange.reason
     assert target.sandbox.store.fingerprint() == before
 

@@ -64,18 +64,18 @@ def test_valid_mpan_is_registered(api, cast) -> None:
 
 
 @pytest.mark.parametrize(
-    "mpan",
+    ("mpan", "message"),
     [
-        "1312345678111",  # DCC's sample MPAN: wrong check digit
-        "131234567811",  # 12 digits
-        "13123456781110",  # 14 digits
-        "13123456781x1",
-        "9912345678116",  # correct check digit, no such distributor
-        "",
+        ("1312345678111", "is not a valid MPAN core"),  # DCC's sample MPAN: wrong check digit
+        ("131234567811", "is not a valid MPAN core"),  # 12 digits
+        ("13123456781110", "is not a valid MPAN core"),  # 14 digits
+        ("13123456781x1", "is not a valid MPAN core"),
+        ("9912345678116", "is not a valid MPAN core"),  # correct check digit, no such distributor
+        ("", "'mpan' is a non-empty string"),
     ],
 )
-def test_invalid_mpan_is_refused(api, control, cast, mpan) -> None:
-    assert_refused(api("POST", "/registration/mpan", _mpan_body(cast, mpan)), 400, "is not a valid MPAN core")
+def test_invalid_mpan_is_refused(api, control, cast, mpan, message) -> None:
+    assert_refused(api("POST", "/registration/mpan", _mpan_body(cast, mpan)), 400, message)
     assert control.log() == []
 
 
@@ -104,10 +104,15 @@ def test_invalid_mprn_is_refused(api, cast, mprn) -> None:
 
 @pytest.mark.parametrize("bad", ["90B3D51F30020000", "90-B3-D5-1F-30-02-00", "90-B3-D5-1F-30-02-00-0G", ""])
 def test_registration_names_parties_by_eui64(api, cast, bad) -> None:
+    """A malformed identifier is refused as not EUI-64; an empty one, by the field it is missing from."""
+
+    def message(field: str) -> str:
+        return "is not an EUI-64 identifier" if bad else f"{field!r} is a non-empty string"
+
     body = _mpan_body(cast, test_data.mpan_core()) | {"electricity_distributor": bad}
-    assert_refused(api("POST", "/registration/mpan", body), 400, "is not an EUI-64 identifier")
+    assert_refused(api("POST", "/registration/mpan", body), 400, message("electricity_distributor"))
     body = _mprn_body(cast, VALID_MPRN) | {"gas_supplier": bad}
-    assert_refused(api("POST", "/registration/mprn", body), 400, "is not an EUI-64 identifier")
+    assert_refused(api("POST", "/registration/mprn", body), 400, message("gas_supplier"))
 
 
 def test_lower_case_eui64_is_normalised(api, control, cast) -> None:
@@ -239,9 +244,9 @@ def test_body_must_be_a_json_object(api) -> None:
 
 
 def test_values_of_the_wrong_json_type_are_refused(api, cast) -> None:
-    assert_refused(api("POST", "/registration/mprn", _mprn_body(cast, 3938424403)), 400, "is not a valid MPRN")
+    assert_refused(api("POST", "/registration/mprn", _mprn_body(cast, 3938424403)), 400, "'mprn' is a non-empty string")
     body = _mpan_body(cast, test_data.mpan_core()) | {"import_supplier": 42}
-    assert_refused(api("POST", "/registration/mpan", body), 400, "is not an EUI-64 identifier")
+    assert_refused(api("POST", "/registration/mpan", body), 400, "'import_supplier' is a non-empty string")
 
 
 def test_trust_anchor_seeding_errors(api, control, cast) -> None:

@@ -6,6 +6,19 @@ from __future__ import annotations
 
 import pytest
 
+from catalogue import (
+    DUIS_SCHEMA,
+    GBCS_REPLACEMENT_CERTIFICATES,
+    PIA_2_3_2_A,
+    PIA_3_3,
+    RULES,
+    S1SR_4_2,
+    SRPD_6_1_F,
+    SRPD_6_2_D,
+    SRPD_16_1,
+    Clause,
+    rule_for_s1sp_alert,
+)
 from duis.signature import sign, verify
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS, REQUEST_HANDOVER
 from duis.xml import parse, q, to_bytes
@@ -14,6 +27,7 @@ from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from support.control_client import ControlError
 from support.duis_client import Exchange
 from tests.helpers import (
+    assert_decided_by,
     ca_der,
     enable_mp107,
     holder_of,
@@ -23,11 +37,17 @@ from tests.helpers import (
     standard_installation,
 )
 
-ACCEPTED = "SRPD 6.1(f), SRPD 16.1, S1SR 4.2"
+KRP_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, S1SR_4_2)
+"""The registered Network Operator's 6.15.1: the DSP's check, then the S1SP's RDP and owner checks."""
+KRP_UNDER_MP107 = (SRPD_6_2_D, PIA_3_3, S1SR_4_2)
+"""A Network Operator's 6.15.1 under MP107: 6.2(d) at the DSP, PIA 3.3 and the owner check at the S1SP."""
+NON_CRITICAL_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, PIA_2_3_2_A)
+"""A registered party's non-critical request: no certificate-owner check (PIA 2.3.2 A)."""
 
 
-def assert_s1sp_alert(sandbox, exchange: Exchange, code: str, clause: str, s1sp: str = "S1SP1") -> None:
-    """Passed by the DSP, rejected by the S1SP: a DCC Alert carrying the S1SP's signed alert."""
+def assert_s1sp_alert(sandbox, exchange: Exchange, code: str, clause: Clause, s1sp: str = "S1SP1") -> None:
+    """Passed by the DSP, rejected by the S1SP: a DCC Alert carrying the S1SP's signed alert, reported
+    as the clause of the rule its S1SP Alert code stands for."""
     assert exchange.http_status == 200
     response = exchange.response
     assert response is not None
@@ -35,19 +55,23 @@ def assert_s1sp_alert(sandbox, exchange: Exchange, code: str, clause: str, s1sp:
     assert not response.succeeded
     assert response.s1sp_alert is not None, exchange.reason
     assert response.s1sp_alert.code == code, exchange.reason
+    assert rule_for_s1sp_alert(code).clause == clause
     assert response.s1sp_alert.device_id == exchange.request.device_id
-    assert response.s1sp_alert.information.startswith(f"{clause}: ")
-    assert exchange.clause == clause
+    information = response.s1sp_alert.information
+    assert information and not information.startswith(f"{clause}: "), information  # just the detail
+    assert exchange.reason.startswith("DSP: "), exchange.reason
+    assert exchange.reason.endswith(f"; S1SP Alert {code} from {s1sp}: {information}"), exchange.reason
+    assert_decided_by(exchange, clause)
     verify(response.s1sp_alert_element, sandbox.s1sps[s1sp].signer.certificate.certificate)
     verify(parse(exchange.response_xml), sandbox.dsp_signer.certificate.certificate)
 
 
-def assert_accepted(sandbox, exchange: Exchange, s1sp: str = "S1SP1") -> None:
+def assert_accepted(sandbox, exchange: Exchange, clauses: tuple[Clause, ...], s1sp: str = "S1SP1") -> None:
     assert exchange.http_status == 200
     assert exchange.response is not None
     assert exchange.response.succeeded, exchange.reason
     assert exchange.response.body_kind == "SMETS1ResponseMessage"
-    assert exchange.clause == ACCEPTED
+    assert_decided_by(exchange, *clauses)
     verify(exchange.response.smets1_signed_response, sandbox.s1sps[s1sp].signer.certificate.certificate)
 
 
@@ -72,23 +96,23 @@ def test_pia_3_2_s1sp_not_yet_enabled_rejects_while_an_enabled_one_corrects(sand
     before = control.trust_anchors(on_s1sp1.esme)
 
     rejected = krp_update(duis, control, cast.eastern, on_s1sp1.esme, cast.western)
-    assert_s1sp_alert(sandbox, rejected, "S1SP-RDP-FAILED", "SRPD 16.1", s1sp="S1SP1")
+    assert_s1sp_alert(sandbox, rejected, "S1SP-RDP-FAILED", SRPD_16_1, s1sp="S1SP1")
     assert control.trust_anchors(on_s1sp1.esme) == before
 
     corrected = krp_update(duis, control, cast.eastern, on_s1sp2.esme, cast.western)
-    assert_accepted(sandbox, corrected, s1sp="S1SP2")
+    assert_accepted(sandbox, corrected, KRP_UNDER_MP107, s1sp="S1SP2")
     assert holder_of(control, on_s1sp2.esme) == cast.western.entity_id
 
     control.set_s1sp_mp107("S1SP1", True)  # S1SP1's release arrives
     later = krp_update(duis, control, cast.eastern, on_s1sp1.esme, cast.western)
-    assert_accepted(sandbox, later)
+    assert_accepted(sandbox, later, KRP_UNDER_MP107)
     assert holder_of(control, on_s1sp1.esme) == cast.western.entity_id
 
 
 def test_srpd_16_1_passes_the_registered_party_without_mp107(sandbox, control, duis, cast) -> None:
     inst = standard_installation(control, cast)
     exchange = krp_update(duis, control, cast.western, inst.esme, cast.northern)
-    assert_accepted(sandbox, exchange)
+    assert_accepted(sandbox, exchange, KRP_BY_REGISTERED)
     assert holder_of(control, inst.esme) == cast.northern.entity_id
 
 
@@ -98,8 +122,8 @@ def test_dsp_log_records_the_s1sp_alert_with_its_clause(sandbox, control, duis, 
     krp_update(duis, control, cast.eastern, inst.esme, cast.western)
     [entry] = control.log()
     assert entry["outcome"] == "rejected"
-    assert entry["clause"] == "SRPD 16.1"
-    assert "S1SP Alert from S1SP1" in entry["reason"]
+    assert entry["clause"] == SRPD_16_1.display
+    assert f"S1SP Alert {RULES['s1sp_registration_data'].s1sp_alert_code} from S1SP1: " in entry["reason"]
 
 
 # --- PIA 3.3: the S1SP skips the RDP check only for 6.15.1 targeting Network Operator certificates ---
@@ -112,7 +136,7 @@ def test_pia_3_3_krp_targeting_supplier_certificates_is_still_rdp_checked(
     enable_mp107(control)
     before = control.trust_anchors(inst.esme)
     exchange = krp_update(duis, control, cast.eastern, inst.esme, cast.supplier, role="Supplier")
-    assert_s1sp_alert(sandbox, exchange, "S1SP-RDP-FAILED", "SRPD 16.1")
+    assert_s1sp_alert(sandbox, exchange, "S1SP-RDP-FAILED", SRPD_16_1)
     assert control.trust_anchors(inst.esme) == before
 
 
@@ -123,7 +147,7 @@ def test_pia_3_3_registered_no_targeting_supplier_certificates_meets_the_owner_c
     enable_mp107(control)
     before = control.trust_anchors(inst.esme)
     exchange = krp_update(duis, control, cast.western, inst.esme, cast.supplier, role="Supplier")
-    assert_s1sp_alert(sandbox, exchange, "S1SP-CERT-OWNER-MISMATCH", "S1SR 4.2")
+    assert_s1sp_alert(sandbox, exchange, "S1SP-CERT-OWNER-MISMATCH", S1SR_4_2)
     assert control.trust_anchors(inst.esme) == before
 
 
@@ -133,7 +157,7 @@ def test_pia_3_3_krp_targeting_no_certificates_skips_the_rdp_check(
     inst = wrong_certificate
     enable_mp107(control)
     exchange = krp_update(duis, control, cast.eastern, inst.esme, cast.western)
-    assert_accepted(sandbox, exchange)
+    assert_accepted(sandbox, exchange, KRP_UNDER_MP107)
 
 
 # --- S1SR 4.2: the certificate owner check (#3) ----------------------------------------------------
@@ -142,7 +166,7 @@ def test_pia_3_3_krp_targeting_no_certificates_skips_the_rdp_check(
 def test_s1sr_4_2_owner_of_the_held_certificate_passes(sandbox, control, duis, cast) -> None:
     inst = standard_installation(control, cast)
     exchange = krp_update(duis, control, cast.western, inst.esme, cast.western)
-    assert_accepted(sandbox, exchange)
+    assert_accepted(sandbox, exchange, KRP_BY_REGISTERED)
 
 
 @pytest.mark.parametrize("mp107", [False, True], ids=["mp107-off", "mp107-on"])
@@ -152,7 +176,7 @@ def test_s1sr_4_2_registered_no_not_holding_is_rejected(sandbox, control, duis, 
         enable_mp107(control)
     before = control.trust_anchors(inst.esme)
     exchange = krp_update(duis, control, cast.western, inst.esme, cast.western)
-    assert_s1sp_alert(sandbox, exchange, "S1SP-CERT-OWNER-MISMATCH", "S1SR 4.2")
+    assert_s1sp_alert(sandbox, exchange, "S1SP-CERT-OWNER-MISMATCH", S1SR_4_2)
     assert f"held by {cast.eastern.entity_id}" in exchange.response.s1sp_alert.information
     assert control.trust_anchors(inst.esme) == before
 
@@ -166,7 +190,7 @@ def test_option_b_stays_rejected_a_third_no_cannot_place_certificates(
     enable_mp107(control)
     before = control.trust_anchors(inst.esme)
     exchange = krp_update(duis, control, cast.northern, inst.esme, cast.northern)
-    assert_s1sp_alert(sandbox, exchange, "S1SP-CERT-OWNER-MISMATCH", "S1SR 4.2")
+    assert_s1sp_alert(sandbox, exchange, "S1SP-CERT-OWNER-MISMATCH", S1SR_4_2)
     assert control.trust_anchors(inst.esme) == before
 
 
@@ -174,9 +198,9 @@ def test_s1sr_4_2_gas_meter(sandbox, control, duis, cast) -> None:
     inst = standard_installation(control, cast, gas_no_holder=cast.other_gas_transporter)
     enable_mp107(control)
     rejected = krp_update(duis, control, cast.gas_transporter, inst.gsme, cast.gas_transporter)
-    assert_s1sp_alert(sandbox, rejected, "S1SP-CERT-OWNER-MISMATCH", "S1SR 4.2")
+    assert_s1sp_alert(sandbox, rejected, "S1SP-CERT-OWNER-MISMATCH", S1SR_4_2)
     corrected = krp_update(duis, control, cast.other_gas_transporter, inst.gsme, cast.gas_transporter)
-    assert_accepted(sandbox, corrected)
+    assert_accepted(sandbox, corrected, KRP_UNDER_MP107)
     assert holder_of(control, inst.gsme) == cast.gas_transporter.entity_id
 
 
@@ -233,7 +257,7 @@ def test_invalid_replacement_certificate_is_rejected_and_nothing_changes(
         ),
     }[case]
     exchange = _replacement(duis, control, cast, inst, **certs)
-    assert_s1sp_alert(sandbox, exchange, "S1SP-INVALID-CERTIFICATE", "S1SR 4.2 / GBCS KRP")
+    assert_s1sp_alert(sandbox, exchange, "S1SP-INVALID-CERTIFICATE", GBCS_REPLACEMENT_CERTIFICATES)
     assert message in exchange.response.s1sp_alert.information
     assert control.trust_anchors(inst.esme) == before
 
@@ -250,7 +274,7 @@ def test_ka_valid_but_ds_invalid_changes_neither(sandbox, control, duis, cast, h
         digital_signing_certificate=cast.supplier.ds_der,
         key_agreement_certificate=cast.northern.ka_der,
     )
-    assert_s1sp_alert(sandbox, exchange, "S1SP-INVALID-CERTIFICATE", "S1SR 4.2 / GBCS KRP")
+    assert_s1sp_alert(sandbox, exchange, "S1SP-INVALID-CERTIFICATE", GBCS_REPLACEMENT_CERTIFICATES)
     assert control.trust_anchors(inst.esme) == before
 
 
@@ -263,7 +287,7 @@ def test_replacement_certificate_not_base64_is_refused_by_the_dsp(sandbox, contr
     identity = cast.western.identity
     exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)))
     assert exchange.response.response_code == "E100"
-    assert exchange.clause == "DUIS schema V5.1"
+    assert_decided_by(exchange, DUIS_SCHEMA)
     assert control.trust_anchors(inst.esme) == before
 
 
@@ -272,7 +296,7 @@ def test_accepted_update_replaces_ds_and_ka_together(sandbox, control, duis, cas
     others_before = [a for a in control.trust_anchors(inst.esme) if a["role"] != "NetworkOperator"]
     assert set(_certificate_ids(control, inst.esme)) == {"DS", "KA"}
     exchange = _replacement(duis, control, cast, inst)
-    assert_accepted(sandbox, exchange)
+    assert_accepted(sandbox, exchange, KRP_BY_REGISTERED)
     anchors = {a["key_use"]: a for a in control.trust_anchors(inst.esme) if a["role"] == "NetworkOperator"}
     assert {k: a["entity_id"] for k, a in anchors.items()} == {
         "DS": cast.northern.entity_id,
@@ -316,7 +340,7 @@ def test_acb_default_routes_alerts_to_the_acb_until_a_supplier_applies_the_no_ce
         key_agreement_certificate=cast.western.ka_der,
         certification_path=(ca_der(control),),
     )
-    assert_accepted(sandbox, duis.send(handover, cast.supplier.identity))
+    assert_accepted(sandbox, duis.send(handover, cast.supplier.identity), NON_CRITICAL_BY_REGISTERED)
     assert control.raise_alert(inst.esme)["delivered_to"] == cast.western.entity_id
 
 
@@ -324,7 +348,7 @@ def test_correction_with_mp107_reroutes_esme_alerts(sandbox, control, duis, cast
     inst = wrong_certificate
     assert control.raise_alert(inst.esme)["delivered_to"] == cast.eastern.entity_id
     enable_mp107(control)
-    assert_accepted(sandbox, krp_update(duis, control, cast.eastern, inst.esme, cast.western))
+    assert_accepted(sandbox, krp_update(duis, control, cast.eastern, inst.esme, cast.western), KRP_UNDER_MP107)
     assert control.raise_alert(inst.esme)["delivered_to"] == cast.western.entity_id
     assert [a["recipient"] for a in control.alerts()] == [cast.eastern.entity_id, cast.western.entity_id]
 
@@ -344,7 +368,7 @@ def test_registered_no_reads_the_meter_with_a_wrong_certificate_held(
     exchange = duis.send(
         request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
     )
-    assert_accepted(sandbox, exchange)
+    assert_accepted(sandbox, exchange, NON_CRITICAL_BY_REGISTERED)
     assert holder_of(control, inst.esme) == cast.eastern.entity_id
 
 
@@ -356,4 +380,4 @@ def test_wrongly_held_no_cannot_read_the_meter(sandbox, control, duis, cast, wro
         request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
     )
     assert exchange.response.response_code == "E4"
-    assert exchange.clause == "SRPD 6.1(f)"
+    assert_decided_by(exchange, SRPD_6_1_F)

@@ -10,7 +10,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import types
 from collections.abc import Iterable, Iterator
 
 import pytest
@@ -23,16 +22,9 @@ from support import test_data
 from support.control_client import ControlClient, ControlError
 from support.duis_client import SERVICE_PATH, DUISClient
 from support.organisations import Organisation
-from tests.helpers import (
-    SANDBOX_SERVICES,
-    SandboxProcess,
-    enable_mp107,
-    krp_update,
-    seed_installation,
-    simple_request,
-    standard_installation,
-    start_sandbox_process,
-)
+from support.sandbox_process import SANDBOX_SERVICES, SandboxProcess, start_sandbox_process
+from support.seeding import Parties, Roster, seed_installation
+from tests.helpers import enable_mp107, krp_update, simple_request, standard_installation
 
 TOKEN = "s3cret-for-the-test"
 
@@ -216,6 +208,12 @@ def test_no_private_key_in_control_api_or_dsp_answers(sandbox, control, duis, ca
     assert refused["accepted"] is False
     with pytest.raises(ControlError):
         control.add_device(device_id="nonsense")
+    # The one-item endpoints beside the one-call seeding, and a User enrolled with its certificates.
+    newcomer = Organisation("Southern Wires", UserRole.ELECTRICITY_DISTRIBUTOR, test_data.entity_id()).enrol(control)
+    control.place_trust_anchor(inst.gsme, "NetworkOperator", cast.gas_transporter.ds_pem, cast.gas_transporter.ka_pem)
+    control.set_dsp_mp107(True)
+    control.set_s1sp_mp107("S1SP1", True)
+    control.fingerprint()
 
     # A handful of DUIS requests: accepted, rejected by the DSP, rejected by the S1SP, not DUIS.
     krp_update(duis, control, cast.western, inst.esme, cast.western)  # S1SP Alert: Eastern holds it
@@ -229,7 +227,7 @@ def test_no_private_key_in_control_api_or_dsp_answers(sandbox, control, duis, ca
     keys = sandbox_keys(sandbox.store.all("SELECT name, key_pem FROM identity"))
     assert {"smki-root", "smki-issuing-ca", "DSP/DS"} <= set(keys)
     assert sandbox.dsp_signer.key.private_numbers() == keys["DSP/DS"].private_numbers()
-    keys |= cast_keys(cast)
+    keys |= cast_keys(cast) | {f"{newcomer.name} {use}": getattr(newcomer, f"{use}_key") for use in ("ds", "ka")}
     assert assert_no_private_key("Control API", recorded["control"], keys) >= 20
     assert assert_no_private_key("DSP", recorded["dsp"], keys) >= 5
 
@@ -240,23 +238,19 @@ def test_no_private_key_in_the_verbose_log(started, tmp_path) -> None:
         sandbox = _serve(started, "-v", "--database", str(database), stderr=stderr, env=_env())
         control, duis = ControlClient(sandbox.urls["Control"]), DUISClient(sandbox.urls["DSP"])
         try:
-
-            def org(name: str, role: UserRole) -> Organisation:
-                return Organisation(name, role, test_data.entity_id()).enrol(control)
-
-            western, eastern = (org(n, UserRole.ELECTRICITY_DISTRIBUTOR) for n in ("Western Power", "Eastern"))
-            acb = control.smki()["access_control_broker"]
-            supplier = org("Bright Energy", UserRole.IMPORT_SUPPLIER)
-            acb_party = types.SimpleNamespace(ds_pem=acb["ds"], ka_pem=acb["ka"])  # the sandbox's own ACB
-            inst = seed_installation(
-                control,
-                distributor=western,
-                supplier=supplier,
-                gas_transporter=org("Cadent Gas", UserRole.GAS_TRANSPORTER),
-                gas_supplier=org("Flame Gas Supply", UserRole.GAS_SUPPLIER),
-                acb=acb_party,
-                no_certificate_holder=eastern,
+            roster = Roster(control)
+            western, eastern = (
+                roster.ensure(n, UserRole.ELECTRICITY_DISTRIBUTOR) for n in ("Western Power", "Eastern")
             )
+            supplier = roster.ensure("Bright Energy", UserRole.IMPORT_SUPPLIER)
+            parties = Parties(
+                western,
+                supplier,
+                roster.ensure("Cadent Gas", UserRole.GAS_TRANSPORTER),
+                roster.ensure("Flame Gas Supply", UserRole.GAS_SUPPLIER),
+                roster.acb(),  # the sandbox's own ACB
+            )
+            inst = seed_installation(control, parties, network_operator_holders={"ESME": eastern})
             enable_mp107(control)
             assert krp_update(duis, control, eastern, inst.esme, western).response.succeeded
             krp_update(duis, control, eastern, inst.esme, western)  # now refused by the S1SP
@@ -268,7 +262,7 @@ def test_no_private_key_in_the_verbose_log(started, tmp_path) -> None:
             duis.close()
         assert sandbox.terminate() == 0
     text = log.read_bytes()
-    assert b"POST /api/v1/serviceS" in text and b"/smki/certificates" in text, "verbose mode logged no requests"
+    assert b"POST /api/v1/serviceS" in text and b"POST /users" in text, "verbose mode logged no requests"
     with sqlite3.connect(database) as db:
         keys = sandbox_keys(db.execute("SELECT name, key_pem FROM identity"))
     assert "DSP/DS" in keys

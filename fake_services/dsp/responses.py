@@ -1,43 +1,33 @@
 """The DSP's DUIS endpoint, as DCC Boxed has it: `POST /api/v1/serviceS`, `application/xml`.
 
 Anything that is not DUIS gets a plain-text 4xx; a DUIS request always gets a signed DUIS
-Response, with the deciding clause and reason in X-DUIS-Clause / X-DUIS-Reason headers."""
+Response, with the deciding clauses and reason in X-DUIS-Clause / X-DUIS-Reason headers (sandbox
+evidence: no DCC system sends them)."""
 
 from __future__ import annotations
 
-from duis.xml import NotXML, parse, q, to_bytes
+from werkzeug.wrappers import Request, Response
+
+from duis.xml import to_bytes
 from fake_services.dsp.models import DSP
-from fake_services.http import HTTPError, Request, Response, route
+from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe, read_duis_request
 from fake_services.signer import ServiceSigner
+from fake_services.web import App, HTTPError, xml_response
+
+SERVICE_PATH = "/api/v1/serviceS"
 
 
-def _header_safe(value: str) -> str:
-    return value.encode("latin-1", "replace").decode("latin-1").replace("\r", " ").replace("\n", " ")[:500]
-
-
-def duis_body(request: Request):
-    """The request body parsed as a DUIS Request, or an HTTPError saying why not."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/xml":
-        raise HTTPError(415, "send DUIS as Content-Type: application/xml")
-    try:
-        root = parse(request.body)
-    except NotXML as exc:
-        raise HTTPError(400, str(exc)) from None
-    if root.tag != q("Request"):
-        raise HTTPError(400, f"the root element {root.tag} is not a DUIS Request in the DUIS namespace")
-    return root
-
-
-def dsp_app(dsp: DSP, signer: ServiceSigner):
+def dsp_app(dsp: DSP, signer: ServiceSigner) -> App:
     def service_s(request: Request) -> Response:
-        outcome = dsp.process(duis_body(request))
+        outcome = dsp.process(read_duis_request(request))
         if outcome.response is None:
             raise HTTPError(400, f"not a DUIS request this DSP can answer: {outcome.reason}")
-        return Response(
-            200,
+        return xml_response(
             to_bytes(signer.sign(outcome.response)),
-            "application/xml",
-            {"X-DUIS-Clause": _header_safe(outcome.clause), "X-DUIS-Reason": _header_safe(outcome.reason)},
+            {
+                CLAUSE_HEADER: header_safe(", ".join(c.display for c in outcome.decided_by)),
+                REASON_HEADER: header_safe(outcome.reason),
+            },
         )
 
-    return route({("POST", "/api/v1/serviceS"): service_s})
+    return App([("POST", SERVICE_PATH, service_s)])

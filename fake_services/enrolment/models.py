@@ -11,11 +11,13 @@ from __future__ import annotations
 import enum
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from catalogue import SRV_6_21, Clause
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import REQUEST_HANDOVER, UserRole
 from duis.xml import parse, q, to_bytes
@@ -29,6 +31,14 @@ from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from smki.validation import CertificateRejected, validate_organisation_certificate
 
 NO_ROLE = "NetworkOperator"
+
+
+class EnrollingS1SP(Protocol):
+    """What commissioning needs of an S1SP: to enrol a meter with its first certificates."""
+
+    def enrol(
+        self, device_id: str, supplier: list[OrganisationCertificate], acb: list[OrganisationCertificate]
+    ) -> None: ...
 
 
 class CommissionedBy(enum.StrEnum):
@@ -257,23 +267,23 @@ class Commissioning:
     request_xml: str | None
     response_xml: str | None
     accepted: bool
-    decided_by: str
+    decided_by: Clause
     reason: str
 
 
-def commission(
+def srv_6_21_commissioning_handover(
     ma: MigrationAuthorisation,
     party: DCCCommissioningParty,
     enrol: Callable[[str, str], None],
     send_handover: Callable[[str, bytes], bytes],
 ) -> Commissioning:
-    """Enrol the meter at its S1SP (Supplier and ACB certificates, ACB default for the NO); then,
-    for a DCC-commissioned meter whose Migration Authorisation has a NO certificate, the DCC
-    Commissioning Party sends SRV 6.21 to place it. A Supplier-commissioned meter waits for the
-    Supplier's own SRV 6.21."""
+    """SRV 6.21 at enrolment: the meter is enrolled at its S1SP (Supplier and ACB certificates, the ACB's
+    as the NO default); then, for a DCC-commissioned meter whose Migration Authorisation has a NO
+    certificate, the DCC Commissioning Party sends SRV 6.21 to place it. A Supplier-commissioned meter
+    waits for the Supplier's own SRV 6.21."""
     enrol(ma.device_id, ma.supplier)
     if ma.commissioned_by is CommissionedBy.SUPPLIER or ma.no_ds_pem is None:
-        return Commissioning(ma, None, None, True, "PIA 2.3.2", f"enrolled; Network Operator certificate: {ma.source}")
+        return Commissioning(ma, None, None, True, SRV_6_21, f"enrolled; Network Operator certificate: {ma.source}")
     request = party.handover_request(ma)
     try:
         answer = send_handover(ma.device_id, request)
@@ -281,10 +291,42 @@ def commission(
         return Commissioning(ma, request.decode(), None, False, rejection.rule.clause, rejection.detail)
     accepted = parse(answer).tag == q("SMETS1SignedResponse")
     return Commissioning(
-        ma,
-        request.decode(),
-        answer.decode(),
-        accepted,
-        "SRV 6.21 (DCC Commissioning Party)",
-        f"Network Operator certificate from the {ma.source}",
+        ma, request.decode(), answer.decode(), accepted, SRV_6_21, f"Network Operator certificate from the {ma.source}"
     )
+
+
+class Enrolment:
+    """Commissioning a migrated SMETS1 meter: its S1SP enrols it, and the DCC Commissioning Party hands
+    over the Network Operator certificate of its Migration Authorisation."""
+
+    def __init__(
+        self,
+        mcc: MigrationControlCentre,
+        party: DCCCommissioningParty,
+        s1sps: Mapping[str, EnrollingS1SP],
+        access_control_broker: Sequence[OrganisationCertificate],
+        send_handover: Callable[[str, bytes], bytes],
+    ) -> None:
+        self.mcc = mcc
+        self.party = party
+        self.s1sps = s1sps
+        self.access_control_broker = list(access_control_broker)
+        self.send_handover = send_handover
+
+    def commission(self, ma_id: str) -> Commissioning:
+        """The DCC Commissioning Party commissions the meter of a Migration Authorisation."""
+        ma = self.mcc.get(ma_id)
+        registry, smki = self.mcc.registry, self.mcc.smki
+
+        def enrol(device_id: str, supplier: str) -> None:
+            device = registry.inventory.get(device_id)
+            if device is None or device.s1sp not in self.s1sps:
+                raise Rejection("device_unknown", f"{device_id} is not a SMETS1 meter in the inventory")
+            supplier_certs = smki.organisation_certificates(supplier, RemotePartyRole.SUPPLIER)
+            self.s1sps[device.s1sp].enrol(device_id, list(supplier_certs.values()), self.access_control_broker)
+
+        def handover(device_id: str, body: bytes) -> bytes:
+            device = registry.inventory.get(device_id)
+            return self.send_handover(device.s1sp if device else "", body)
+
+        return srv_6_21_commissioning_handover(ma, self.party, enrol, handover)

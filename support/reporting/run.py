@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from support.clauses import CLAUSES
+from catalogue import CLAUSES
 from support.evidence import TARGET_ENVIRONMENT
 from support.reporting import allure_report
 from support.reporting.traceability import collect_scenarios, trace

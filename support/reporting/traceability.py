@@ -16,8 +16,8 @@ from pathlib import Path
 from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 
+from catalogue import CLAUSES, Clause, is_clause_tag
 from support.allure_formatter import LOCATION_LABEL
-from support.clauses import CLAUSES, Clause, is_clause_tag
 
 PASSED = "passed"
 NOT_RUN = "not run"

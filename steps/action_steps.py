@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from behave import given, use_step_matcher, when
 
+from support import test_data
 from support.evidence import attach_exchange, attach_json
 
 use_step_matcher("re")
@@ -60,3 +61,40 @@ def step_restore(context, sender: str) -> None:
 @when(r"the meter raises an alert for its Network Operator")
 def step_alert(context) -> None:
     attach_json({"delivered_to": context.world.raise_alert()}, "Alert delivery")
+
+
+@when(r"(?P<sender>.+?) sends a correction that does not follow the DUIS schema")
+def step_breaking_schema(context, sender: str) -> None:
+    attach_exchange(
+        context.world.send_breaking_schema(sender), f"A correction from {sender} missing a required element"
+    )
+
+
+@when(r"(?P<sender>.+?) sends a correction signed with a certificate the SMKI did not issue")
+def step_signed_by_stranger(context, sender: str) -> None:
+    attach_exchange(
+        context.world.send_signed_by_stranger(sender), f"A correction in {sender}'s name, signed by a stranger"
+    )
+
+
+@when(r"the same correction reaches the DCC again")
+def step_again(context) -> None:
+    attach_exchange(context.world.send_again(), "The same request, received again")
+
+
+@when(r"(?P<sender>.+?) asks to read the meter's import registers as a command to be signed first")
+def step_read_as_critical(context, sender: str) -> None:
+    exchange = context.world.request(sender, "4.1.1", command_variant=4)
+    attach_exchange(exchange, f"Read Instantaneous Import Registers from {sender}, as Command Variant 4")
+
+
+@when(r"(?P<sender>.+?) reads the import registers of a meter the DCC does not know")
+def step_read_unknown(context, sender: str) -> None:
+    exchange = context.world.request(sender, "4.1.1", device_id=test_data.device_id())
+    attach_exchange(exchange, f"Read Instantaneous Import Registers from {sender}, to an unknown device")
+
+
+@when(r"(?P<sender>.+?) reads the import registers of the gas meter on the same communications hub")
+def step_read_gas(context, sender: str) -> None:
+    exchange = context.world.request(sender, "4.1.1", device_id=context.world.device("gas meter"))
+    attach_exchange(exchange, f"Read Instantaneous Import Registers from {sender}, to a gas meter")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from behave import given, use_step_matcher
 
 from support.evidence import attach_json
-from support.world import S1SPS
+from support.seeding import S1SPS
 
 use_step_matcher("re")
 
@@ -16,7 +16,8 @@ POSSESSIVE = r"(?P<holder>.+?)'s?"
 def step_organisations(context) -> None:
     for row in context.table:
         certified = row.get("SMKI certificates", "issued") != "none yet"
-        context.roster.ensure(row["organisation"], row["role"], certified)
+        user = row.get("DCC User", "yes") == "yes"
+        context.roster.ensure(row["organisation"], row["role"], certified, user)
 
 
 @given(
@@ -37,16 +38,11 @@ def step_meter_holds(context, holder: str, role: str) -> None:
 
 @given(r"the gas meter on the same communications hub is supplied by (?P<supplier>.+)")
 def step_gas_supplier(context, supplier: str) -> None:
-    world = context.world
-    gas_supplier = world.roster[supplier]
-    transporter = world.holder("NetworkOperator", device_id=world.site.gsme)
-    world.control.register_mprn(world.site.mprn, world.roster[transporter].entity_id, gas_supplier.entity_id)
-    world.hold(supplier, "Supplier", device_id=world.site.gsme)
+    context.world.supply_gas_meter(supplier)
 
 
 def _switch(context, dsp: bool, enabled: set[str]) -> None:
-    context.world.switch_mp107(dsp, {name: name in enabled for name in S1SPS})
-    attach_json(context.control.switches(), "MP107 switch states")
+    attach_json(context.world.switch_mp107(dsp, enabled), "MP107 switch states")
 
 
 @given(r"MP107 is not enabled")
@@ -75,3 +71,8 @@ def step_rollout(context, dsp: str, who: str) -> None:
     else:
         enabled = {name for name in S1SPS if name in who}
     _switch(context, dsp == "on", enabled)
+
+
+@given(r"(?P<s1sp>S1SP\d) is not answering")
+def step_s1sp_down(context, s1sp: str) -> None:
+    context.world.s1sp_not_answering(s1sp)

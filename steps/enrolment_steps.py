@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from behave import given, then, use_step_matcher, when
 
+from catalogue import TMAD_5_10_12, TMAD_5_10_17
 from duis.srv import UserRole
 from support.evidence import attach_exchange, attach_json, attach_xml
 
@@ -130,9 +131,9 @@ def step_handover_placed(context) -> None:
 )
 def step_mcc_refuses(context, why: str) -> None:
     enrolment = context.world.enrolment
-    clause = "TMAD 5.10.12" if why.startswith("its owner") else "TMAD 5.10.17"
+    clause = TMAD_5_10_12 if why.startswith("its owner") else TMAD_5_10_17
     assert enrolment is not None and not enrolment["accepted"], f"the certificate was accepted: {enrolment}"
-    assert enrolment["clause"] == clause, f"refused by {enrolment['clause']}: {enrolment['reason']}"
+    assert enrolment["clause"] == clause.display, f"refused by {enrolment['clause']}: {enrolment['reason']}"
 
 
 @then(r"nothing is held for the meter at the S1SP")

@@ -9,8 +9,9 @@ from behave.runner import Context
 from support.control_client import ControlClient
 from support.duis_client import DUISClient
 from support.evidence import record_environment
+from support.seeding import Roster
 from support.targets import open_target
-from support.world import Roster, World
+from support.world import World
 
 
 def before_all(context: Context) -> None:

@@ -1,0 +1,89 @@
+@dcc-checks
+Feature: Every request passes the DCC's standard checks before any MP107 rule
+  Before the DCC looks at Registration Data, and so before MP107 makes any difference, it checks that
+  a request is well formed, signed by its sender, sent by a DCC User whose role may send it, new (not
+  a copy of one already received) and meant for a device that can take it. MP107 changes none of this:
+  these scenarios show that a correction still has to pass every one of these checks.
+
+  Background:
+    Given these organisations take part:
+      | organisation          | role                    | DCC User |
+      | Western Power         | Electricity Distributor | yes      |
+      | Eastern Networks      | Electricity Distributor | yes      |
+      | Rogue Metering        | Electricity Distributor | no       |
+      | Cadent Gas            | Gas Transporter         | yes      |
+      | Bright Energy         | Import Supplier         | yes      |
+      | Flame Gas Supply      | Gas Supplier            | yes      |
+      | Meter Insights        | Other User              | yes      |
+      | Access Control Broker | Access Control Broker   | yes      |
+    And MP107 is enabled
+    And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+    And the meter holds Eastern Networks' Network Operator certificates
+
+  Rule: A request must be well formed, signed by its sender and sent by a DCC User
+
+    @DUIS-schema
+    Scenario: A correction that does not follow the DUIS schema is rejected
+      When Eastern Networks sends a correction that does not follow the DUIS schema
+      Then the DCC rejects the request as not valid DUIS
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @DUIS-signature
+    Scenario: A correction signed with a certificate the SMKI did not issue is rejected
+      When Eastern Networks sends a correction signed with a certificate the SMKI did not issue
+      Then the DCC rejects the request because its signature cannot be trusted
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @DUIS-user
+    Scenario: An organisation that is not a DCC User is rejected, whatever certificates it has
+      When Rogue Metering asks to replace the meter's Network Operator certificates with its own
+      Then the DCC rejects the request because Rogue Metering is not a DCC User
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+  Rule: The sender's User Role must be allowed to send the request, in a way the request offers
+
+    @DUIS-eligibility
+    Scenario: An Other User may not replace a meter's certificates
+      When Meter Insights asks to replace the meter's Network Operator certificates with Western Power's
+      Then the DCC rejects the request because an Other User may not send it
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @DUIS-command-variant
+    Scenario: A reading asked for in a way the service does not offer is rejected
+      When Western Power asks to read the meter's import registers as a command to be signed first
+      Then the DCC rejects the request because the service is not offered that way
+
+  Rule: A request is acted on once, and only for a device that can take it
+
+    @DUIS-anti-replay
+    Scenario: A correction received a second time is rejected
+      Given Eastern Networks has replaced the meter's Network Operator certificates with Western Power's
+      When the same correction reaches the DCC again
+      Then the DCC rejects the request because it has already received it
+
+    @DUIS-device
+    Scenario: A request for a device the DCC does not know is rejected
+      When Western Power reads the import registers of a meter the DCC does not know
+      Then the DCC rejects the request because it does not know the device
+
+    @DUIS-device
+    Scenario: A request a device cannot take is rejected
+      When Western Power reads the import registers of the gas meter on the same communications hub
+      Then the DCC rejects the request because that device cannot take it
+
+  Rule: When the S1SP does not answer, the sender is told and the meter is unchanged
+
+    @DUIS-S1SP-communication
+    Scenario: A correction while the S1SP is not answering
+      Given S1SP1 is not answering
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
+      Then the DCC tells the sender that the S1SP did not answer
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+  Rule: A replacement must be a valid certificate of the role it replaces
+
+    @GBCS-replacement-certificates
+    Scenario: A Supplier's certificates cannot be placed as the Network Operator's
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Bright Energy's
+      Then the S1SP rejects the request because they are not Network Operator certificates
+      And the meter still holds Eastern Networks' Network Operator certificates

@@ -1,0 +1,134 @@
+"""Then: what the DCC, the S1SP and the meter decided, and what the meter now holds.
+
+Each outcome is judged by `support.verdicts` from what a User sees (response code, body, S1SP Alert),
+against the rule the catalogue gives for it; each step checks the parties its sentence names."""
+
+from __future__ import annotations
+
+from behave import then, use_step_matcher
+
+from catalogue import RULES
+from support import verdicts
+from support.evidence import attach_json
+
+use_step_matcher("re")
+
+
+def _sender_is(context, sender: str) -> None:
+    exchange = verdicts.answered(context.world.last)
+    assert exchange.request.originator == context.world.roster[sender].entity_id, (
+        f"the request was sent by {context.world.roster.name_of(exchange.request.originator)}, not {sender}"
+    )
+
+
+@then(r"the request succeeds")
+def step_succeeds(context) -> None:
+    verdicts.succeeded(context.world.last)
+
+
+@then(r"the DCC passes the request on to the S1SP")
+def step_dsp_passes(context) -> None:
+    verdicts.passed_on_to_s1sp(context.world.last)
+
+
+DCC_REJECTS = {
+    "as not valid DUIS": "schema",
+    "because its signature cannot be trusted": "signature",
+    "because an Other User may not send it": "eligibility",
+    "because the service is not offered that way": "command_variant",
+    "because it has already received it": "anti_replay",
+    "because it does not know the device": "device_unknown",
+    "because that device cannot take it": "device_type",
+}
+
+
+@then(r"the DCC rejects the request (?P<why>" + "|".join(DCC_REJECTS) + ")")
+def step_dcc_rejects(context, why: str) -> None:
+    verdicts.rejected_by_dcc(context.world.last, RULES[DCC_REJECTS[why]])
+
+
+@then(r"the DCC rejects the request because (?P<sender>.+?) is not a DCC User")
+def step_not_a_user(context, sender: str) -> None:
+    _sender_is(context, sender)
+    verdicts.rejected_by_dcc(context.world.last, RULES["user"])
+
+
+@then(r"the DCC tells the sender that the S1SP did not answer")
+def step_s1sp_silent(context) -> None:
+    verdicts.rejected_by_dcc(context.world.last, RULES["s1sp_unavailable"])
+
+
+@then(r"the S1SP rejects the request because they are not Network Operator certificates")
+def step_not_no_certificates(context) -> None:
+    verdicts.rejected_by_s1sp(context.world.last, RULES["replacement_certificate"])
+
+
+@then(r"the DCC rejects the request because (?P<sender>.+?) is not registered for the meter")
+def step_dsp_rdp(context, sender: str) -> None:
+    _sender_is(context, sender)
+    verdicts.rejected_by_dcc(context.world.last, RULES["registration_data"])
+
+
+@then(r"the DCC rejects the request for Registration Data")
+def step_dsp_rdp_short(context) -> None:
+    verdicts.rejected_by_dcc(context.world.last, RULES["registration_data"])
+
+
+@then(r"the S1SP rejects the request because (?P<sender>.+?) does not own the certificate it holds")
+def step_s1sp_owner(context, sender: str) -> None:
+    _sender_is(context, sender)
+    verdicts.rejected_by_s1sp(context.world.last, RULES["certificate_owner"])
+    role = context.world.last.request.remote_party_role or "Supplier"
+    holder = context.world.holder(role)
+    assert holder != sender, f"{sender} does own the {role} certificate the meter holds"
+
+
+@then(r"the S1SP rejects the request because (?P<sender>.+?) is not registered for the meter")
+def step_s1sp_rdp(context, sender: str) -> None:
+    _sender_is(context, sender)
+    verdicts.rejected_by_s1sp(context.world.last, RULES["s1sp_registration_data"])
+
+
+@then(r"the S1SP rejects the request with an S1SP Alert for Registration Data")
+def step_s1sp_rdp_short(context) -> None:
+    verdicts.rejected_by_s1sp(context.world.last, RULES["s1sp_registration_data"])
+
+
+@then(r"the meter rejects the request because it is not signed by the holder of its certificate")
+def step_device_rejects(context) -> None:
+    verdicts.rejected_by_device(context.world.last, RULES["device_rejected"])
+
+
+@then(r"the DCC does not check Registration Data for the request")
+def step_dsp_no_rdp(context) -> None:
+    verdicts.not_rejected_by(context.world.last, RULES["registration_data"])
+    verdicts.passed_on_to_s1sp(context.world.last)
+
+
+@then(r"the S1SP does not reject it for Registration Data")
+def step_s1sp_no_rdp(context) -> None:
+    verdicts.not_rejected_by(context.world.last, RULES["s1sp_registration_data"])
+    verdicts.succeeded(context.world.last)
+
+
+@then(r"the meter (?:still )?holds (?P<holder>.+?)'s? (?P<role>Network Operator|Supplier) certificates")
+def step_holds(context, holder: str, role: str) -> None:
+    cells = context.world.holders(role.replace(" ", ""))
+    assert cells == {"DS": holder, "KA": holder}, f"the meter holds {cells} in its {role} trust anchor"
+
+
+@then(r"the alert goes to (?P<receiver>.+)")
+def step_alert_to(context, receiver: str) -> None:
+    assert context.world.alert_recipient == receiver, f"the alert went to {context.world.alert_recipient}"
+
+
+@then(r"no Network Operator receives an alert")
+def step_no_alert(context) -> None:
+    assert context.world.alert_recipient is None, f"the alert went to {context.world.alert_recipient}"
+
+
+@then(r"when the meter raises an alert for its Network Operator the alert goes to (?P<receiver>.+)")
+def step_alert_after(context, receiver: str) -> None:
+    recipient = context.world.raise_alert()
+    attach_json({"delivered_to": recipient}, "Alert delivery")
+    assert recipient == receiver, f"the alert went to {recipient}"

@@ -1,0 +1,87 @@
+"""How an outcome is judged, from what a User sees: the DUIS response code, the body it carries, and
+any S1SP Alert inside a DCC Alert. What each rejection looks like comes from the catalogue's one table
+(`catalogue.rules`), never from a code typed in a step. Where the sandbox also names the deciding
+clause (`X-DUIS-Clause`), that is checked as well: extra evidence, not the judgement."""
+
+from __future__ import annotations
+
+from catalogue import Clause, Rule
+from support.duis_client import Exchange
+
+
+class NoAnswer(AssertionError):
+    """The DCC did not answer in DUIS at all."""
+
+
+def explain(exchange: Exchange) -> str:
+    r = exchange.response
+    if r is None:
+        return f"HTTP {exchange.http_status}: {exchange.reason}"
+    alert = f", S1SP Alert {r.s1sp_alert.code}: {r.s1sp_alert.information}" if r.s1sp_alert else ""
+    decided = f", decided by {exchange.clause}" if exchange.clause else ""
+    return f"response {r.response_code} ({r.body_kind}){decided}: {exchange.reason}{alert}"
+
+
+def answered(exchange: Exchange | None) -> Exchange:
+    if exchange is None:
+        raise AssertionError("no request was sent in this scenario")
+    if exchange.response is None:
+        raise NoAnswer(f"the DCC did not answer DUIS: HTTP {exchange.http_status} {exchange.reason}")
+    return exchange
+
+
+def _named_clause(exchange: Exchange, clause: Clause) -> None:
+    if exchange.clause:
+        assert clause in exchange.decided_by, explain(exchange)
+
+
+def succeeded(exchange: Exchange | None, clause: Clause | None = None) -> None:
+    """The request did what it asked (optionally: and the sandbox says `clause` let it through)."""
+    exchange = answered(exchange)
+    assert exchange.response.succeeded, explain(exchange)
+    if clause is not None:
+        _named_clause(exchange, clause)
+
+
+def passed_on_to_s1sp(exchange: Exchange | None) -> None:
+    """The DCC let the request through to the S1SP: a SMETS1 response, or the S1SP's own alert."""
+    exchange = answered(exchange)
+    response = exchange.response
+    assert response.body_kind == "SMETS1ResponseMessage" or response.s1sp_alert is not None, explain(exchange)
+
+
+def rejected_by_dcc(exchange: Exchange | None, rule: Rule) -> None:
+    """Refused by the DCC itself under `rule`: its response code, and no S1SP Alert."""
+    exchange = answered(exchange)
+    response = exchange.response
+    assert not response.succeeded, f"the request succeeded: {explain(exchange)}"
+    assert response.s1sp_alert is None, f"an S1SP refused it, not the DCC: {explain(exchange)}"
+    assert response.response_code == rule.response_code, explain(exchange)
+    _named_clause(exchange, rule.clause)
+
+
+def rejected_by_s1sp(exchange: Exchange | None, rule: Rule) -> None:
+    """Let through by the DCC, refused by the S1SP under `rule`: its S1SP Alert, inside a DCC Alert."""
+    exchange = answered(exchange)
+    response = exchange.response
+    assert not response.succeeded, f"the request succeeded: {explain(exchange)}"
+    assert response.s1sp_alert is not None, f"no S1SP Alert: {explain(exchange)}"
+    assert response.s1sp_alert.code == rule.s1sp_alert_code, explain(exchange)
+    _named_clause(exchange, rule.clause)
+
+
+def rejected_by_device(exchange: Exchange | None, rule: Rule) -> None:
+    """A SMETS2 device refused the command under `rule` (the DCC passes its answer on)."""
+    rejected_by_dcc(exchange, rule)
+
+
+def not_rejected_by(exchange: Exchange | None, rule: Rule) -> None:
+    """Whatever happened, `rule` did not refuse it."""
+    exchange = answered(exchange)
+    alert = exchange.response.s1sp_alert
+    if rule.s1sp_alert_code is not None:
+        assert alert is None or alert.code != rule.s1sp_alert_code, explain(exchange)
+    else:
+        assert alert is not None or exchange.response.response_code != rule.response_code, explain(exchange)
+    if exchange.clause and not exchange.response.succeeded:
+        assert rule.clause not in exchange.decided_by, explain(exchange)
