@@ -29,8 +29,8 @@ from duis.signature import sign, verify
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import parse
 from fake_services.sandbox import Sandbox
-from fake_services.server import Service
-from fake_services.web import App, xml_response
+from serving.server import Service
+from serving.web import App, xml_response
 from support.control_client import ControlClient
 from support.duis_client import DUISClient, sign_request
 from support.organisations import Organisation

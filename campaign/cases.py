@@ -19,7 +19,7 @@ from campaign.model import Case, Expect, Sent
 from duis.messages import RequestID
 from duis.signature import sign
 from duis.xml import SR, q, to_bytes
-from fake_services.web import MAX_BODY_BYTES
+from serving.web import MAX_BODY_BYTES
 from support.duis_client import sign_request
 from support.targets import TargetError, open_target
 

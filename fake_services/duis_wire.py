@@ -7,7 +7,7 @@ from lxml import etree
 from werkzeug.wrappers import Request
 
 from duis.xml import NotXML, parse, q
-from fake_services.web import HTTPError
+from serving.web import HTTPError
 
 CLAUSE_HEADER = "X-DUIS-Clause"
 """Sandbox evidence beside a DUIS answer: the catalogue clauses that decided it (display forms)."""

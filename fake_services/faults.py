@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from werkzeug.wrappers import Response
 
 from fake_services.store import Store
-from fake_services.web import DropConnection, HTTPError, text
+from serving.web import DropConnection, HTTPError, text
 
 MODES = ("none", "down", "slow", "garbage", "error")
 

@@ -24,9 +24,9 @@ from fake_services.parties import SMKIRepository, Users
 from fake_services.registration import RegistrationData, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
-from fake_services.server import ServerSettings, Service
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
+from serving.server import ServerSettings, Service
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
 

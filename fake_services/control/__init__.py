@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from werkzeug.wrappers import Request, Response
 
 from fake_services.registration import InvalidSeed
-from fake_services.web import App, Guard, Handler, HTTPError, Route, text
+from serving.web import App, Guard, Handler, HTTPError, Route, text
 
 
 def _bad_seed_is_400(handler: Handler) -> Handler:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 from fake_services.control.fields import entity_id
 from fake_services.enrolment.models import CommissionedBy, Enrolment, MigrationControlCentre
 from fake_services.rejections import Rejection
-from fake_services.web import HTTPError, Route, json_object, json_response
+from serving.web import HTTPError, Route, json_object, json_response
 from smki.profile import KeyUse
 
 BAD_INPUT = frozenset({"device_unknown"})

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, TypeVar
 
 from fake_services.registration import valid_eui64
-from fake_services.web import HTTPError
+from serving.web import HTTPError
 
 E = TypeVar("E")
 

@@ -15,7 +15,7 @@ from fake_services.parties import Users
 from fake_services.registration import Device, DeviceType, InstallStatus, valid_eui64
 from fake_services.store import Store
 from fake_services.trust_anchors import TrustAnchors
-from fake_services.web import HTTPError, Route, json_object, json_response
+from serving.web import HTTPError, Route, json_object, json_response
 from smki.profile import OrganisationCertificate
 
 

@@ -11,7 +11,7 @@ from fake_services.devices import Alerts
 from fake_services.parties import Users
 from fake_services.registration import valid_eui64
 from fake_services.store import Store
-from fake_services.web import HTTPError, Route, json_object, json_response
+from serving.web import HTTPError, Route, json_object, json_response
 
 
 def observation_routes(store: Store, alerts: Alerts, users: Users, urls: Callable[[], dict[str, str]]) -> list[Route]:

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Request, Response
 
 from fake_services.control.fields import enabled, field
 from fake_services.faults import Fault, Faults
-from fake_services.web import HTTPError, Route, json_object, json_response
+from serving.web import HTTPError, Route, json_object, json_response
 
 Switch = Callable[[bool], None]
 

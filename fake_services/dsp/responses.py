@@ -12,7 +12,7 @@ from duis.xml import to_bytes
 from fake_services.dsp.models import DSP
 from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe, read_duis_request
 from fake_services.signer import ServiceSigner
-from fake_services.web import App, HTTPError, xml_response
+from serving.web import App, HTTPError, xml_response
 
 SERVICE_PATH = "/api/v1/serviceS"
 

@@ -10,7 +10,7 @@ from duis.xml import to_bytes
 from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, deadline_of, header_safe, read_duis_request
 from fake_services.faults import Faults, act_out
 from fake_services.s1sp.models import S1SP, Decision
-from fake_services.web import App, xml_response
+from serving.web import App, xml_response
 
 S1SP_PATH = "/s1sp/v1/serviceRequest"
 COMMISSIONING_PATH = "/s1sp/v1/commissioning"

@@ -25,7 +25,7 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import create_server
 from waitress.task import WSGITask
 
-from fake_services.web import MAX_BODY_BYTES, App, DropConnection
+from serving.web import MAX_BODY_BYTES, App, DropConnection
 
 LINGER_SECONDS = 5.0
 """How long a connection the server has given up on is drained before it is closed."""
