@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -40,19 +41,46 @@ def duis_tool_jar() -> Path:
     )
 
 
+CACHE_FOLDER = PROJECT_ROOT / "reports" / ".cache" / "duis-xsd"
+
+
 @functools.lru_cache(maxsize=1)
-def duis_schema() -> etree.XMLSchema:
-    """The DUIS V5.1 schema (with the MMC and XMLDSig schemas it imports), loaded once."""
+def extract_schemas() -> Path:
+    """Copy the XSDs out of DCC's jar into the cache folder (once per process) and return the folder.
+
+    The schema files import each other by their names inside the jar (with spaces); they are renamed
+    so lxml can resolve them. Each file is replaced atomically, so a second process extracting at the
+    same time never reads a half-written schema."""
     jar = duis_tool_jar()
-    cache = PROJECT_ROOT / "reports" / ".cache" / "duis-xsd"
-    cache.mkdir(parents=True, exist_ok=True)
+    CACHE_FOLDER.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(jar) as z:
         for member, local in _SCHEMAS.items():
             text = z.read(member)
             for other, other_local in _SCHEMAS.items():
                 text = text.replace(f'schemaLocation="{other}"'.encode(), f'schemaLocation="{other_local}"'.encode())
-            target = cache / local
+            target = CACHE_FOLDER / local
             if not target.exists() or target.read_bytes() != text:
-                target.write_bytes(text)
+                with tempfile.NamedTemporaryFile(dir=CACHE_FOLDER, prefix=f".{local}.", delete=False) as tmp:
+                    tmp.write(text)
+                os.replace(tmp.name, target)
+    return CACHE_FOLDER
+
+
+def duis_xsd_path() -> Path:
+    """The DUIS V5.1 XSD file, extracted from DCC's package (raises SchemaUnavailable without it).
+
+    For readers of the schema's own annotations (the Command Variant comments), which a compiled
+    `XMLSchema` does not keep."""
+    return extract_schemas() / "duis.xsd"
+
+
+def mmc_xsd_path() -> Path:
+    """The MMC V5.1 XSD (the `ra:` response payload types), extracted alongside the DUIS XSD."""
+    return extract_schemas() / "mmc.xsd"
+
+
+@functools.lru_cache(maxsize=1)
+def duis_schema() -> etree.XMLSchema:
+    """The DUIS V5.1 schema (with the MMC and XMLDSig schemas it imports), loaded once."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    return etree.XMLSchema(etree.parse(str(cache / "duis.xsd"), parser))
+    return etree.XMLSchema(etree.parse(str(duis_xsd_path()), parser))

@@ -1,14 +1,17 @@
 """User Roles and the Service Request Variants this sandbox speaks, with their eligibility.
 
-Eligibility for 6.15.1 and 6.21 is DCC's DUIS request matrix (verified, primer section 5); the
-others are the best reading and are marked so.
+Eligibility for 6.15.1, 6.21 and 6.24.1 is DCC's DUIS request matrix (verified, primer section 5,
+DCC-INTERFACE Q2/Q5); the others are the best reading. Command Variants and criticality are not
+typed here: they are read from the DUIS XSD (`duis.command_variants`).
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from duis.command_variants import allowed_command_variants, is_critical, supports_future_dating
 from smki.profile import RemotePartyRole
 
 
@@ -41,17 +44,62 @@ SUPPLIERS = frozenset({UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER})
 NETWORK_OPERATORS = frozenset({UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.GAS_TRANSPORTER})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ServiceReferenceVariant:
-    """One SRV: its DUIS names, whether it is Critical and who may send it."""
+    """One SRV: its DUIS names and who may send it; its Command Variants and criticality come from the
+    DUIS XSD's own `CV = …` annotations (`duis.command_variants`), read on first use, so importing
+    this module never needs DCC's npm package.
+
+    `critical` and `command_variants` may be given only for an SRV the sandbox merely echoes (the
+    header of a request it cannot read, see `duis.messages.request_header`); for every SRV it offers
+    they are left to the XSD."""
 
     variant: str
     reference: str
     body_element: str
     name: str
-    critical: bool
     eligible: frozenset[UserRole]
-    command_variants: tuple[int, ...] = (1,)
+    critical_override: bool | None = field(default=None, repr=False)
+    command_variants_override: frozenset[int] | None = field(default=None, repr=False)
+
+    def __init__(
+        self,
+        variant: str,
+        reference: str,
+        body_element: str,
+        name: str,
+        critical: bool | None = None,
+        eligible: frozenset[UserRole] = frozenset(),
+        command_variants: Iterable[int] | None = None,
+    ) -> None:
+        object.__setattr__(self, "variant", variant)
+        object.__setattr__(self, "reference", reference)
+        object.__setattr__(self, "body_element", body_element)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "eligible", frozenset(eligible))
+        object.__setattr__(self, "critical_override", critical)
+        object.__setattr__(
+            self, "command_variants_override", None if command_variants is None else frozenset(command_variants)
+        )
+
+    @property
+    def command_variants(self) -> frozenset[int]:
+        """The Command Variants DUIS allows for this SRV (the XSD's annotation; KeyError if it has none)."""
+        if self.command_variants_override is not None:
+            return self.command_variants_override
+        return allowed_command_variants(self.variant)
+
+    @property
+    def critical(self) -> bool:
+        """Whether this is a Critical Service Request: every allowed CV is 4–7 (the XSD's annotation)."""
+        if self.critical_override is not None:
+            return self.critical_override
+        return is_critical(self.variant)
+
+    @property
+    def future_datable(self) -> bool:
+        """Whether the body may carry an ExecutionDateTime (its XSD type extends FutureDatedAbstractType)."""
+        return supports_future_dating(self.body_element)
 
 
 UPDATE_SECURITY_CREDENTIALS_KRP = ServiceReferenceVariant(
@@ -59,7 +107,6 @@ UPDATE_SECURITY_CREDENTIALS_KRP = ServiceReferenceVariant(
     "6.15",
     "UpdateSecurityCredentialsKRP",
     "Update Security Credentials (KRP)",
-    critical=True,
     eligible=SUPPLIERS | NETWORK_OPERATORS,
 )
 REQUEST_HANDOVER = ServiceReferenceVariant(
@@ -67,7 +114,6 @@ REQUEST_HANDOVER = ServiceReferenceVariant(
     "6.21",
     "RequestHandoverOfDCCControlledDevice",
     "Request Handover of DCC Controlled Device",
-    critical=False,
     eligible=SUPPLIERS,
 )
 READ_INSTANTANEOUS_IMPORT_REGISTERS = ServiceReferenceVariant(
@@ -75,7 +121,6 @@ READ_INSTANTANEOUS_IMPORT_REGISTERS = ServiceReferenceVariant(
     "4.1",
     "ReadInstantaneousImportRegisters",
     "Read Instantaneous Import Registers",
-    critical=False,
     eligible=frozenset({UserRole.IMPORT_SUPPLIER, UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.OTHER_USER}),
 )
 JOIN_SERVICE = ServiceReferenceVariant(
@@ -83,15 +128,20 @@ JOIN_SERVICE = ServiceReferenceVariant(
     "8.7",
     "JoinServiceNonCritical",
     "Join Service (Non-Critical)",
-    critical=False,
     eligible=SUPPLIERS,
+)
+RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP = ServiceReferenceVariant(
+    "6.24.1",
+    "6.24",
+    "RetrieveDeviceSecurityCredentialsKRP",
+    "Retrieve Device Security Credentials (KRP)",
+    eligible=SUPPLIERS | NETWORK_OPERATORS,
 )
 RESTORE_GPF_DEVICE_LOG = ServiceReferenceVariant(
     "8.12.2",
     "8.12",
     "RestoreGPFDeviceLog",
     "Restore GPF Device Log",
-    critical=False,
     eligible=SUPPLIERS,
 )
 
@@ -103,5 +153,6 @@ SERVICE_REQUEST_VARIANTS: dict[str, ServiceReferenceVariant] = {
         READ_INSTANTANEOUS_IMPORT_REGISTERS,
         JOIN_SERVICE,
         RESTORE_GPF_DEVICE_LOG,
+        RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP,
     )
 }

@@ -37,6 +37,7 @@ from duis.srv import (
     READ_INSTANTANEOUS_IMPORT_REGISTERS,
     REQUEST_HANDOVER,
     RESTORE_GPF_DEVICE_LOG,
+    RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP,
     SERVICE_REQUEST_VARIANTS,
     UPDATE_SECURITY_CREDENTIALS_KRP,
 )
@@ -104,6 +105,9 @@ def requests_built(smki, user, user_ka) -> dict[str, ServiceRequest]:
         "4.1.1": ServiceRequest(rid, READ_INSTANTANEOUS_IMPORT_REGISTERS),
         JOIN_SERVICE.variant: ServiceRequest(rid, JOIN_SERVICE, other_device_id=OTHER_DEVICE),
         "8.12.2": ServiceRequest(rid, RESTORE_GPF_DEVICE_LOG, old_gpf_id=OTHER_DEVICE),
+        "6.24.1": ServiceRequest(
+            rid, RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, remote_party_roles=("Supplier", "NetworkOperator")
+        ),
     }
 
 
