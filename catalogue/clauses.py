@@ -178,9 +178,13 @@ DUIS_SCHEMA = Clause(
 )
 DUIS_SIGNATURE = Clause(
     "DUIS-signature", "DUIS signature", "The request is signed by its sender with an SMKI certificate", DUIS,
-    "The XML signature must verify with an SMKI Organisation certificate, in date and fit for signing, that "
-    "belongs to the Business Originator.",
-    ("fake_services.authentication.duis_signature_check", _DSP + "duis_signature_sender_check"),
+    "The XML signature must verify with the Business Originator's XML-signing certificate (role 135), in date "
+    "and fit for signing; a Critical request's CV 5 carries, unchanged, the Pre-Command the DCC issued for it.",
+    (
+        "fake_services.authentication.duis_signature_check",
+        _DSP + "duis_signature_sender_check",
+        _DSP + "duis_signature_pre_command_check",
+    ),
 )
 DUIS_USER = Clause(
     "DUIS-user", "DUIS User", "The sender is a DCC User", DUIS,

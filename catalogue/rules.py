@@ -69,6 +69,19 @@ _TABLE = (
         "the Command Variant is not valid for the SRV",
         code_published=True,
     ),
+    Rule(
+        "web_service",
+        DUIS_COMMAND_VARIANT,
+        "E13",
+        "the Command Variant was sent to a web service that does not take it",
+        code_published=True,
+    ),
+    Rule(
+        "pre_command",
+        DUIS_SIGNATURE,
+        "E100",
+        "the Signed Pre-Command is missing, malformed, or not the Pre-Command the DCC issued for the request",
+    ),
     Rule("anti_replay", DUIS_ANTI_REPLAY, "E100", "the originator counter does not strictly increase"),
     Rule(
         "device_unknown",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -77,6 +78,20 @@ def duis_xsd_path() -> Path:
 def mmc_xsd_path() -> Path:
     """The MMC V5.1 XSD (the `ra:` response payload types), extracted alongside the DUIS XSD."""
     return extract_schemas() / "mmc.xsd"
+
+
+_VALIDATING = threading.Lock()
+"""An lxml schema keeps one error log: validations that read it take turns."""
+
+
+def schema_error(root: etree._Element) -> str | None:
+    """None when `root` is valid DUIS, else the reason (line and message); safe from any thread."""
+    schema = duis_schema()
+    with _VALIDATING:
+        if schema.validate(root):
+            return None
+        error = schema.error_log.last_error
+    return f"line {error.line}: {error.message}" if error else "not valid against the DUIS schema"
 
 
 @functools.lru_cache(maxsize=1)

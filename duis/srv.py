@@ -32,12 +32,14 @@ class UserRole(enum.StrEnum):
 
     @property
     def certificate_role(self) -> RemotePartyRole:
-        """The Remote Party Role of the certificate a User in this role signs with."""
+        """The Remote Party Role of a User's Digital Signing and Key Agreement certificates in this role
+        (its DUIS envelopes are signed with another, role 135 XML-signing, certificate). DCC Boxed's
+        keystore gives its Other User role 127 (OU=7F)."""
         if self.is_network_operator:
             return RemotePartyRole.NETWORK_OPERATOR
         if self in (UserRole.IMPORT_SUPPLIER, UserRole.EXPORT_SUPPLIER, UserRole.GAS_SUPPLIER):
             return RemotePartyRole.SUPPLIER
-        return RemotePartyRole.XML_SIGNING_USER
+        return RemotePartyRole.OTHER_USER
 
 
 SUPPLIERS = frozenset({UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER})

@@ -3,7 +3,10 @@ holds; SMETS2 devices hold their own trust anchors and decide their own KRP upda
 
 from __future__ import annotations
 
+from lxml import etree
+
 from duis.messages import ServiceRequest
+from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
 from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
 from fake_services.credentials import gbcs_replacement_certificates
 from fake_services.parties import SMKIRepository
@@ -57,20 +60,27 @@ class Alerts:
         return [dict(r) for r in rows]
 
 
-def pia_2_2_smets2_device_update(request: ServiceRequest, signer: OrganisationCertificate, held: Anchor | None) -> str:
-    """PIA 2.2: a SMETS2 device accepts a new certificate from the holder of its current one (the
-    command must be signed with the key of the certificate it holds for that role), so the "wrong"
-    Network Operator can place the right one."""
+def pia_2_2_smets2_device_update(
+    request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None, held: Anchor | None
+) -> str:
+    """PIA 2.2: a SMETS2 device accepts a new certificate from the holder of its current one: the
+    command (the Pre-Command made from this request) must be signed with the key of the certificate it
+    holds for that role, so the "wrong" Network Operator can place the right one."""
     role = request.remote_party_role or ""
-    if (
-        held is None
-        or OrganisationCertificate.from_pem(held.pem).certificate.public_key() != signer.certificate.public_key()
-    ):
+    holder = held.entity_id if held else "none"
+    if held is None or signed_pre_command is None:
+        raise Rejection("device_rejected", f"the command is not signed by the holder of the {role} certificate")
+    try:
+        payload = verify_pre_command(
+            signed_pre_command, OrganisationCertificate.from_pem(held.pem).certificate.public_key()
+        )
+    except PreCommandInvalid:
         raise Rejection(
             "device_rejected",
-            f"the command is not signed with the {role} certificate the device holds "
-            f"({held.entity_id if held else 'none'})",
-        )
+            f"the command is not signed with the {role} certificate the device holds ({holder})",
+        ) from None
+    if payload != pre_command_for(request, root).to_bytes():
+        raise Rejection("device_rejected", "the signed command is not the one this request asks for")
     return f"signed by the holder of the device's {role} certificate"
 
 
@@ -82,12 +92,15 @@ class SMETS2Device:
         self.smki = smki
         self.anchors = TrustAnchors(store)
 
-    def update_security_credentials(self, request: ServiceRequest, signer: OrganisationCertificate) -> str:
+    def update_security_credentials(
+        self, request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None
+    ) -> str:
         """Apply a 6.15.1 the device accepts (PIA 2.2); any other request changes nothing here."""
         if request.srv is not UPDATE_SECURITY_CREDENTIALS_KRP:
             return "no change"
         role = request.remote_party_role or ""
-        decided = pia_2_2_smets2_device_update(request, signer, self.anchors.held(request.device_id, role, KeyUse.DS))
+        held = self.anchors.held(request.device_id, role, KeyUse.DS)
+        decided = pia_2_2_smets2_device_update(request, root, signed_pre_command, held)
         certificates = gbcs_replacement_certificates(request, self.smki)
         with self.store.transaction() as db:
             for cert in certificates:

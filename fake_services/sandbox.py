@@ -5,18 +5,27 @@ one transaction. This module only wires; every rule lives with its service."""
 from __future__ import annotations
 
 import ipaddress
+import logging
+import threading
+
+from lxml import etree
 
 from fake_services.access_control import Registry
+from fake_services.clock import Clock
 from fake_services.control import control_app
+from fake_services.control.clock import clock_routes
+from fake_services.control.delivery import delivery_routes
 from fake_services.control.enrolment import enrolment_routes
 from fake_services.control.installations import installation_routes
 from fake_services.control.observation import observation_routes
 from fake_services.control.parties import party_routes
 from fake_services.control.switches import fault_routes, switch_routes
+from fake_services.delivery import Deliveries
 from fake_services.devices import Alerts
 from fake_services.dsp.models import DSP, MP107_SWITCH
 from fake_services.dsp.responses import dsp_app
 from fake_services.dsp.s1sp_link import S1SPLink
+from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
 from fake_services.faults import Faults
 from fake_services.identity import Identities
@@ -35,6 +44,8 @@ ACB_ENTITY_ID = "90-B3-D5-1F-30-00-00-04"
 COMMISSIONING_PARTY_ENTITY_ID = "90-B3-D5-1F-30-00-00-05"
 S1SP_NAMES = ("S1SP1", "S1SP2", "S1SP3")
 S1SP_TIMEOUT_SECONDS = 10.0
+
+log = logging.getLogger("fake_services")
 
 
 class InsecureBinding(ValueError):
@@ -59,6 +70,8 @@ class Sandbox:
         client_timeout: float = ServerSettings.client_timeout,
     ) -> None:
         self.control_token = control_token
+        self._ticking = threading.Event()
+        self._ticker: threading.Thread | None = None
         self.store = Store(database)
         self.identities = Identities(self.store)
         self.smki = SMKIRepository(self.store, self._test_smki())
@@ -66,6 +79,10 @@ class Sandbox:
         self.registry = Registry(RegistrationData(self.store), SmartMeteringInventory(self.store))
         self.alerts = Alerts(self.store, self.registry.inventory)
         self.faults = Faults(self.store)
+        self.clock = Clock(self.store)
+        self.dsp_signer = self._signer(DSP_ENTITY_ID, "DSP")
+        self.deliveries = Deliveries(self.store, self.dsp_signer, retry_initial=0.1, retry_max=5.0)
+        dcc_systems = {"service": DSP_ENTITY_ID, "commissioning": COMMISSIONING_PARTY_ENTITY_ID}
         self.s1sps = {
             name: S1SP(
                 name,
@@ -74,10 +91,12 @@ class Sandbox:
                 self.smki,
                 self.registry,
                 self._signer(f"90-B3-D5-1F-30-00-01-{i:02X}", name),
+                dcc_systems,
+                self.clock,
+                self._deliver,
             )
             for i, name in enumerate(S1SP_NAMES, start=1)
         }
-        self.dsp_signer = self._signer(DSP_ENTITY_ID, "DSP")
         self.acb = tuple(
             self._signer(
                 ACB_ENTITY_ID, "Access Control Broker", RemotePartyRole.ACCESS_CONTROL_BROKER, key_use
@@ -90,7 +109,9 @@ class Sandbox:
             self.users,
             self.smki,
             self.registry,
+            self.dsp_signer,
             lambda name, body: self.s1sp_link.send(name, body, S1SP_PATH),
+            self._deliver,
         )
         self.mcc = MigrationControlCentre(self.store, self.registry, self.smki)
         self.commissioning_party = DCCCommissioningParty(
@@ -106,10 +127,7 @@ class Sandbox:
         settings = ServerSettings(client_timeout=client_timeout)
         self.services = {
             "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer), settings),
-            **{
-                name: Service(name, s1sp_app(s1sp, self.commissioning_party.entity_id, self.faults), settings)
-                for name, s1sp in self.s1sps.items()
-            },
+            **{name: Service(name, s1sp_app(s1sp, self.faults), settings) for name, s1sp in self.s1sps.items()},
             "Control": Service("Control", self._control_app(), settings),
         }
 
@@ -121,6 +139,22 @@ class Sandbox:
         key_use: KeyUse = KeyUse.DS,
     ) -> ServiceSigner:
         return ServiceSigner.issue(self.smki, self.identities, entity_id, name, role, key_use)
+
+    def _deliver(
+        self, user: str, response: etree._Element, request_id: str, kind: str, evidence: dict[str, str] | None = None
+    ) -> None:
+        """Queue a signed DUIS Response for a User's Receive Response Service (with the sandbox's evidence)."""
+        headers = {}
+        if evidence:
+            headers = {
+                CLAUSE_HEADER: header_safe(evidence.get("decided_by", "")),
+                REASON_HEADER: header_safe(evidence.get("reason", "")),
+            }
+        self.deliveries.enqueue(user, response, request_id, kind, evidence=headers)
+
+    def run_due(self) -> int:
+        """Every S1SP applies the future-dated commands the sandbox's clock has reached."""
+        return sum(s1sp.run_due() for s1sp in self.s1sps.values())
 
     def _control_app(self):
         def dsp_switch(enabled: bool) -> None:
@@ -135,11 +169,18 @@ class Sandbox:
         return control_app(
             self.control_token,
             observation_routes(self.store, self.alerts, self.users, self.urls),
-            party_routes(self.users, self.smki, self.acb),
+            party_routes(
+                self.users,
+                self.smki,
+                self.acb,
+                {"DSP": self.dsp_signer.certificate, **{n: s.signer.certificate for n, s in self.s1sps.items()}},
+            ),
             installation_routes(self.store, self.registry, self.users, tuple(self.s1sps)),
             switch_routes(dsp_switch, {name: s.enable_mp107 for name, s in self.s1sps.items()}, states),
             fault_routes(self.faults, self.s1sps),
             enrolment_routes(self.mcc, self.enrolment),
+            delivery_routes(self.deliveries.addresses, self.deliveries),
+            clock_routes(self.clock, self.run_due),
         )
 
     def _test_smki(self) -> TestSMKI:
@@ -160,14 +201,30 @@ class Sandbox:
         ports = ports or {}
         for name, service in self.services.items():
             service.start(host, ports.get(name, 0))
+        self.deliveries.start()
+        self.dsp.start()
+        self._ticking.clear()
+        self._ticker = threading.Thread(target=self._tick, name="future-dated commands", daemon=True)
+        self._ticker.start()
         return self.urls()
+
+    def _tick(self) -> None:
+        """Real time passes too: due future-dated commands run within a second without anyone moving the clock."""
+        while not self._ticking.wait(1.0):
+            try:
+                self.run_due()
+            except Exception:  # the store may be closing; the next tick tries again
+                log.debug("future-dated tick failed", exc_info=True)
 
     def urls(self) -> dict[str, str]:
         return {name: s.url for name, s in self.services.items()}
 
     def stop(self) -> None:
+        self._ticking.set()
+        self.dsp.stop()
         for service in self.services.values():
             service.stop()
+        self.deliveries.close()
         self.s1sp_link.close()
         self.store.close()
 

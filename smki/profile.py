@@ -27,6 +27,7 @@ class RemotePartyRole(enum.StrEnum):
     TRANSITIONAL_COS = "05"
     WAN_PROVIDER = "06"
     ISSUING_AUTHORITY = "07"
+    OTHER_USER = "7F"
     XML_SIGNING_USER = "87"
     XML_SIGNING_DCC = "89"
 

@@ -84,7 +84,7 @@ def step_again(context) -> None:
 
 @when(r"(?P<sender>.+?) asks to read the meter's import registers as a command to be signed first")
 def step_read_as_critical(context, sender: str) -> None:
-    exchange = context.world.request(sender, "4.1.1", command_variant=4)
+    exchange = context.world.request_as(sender, "4.1.1", command_variant=4)
     attach_exchange(exchange, f"Read Instantaneous Import Registers from {sender}, as Command Variant 4")
 
 

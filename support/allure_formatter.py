@@ -55,9 +55,7 @@ def scenario_location(scenario: Scenario) -> str:
     return f"{path.as_posix()}:{scenario.location.line}"
 
 
-def clause_labels(
-    scenario: Scenario, catalogue: Mapping[str, Clause] = CLAUSES
-) -> tuple[list[Label], list[Link]]:
+def clause_labels(scenario: Scenario, catalogue: Mapping[str, Clause] = CLAUSES) -> tuple[list[Label], list[Link]]:
     """Labels and links the report is browsed by: the regulation's structure, not file names."""
     rule = rule_of(scenario)
     labels = [

@@ -45,13 +45,21 @@ class ControlClient:
         return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
 
     def add_user(
-        self, entity_id: str, name: str, user_role: str, certify: Sequence[tuple[ec.EllipticCurvePublicKey, str]] = ()
+        self,
+        entity_id: str,
+        name: str,
+        user_role: str,
+        certify: Sequence[tuple[ec.EllipticCurvePublicKey, str, str | None]] = (),
     ) -> dict[str, Any]:
-        """A DCC User; with `certify` (public key, "DS" or "KA") pairs, the test SMKI certifies those keys
-        for the role in the same call (the answer's "certificates" hold the PEMs, in order)."""
+        """A DCC User; with `certify` (public key, "DS" or "KA", role code or None for the User Role's own)
+        the test SMKI certifies those keys in the same call (the answer's "certificates" hold the PEMs, in
+        order)."""
         body: dict[str, Any] = {"entity_id": entity_id, "name": name, "user_role": user_role}
         if certify:
-            body["certificates"] = [{"public_key": _pem(key), "key_use": use} for key, use in certify]
+            body["certificates"] = [
+                {"public_key": _pem(key), "key_use": use} | ({"role_code": role} if role else {})
+                for key, use, role in certify
+            ]
         return self._call("POST", "/users", body)
 
     def issue_certificate(
@@ -122,6 +130,23 @@ class ControlClient:
     def set_switches(self, dsp_mp107: bool, s1sp_mp107: dict[str, bool]) -> dict:
         """The DSP's MP107 switch and each S1SP's enablement, in one call."""
         return self._call("PUT", "/switches", {"dsp_mp107": dsp_mp107, "s1sp_mp107": s1sp_mp107})
+
+    def set_receive_address(self, user_id: str, url: str) -> dict:
+        """Where the DCC delivers this User's asynchronous responses and alerts (its Receive Response Service)."""
+        return self._call("PUT", f"/users/{user_id}/receive-response-service", {"url": url})
+
+    def deliveries(self, user_id: str | None = None, state: str | None = None) -> list[dict]:
+        query = "&".join(f"{k}={v}" for k, v in (("user", user_id), ("state", state)) if v)
+        return self._call("GET", "/deliveries" + (f"?{query}" if query else ""))
+
+    def clock(self) -> str:
+        return self._call("GET", "/clock")["now"]
+
+    def move_clock(self, now: str | None = None, advance_seconds: float | None = None) -> dict:
+        """Move the sandbox's clock (to `now`, ISO 8601 with its zone, or on by some seconds); what has come
+        due runs before the answer."""
+        body = {"now": now} if now is not None else {"advance_seconds": advance_seconds}
+        return self._call("PUT", "/clock", body)
 
     def switches(self) -> dict:
         return self._call("GET", "/switches")

@@ -15,10 +15,23 @@ from support.duis_client import Exchange
 
 
 def attach_exchange(exchange: Exchange, title: str) -> None:
-    """The DUIS request and response exactly as they crossed the wire, and the deciding clause."""
-    allure.attach(exchange.request_xml, name=f"DUIS request: {title}", attachment_type=allure.attachment_type.XML)
-    kind = allure.attachment_type.XML if exchange.response is not None else allure.attachment_type.TEXT
-    allure.attach(exchange.response_xml, name=f"DUIS response (HTTP {exchange.http_status})", attachment_type=kind)
+    """Every leg of the exchange, in the order it crossed (request, Pre-Command, signed Pre-Command,
+    acknowledgement, the answer delivered later), each with what was verified, and the deciding clause."""
+    allure.attach(
+        "\n".join(
+            f"{n}. {leg.name} — {leg.direction}"
+            + (f" — HTTP {leg.http_status}" if leg.http_status else "")
+            + (f"\n   verified: {leg.verified}" if leg.verified else "")
+            for n, leg in enumerate(exchange.legs, start=1)
+        ),
+        name=f"Exchange: {title}",
+        attachment_type=allure.attachment_type.TEXT,
+    )
+    for n, leg in enumerate(exchange.legs, start=1):
+        if leg.xml.lstrip().startswith(b"<"):
+            allure.attach(leg.xml, name=f"{n}. {leg.name}", attachment_type=allure.attachment_type.XML)
+        else:
+            allure.attach(leg.xml.hex(), name=f"{n}. {leg.name} (hex)", attachment_type=allure.attachment_type.TEXT)
     if exchange.clause or exchange.reason:
         allure.attach(
             f"Decided by: {exchange.clause}\nReason: {exchange.reason}\n",

@@ -24,10 +24,12 @@ S1SPS = ("S1SP1", "S1SP2", "S1SP3")
 
 
 class Roster:
-    """Organisations by name, enrolled once per run (keys once per organisation)."""
+    """Organisations by name, enrolled once per run (keys once per organisation), each with its Receive
+    Response Service at `receive_url` (where the DCC delivers its asynchronous answers), when given."""
 
-    def __init__(self, control: ControlClient) -> None:
+    def __init__(self, control: ControlClient, receive_url: str | None = None) -> None:
         self.control = control
+        self.receive_url = receive_url
         self._by_name: dict[str, Organisation] = {}
 
     def ensure(self, name: str, role: str, certified: bool = True, user: bool = True) -> Organisation:
@@ -49,6 +51,8 @@ class Roster:
                 org.enrol(self.control)
             else:
                 self.control.add_user(org.entity_id, name, role)
+            if user and self.receive_url:
+                self.control.set_receive_address(org.entity_id, self.receive_url)
         self._by_name[name] = org
         return org
 

@@ -6,8 +6,11 @@ Reaches the system only through the DUIS client and the Control API client."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from duis.command_variants import WEB_SERVICE, WEB_SERVICE_PATHS
 from duis.messages import RequestID, ServiceRequest
 from duis.signature import sign
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
@@ -15,8 +18,16 @@ from duis.xml import q, to_bytes
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
 from support.control_client import ControlClient
-from support.duis_client import DUISClient, Exchange, SigningIdentity
+from support.duis_client import (
+    SERVICE_PATH,
+    TRANSFORM_PATH,
+    DUISClient,
+    Exchange,
+    SigningIdentity,
+    sign_request,
+)
 from support.organisations import Organisation
+from support.receiver import Receiver
 from support.seeding import ACB, S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
 
 METER_KINDS = {"electricity meter": "ESME", "gas meter": "GSME"}
@@ -25,13 +36,24 @@ ROLE_OF_METER = {"electricity meter": UserRole.ELECTRICITY_DISTRIBUTOR, "gas met
 __all__ = ["ACB", "S1SPS", "Roster", "World"]
 
 
+@dataclass(frozen=True)
+class Impostor:
+    """Someone signing in another User's name with a key of their own."""
+
+    identity: SigningIdentity
+    device_signing_key: ec.EllipticCurvePrivateKey
+
+
 class World:
     """Per-scenario state over per-run clients."""
 
-    def __init__(self, control: ControlClient, duis: DUISClient, roster: Roster) -> None:
+    def __init__(
+        self, control: ControlClient, duis: DUISClient, roster: Roster, receiver: Receiver | None = None
+    ) -> None:
         self.control = control
         self.duis = duis
         self.roster = roster
+        self.receiver = receiver
         self.site: Installation | None = None
         self.parties: Parties | None = None
         self.meter_kind = "electricity meter"
@@ -132,29 +154,38 @@ class World:
         return set_mp107(self.control, dsp, enabled_s1sps)
 
     # --- action ------------------------------------------------------------------------------
-    def request(
-        self, sender: str, variant: str, device_id: str | None = None, command_variant: int = 1, **body
-    ) -> Exchange:
+    def request(self, sender: str, variant: str, device_id: str | None = None, **body) -> Exchange:
+        """`sender` sends a Service Request the way DUIS has it for its SRV, and waits for the answer."""
         org = self.roster[sender]
-        device_id = device_id or self.meter
-        request = ServiceRequest(
-            RequestID(org.entity_id, device_id, self.duis.counters.next(org.entity_id)),
+        self.last = self.duis.send(self._new_request(org, variant, device_id, **body), org)
+        return self.last
+
+    def request_as(self, sender: str, variant: str, command_variant: int) -> Exchange:
+        """`sender` sends a Service Request to the meter with a Command Variant of its choosing, to the web
+        service that Command Variant belongs to (whether or not the SRV offers it)."""
+        org = self.roster[sender]
+        request = replace(self._new_request(org, variant, None), command_variant=command_variant)
+        path = WEB_SERVICE_PATHS[WEB_SERVICE[command_variant]]
+        self.last = self.duis.post(request, sign_request(request, org.identity), path)
+        return self.last
+
+    def _new_request(self, org: Organisation, variant: str, device_id: str | None, **body) -> ServiceRequest:
+        return ServiceRequest(
+            RequestID(org.entity_id, device_id or self.meter, self.duis.counters.next(org.entity_id)),
             SERVICE_REQUEST_VARIANTS[variant],
-            command_variant,
             **body,
         )
-        self.last = self.duis.send(request, org.identity)
-        return self.last
 
     def replace_certificates(self, sender: str, replacement: str, role: str, variant: str = "6.15.1") -> Exchange:
         return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.issuing_ca_der()))
 
     def _correction(self, sender: Organisation) -> ServiceRequest:
-        """`sender` asks to place the registered Network Operator's certificates on the meter."""
+        """`sender` asks (Command Variant 4) to place the registered Network Operator's certificates."""
         registered = self.roster[self.registered_network_operator()]
         return ServiceRequest(
             RequestID(sender.entity_id, self.meter, self.duis.counters.next(sender.entity_id)),
             SERVICE_REQUEST_VARIANTS["6.15.1"],
+            4,
             **registered.as_replacement("NetworkOperator", self.issuing_ca_der()),
         )
 
@@ -165,7 +196,8 @@ class World:
         root = request.to_xml()
         body = root.find(f"{q('Body')}/{q(request.srv.body_element)}")
         body.remove(body.find(q("ApplyTimeBasedCPVChecks")))
-        self.last = self.duis.post(request, to_bytes(sign(root, org.ds_key, org.identity.certificate)))
+        signed = to_bytes(sign(root, org.identity.key, org.identity.certificate))
+        self.last = self.duis.post(request, signed, TRANSFORM_PATH)
         return self.last
 
     def send_signed_by_stranger(self, sender: str) -> Exchange:
@@ -173,15 +205,17 @@ class World:
         org = self.roster[sender]
         stranger = TestSMKI()
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = stranger.issue(key.public_key(), org.entity_id, RemotePartyRole.NETWORK_OPERATOR, KeyUse.DS, org.name)
-        self.last = self.duis.send(self._correction(org), SigningIdentity(org.entity_id, key, cert.certificate))
+        cert = stranger.issue(key.public_key(), org.entity_id, RemotePartyRole.XML_SIGNING_USER, KeyUse.DS, org.name)
+        impostor = Impostor(SigningIdentity(org.entity_id, key, cert.certificate), org.ds_key)
+        self.last = self.duis.send(self._correction(org), impostor)
         return self.last
 
     def send_again(self) -> Exchange:
-        """The last request, byte for byte, a second time."""
+        """The last message the User sent, byte for byte, a second time (for a correction: its CV 5)."""
         if self.last is None:
             raise RuntimeError("no request was sent in this scenario")
-        self.last = self.duis.post(self.last.request, self.last.request_xml)
+        leg = self.last.last_sent
+        self.last = self.duis.post(self.last.request, leg.xml, leg.path or SERVICE_PATH)
         return self.last
 
     def s1sp_not_answering(self, name: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 from fake_services.sandbox import Sandbox
 from support.control_client import ControlClient
 from support.duis_client import DUISClient
+from support.user_system import UserSystem
 from tests.helpers import Cast, enrol_cast
 
 
@@ -26,15 +27,20 @@ def control(sandbox: Sandbox) -> Iterator[ControlClient]:
 
 
 @pytest.fixture(scope="session")
-def duis(sandbox: Sandbox) -> Iterator[DUISClient]:
-    client = DUISClient(sandbox.services["DSP"].url)
-    yield client
-    client.close()
+def user_system(sandbox: Sandbox, control: ControlClient) -> Iterator[UserSystem]:
+    """The tests' User system: a DUIS client and the Receive Response Service every cast member uses."""
+    with UserSystem(sandbox.services["DSP"].url, control.smki()["dcc_signers"]) as system:
+        yield system
 
 
 @pytest.fixture(scope="session")
-def cast(control: ControlClient) -> Cast:
-    return enrol_cast(control)
+def duis(user_system: UserSystem) -> DUISClient:
+    return user_system.duis
+
+
+@pytest.fixture(scope="session")
+def cast(control: ControlClient, user_system: UserSystem) -> Cast:
+    return enrol_cast(control, user_system.receive_url)
 
 
 @pytest.fixture(autouse=True)

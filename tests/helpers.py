@@ -30,9 +30,10 @@ class Cast:
     acb: Organisation  # the sandbox's own Access Control Broker
 
 
-def enrol_cast(control: ControlClient) -> Cast:
-    """Enrol the cast in the sandbox behind `control` (keys made here, certified by its test SMKI)."""
-    roster = Roster(control)
+def enrol_cast(control: ControlClient, receive_url: str | None = None) -> Cast:
+    """Enrol the cast in the sandbox behind `control` (keys made here, certified by its test SMKI), each
+    delivered to at `receive_url` (the tests' Receive Response Service) when given."""
+    roster = Roster(control, receive_url)
     return Cast(
         western=roster.ensure("Western Power", UserRole.ELECTRICITY_DISTRIBUTOR),
         eastern=roster.ensure("Eastern Networks", UserRole.ELECTRICITY_DISTRIBUTOR),
@@ -98,7 +99,7 @@ def krp_update(
     role: str = "NetworkOperator",
 ) -> Exchange:
     """SRV 6.15.1 from `sender` placing `replacement`'s certificates in `role` on the device."""
-    return duis.send(krp_request(duis, control, sender, device_id, replacement, role), sender.identity)
+    return duis.send(krp_request(duis, control, sender, device_id, replacement, role), sender)
 
 
 def request_to(
@@ -111,7 +112,7 @@ def request_to(
 def simple_request(
     duis: DUISClient, sender: Organisation, device_id: str, srv: ServiceReferenceVariant, **body
 ) -> Exchange:
-    return duis.send(request_to(duis, sender, device_id, srv, **body), sender.identity)
+    return duis.send(request_to(duis, sender, device_id, srv, **body), sender)
 
 
 def assert_decided_by(exchange: Exchange, *clauses: Clause) -> None:

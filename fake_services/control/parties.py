@@ -45,14 +45,22 @@ def _certify(smki: SMKIRepository, owner: str, name: str | None, data: dict[str,
     }
 
 
-def party_routes(users: Users, smki: SMKIRepository, acb: Sequence[OrganisationCertificate]) -> list[Route]:
+def party_routes(
+    users: Users,
+    smki: SMKIRepository,
+    acb: Sequence[OrganisationCertificate],
+    dcc_signers: dict[str, OrganisationCertificate],
+) -> list[Route]:
     def smki_trust(_: Request) -> Response:
+        """The trust a User system is configured with: the SMKI root and CA, the ACB's certificates, and
+        the XML-signing certificates of the DCC systems whose signatures it checks (DSP, S1SPs)."""
         pem = serialization.Encoding.PEM
         return json_response(
             {
                 "root": smki.root.public_bytes(pem).decode(),
                 "issuing_ca": smki.issuing_cas[0].public_bytes(pem).decode(),
                 "access_control_broker": {"entity_id": acb[0].entity_id, "ds": acb[0].pem(), "ka": acb[1].pem()},
+                "dcc_signers": {name: cert.pem() for name, cert in dcc_signers.items()},
             }
         )
 

@@ -1,9 +1,19 @@
-"""The DSP: validates each DUIS Service Request in SRPD order, each check in one function named after
-its clause, then routes SMETS1 requests to the S1SP that serves the device and SMETS2 requests to the
-device. Requests for different devices run in parallel; requests for one device are serialised."""
+"""The DSP: the DCC's three DUIS web services as DCC Boxed exposes them, each request checked in SRPD
+order by one function per clause.
+
+- Transform (`serviceT`, Command Variant 4): a Critical Service Request is checked and answered at once
+  with the Pre-Command the User must sign (its GBCS payload binds the request's content and counter).
+- Send Command (`serviceS`, CV 1 non-critical, CV 5 the User-signed Pre-Command with the CV 4 RequestID):
+  once access control has passed the DSP answers `I99` and routes the command in the background; the
+  real answer, or a DCC Alert, reaches the User later at its Receive Response Service.
+- Non-Device (`serviceD`, CV 2/6/8 where the SRV offers them): the same checks, answered synchronously.
+
+Requests for different devices are routed in parallel; requests for one device one after the other."""
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,33 +21,43 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from catalogue import S1SR_4_2, SRPD_16_1, Clause
+from catalogue import CLAUSES, S1SR_4_2, SRPD_16_1, Clause
 from catalogue.rules import S1SP_ALERT_DCC_ALERT_CODE, rule_for_s1sp_alert
+from duis.command_variants import WEB_SERVICE
 from duis.messages import (
     MalformedMessage,
+    RequestID,
     ServiceRequest,
+    acknowledgement,
     dcc_alert_with_s1sp_alert,
+    pre_command_response,
     request_header,
     response_message,
     smets1_response,
 )
-from duis.schema import duis_schema
+from duis.precommand import GBCS_VERSION, PreCommandInvalid, pre_command_for, split_signed
+from duis.schema import schema_error
 from duis.srv import (
     JOIN_SERVICE,
     READ_INSTANTANEOUS_IMPORT_REGISTERS,
     REQUEST_HANDOVER,
     RESTORE_GPF_DEVICE_LOG,
+    RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP,
     UPDATE_SECURITY_CREDENTIALS_KRP,
 )
-from duis.xml import q
+from duis.xml import parse, q, to_bytes
 from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
 from fake_services.authentication import duis_signature_check
+from fake_services.dcc_internal import countersigned_request
 from fake_services.devices import SMETS2Device
 from fake_services.parties import SMKIRepository, User, Users
 from fake_services.registration import Device, DeviceType, SmartMeteringInventory
 from fake_services.rejections import Rejection
+from fake_services.signer import ServiceSigner
 from fake_services.store import Store
-from smki.profile import OrganisationCertificate
+from smki.profile import OrganisationCertificate, RemotePartyRole
+
+log = logging.getLogger("fake_services.dsp")
 
 MP107_SWITCH = "dsp.mp107"
 
@@ -45,10 +65,14 @@ MP107_SWITCH = "dsp.mp107"
 SRV_DEVICE_TYPES = {
     UPDATE_SECURITY_CREDENTIALS_KRP: {DeviceType.ESME, DeviceType.GSME},
     REQUEST_HANDOVER: {DeviceType.ESME, DeviceType.GSME},
+    RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP: {DeviceType.ESME, DeviceType.GSME},
     READ_INSTANTANEOUS_IMPORT_REGISTERS: {DeviceType.ESME},
     JOIN_SERVICE: {DeviceType.GPF},
     RESTORE_GPF_DEVICE_LOG: {DeviceType.GPF},
 }
+
+TRANSFORM, SEND, NON_DEVICE = "T", "S", "D"
+SIGNED_PRE_COMMAND_VARIANTS = frozenset({5, 6})
 
 
 @dataclass(frozen=True)
@@ -62,11 +86,13 @@ class S1SPAnswer:
 
 S1SPSend = Callable[[str, bytes], S1SPAnswer]
 """Send a countersigned request to the named S1SP and return its answer (raises Rejection on failure)."""
+Deliver = Callable[[str, etree._Element, str, str, dict[str, str]], None]
+"""Queue a response for a User's Receive Response Service: (user, response, request id, kind, evidence)."""
 
 
 @dataclass
 class Outcome:
-    """The DSP's answer (unsigned) and the checks that decided it."""
+    """A DSP answer (unsigned) and the checks that decided it."""
 
     response: etree._Element | None  # None: the request could not be answered in DUIS at all
     accepted: bool
@@ -75,12 +101,25 @@ class Outcome:
     response_code: str
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A command that has passed access control: what the DSP routes."""
+
+    request: ServiceRequest
+    """The Service Request's content: the CV 1/2 request itself, or the CV 4 request a CV 5/6 signs."""
+    root: etree._Element
+    sender: User
+    device: Device
+    verdict: Verdict
+    signed_pre_command: bytes | None
+
+
+# --- the checks, in SRPD order ------------------------------------------------------------------------
 def duis_schema_check(root: etree._Element) -> ServiceRequest:
     """DUIS schema: the request must be valid against DCC's XSD before anything else."""
-    schema = duis_schema()
-    if not schema.validate(root):
-        error = schema.error_log.last_error
-        raise Rejection("schema", f"line {error.line}: {error.message}" if error else "schema invalid")
+    error = schema_error(root)
+    if error is not None:
+        raise Rejection("schema", error)
     try:
         return ServiceRequest.from_xml(root)
     except MalformedMessage as exc:
@@ -88,20 +127,23 @@ def duis_schema_check(root: etree._Element) -> ServiceRequest:
 
 
 def duis_signature_sender_check(request: ServiceRequest, signer: OrganisationCertificate) -> None:
-    """DUIS signature: the request is signed by its Business Originator, not by someone else."""
+    """DUIS signature: the request is signed by its Business Originator, with its XML-signing certificate
+    (Remote Party Role 135, OU=87), not with a certificate a device trusts and not by someone else."""
+    if signer.role is not RemotePartyRole.XML_SIGNING_USER:
+        raise Rejection(
+            "signature", f"a DUIS request is signed with an XML-signing certificate (OU=87), not role {signer.role}"
+        )
     if signer.entity_id != request.originator:
         raise Rejection(
             "signature", f"the RequestID originator {request.originator} is not the signer {signer.entity_id}"
         )
 
 
-def duis_user_check(request: ServiceRequest, signer: OrganisationCertificate, users: Users) -> User:
-    """DUIS User: the Business Originator is a DCC User, signing with a certificate of its User Role."""
+def duis_user_check(request: ServiceRequest, users: Users) -> User:
+    """DUIS User: the Business Originator is a DCC User (its User Role comes from the DCC's register)."""
     user = users.get(request.originator)
     if user is None:
         raise Rejection("user", f"{request.originator} is not a DCC User")
-    if signer.role is not user.user_role.certificate_role:
-        raise Rejection("user", f"a {user.user_role.value} cannot sign with a role {signer.role} certificate")
     return user
 
 
@@ -111,11 +153,27 @@ def duis_eligibility_check(request: ServiceRequest, sender: User) -> None:
         raise Rejection("eligibility", f"a {sender.user_role.value} may not send SRV {request.srv.variant}")
 
 
-def duis_command_variant_check(request: ServiceRequest) -> None:
-    """DUIS Command Variant: the request uses a Command Variant its SRV offers."""
-    if request.command_variant not in request.srv.command_variants:
+def duis_command_variant_check(request: ServiceRequest, web_service: str) -> None:
+    """DUIS Command Variant: the SRV offers this Command Variant (the XSD's own table: a Critical SRV is
+    never sent as CV 1), and it was sent to the web service that takes it."""
+    cv = request.command_variant
+    if cv not in request.srv.command_variants:
+        offered = ", ".join(str(v) for v in sorted(request.srv.command_variants))
         raise Rejection(
-            "command_variant", f"Command Variant {request.command_variant} is not offered for SRV {request.srv.variant}"
+            "command_variant", f"Command Variant {cv} is not offered for SRV {request.srv.variant} (offered: {offered})"
+        )
+    if WEB_SERVICE.get(cv) != web_service:
+        raise Rejection(
+            "web_service", f"Command Variant {cv} is sent to /api/v1/service{WEB_SERVICE.get(cv, '?')}, not here"
+        )
+
+
+def duis_anti_replay_check(request: ServiceRequest, last: int | None) -> None:
+    """DUIS anti-replay: the originator counter must be above every counter accepted before from the
+    same Business Originator, so a resent or replayed request is never applied twice."""
+    if last is not None and request.request_id.counter <= last:
+        raise Rejection(
+            "anti_replay", f"counter {request.request_id.counter} is not above {last} for {request.originator}"
         )
 
 
@@ -129,11 +187,25 @@ def duis_device_check(request: ServiceRequest, inventory: SmartMeteringInventory
     return device
 
 
+def duis_signature_pre_command_check(signed: bytes | None, issued: bytes) -> None:
+    """DUIS signature: a CV 5 carries the Pre-Command the DCC issued for its RequestID, unchanged, with the
+    User's signature appended (the device or S1SP checks whose key made it)."""
+    if signed is None:
+        raise Rejection("pre_command", "a Command Variant 5 or 6 carries a SignedPreCommand")
+    try:
+        payload, _ = split_signed(signed)
+    except PreCommandInvalid as exc:
+        raise Rejection("pre_command", f"the Signed Pre-Command is malformed: {exc}") from None
+    if payload != issued:
+        raise Rejection("pre_command", "the Signed Pre-Command is not the Pre-Command the DCC issued for this request")
+
+
 def pia_3_2_dsp_feature_switch(store: Store) -> bool:
     """PIA 3.2: the DSP enables SRPD 6.2(d) with one feature switch, not one per S1SP."""
     return store.setting(MP107_SWITCH) == "on"
 
 
+# --- what the DSP remembers --------------------------------------------------------------------------
 class OriginatorCounters:
     """The last accepted counter per Business Originator (DUIS anti-replay)."""
 
@@ -144,43 +216,36 @@ class OriginatorCounters:
         row = self.store.one("SELECT last_counter FROM counters WHERE originator = ?", originator)
         return int(row["last_counter"]) if row else None
 
-    def reserve(self, request: ServiceRequest) -> int | None:
-        """Check and write the counter in one transaction, so two requests racing from one sender
-        can never both pass; returns the value it replaced."""
-        with self.store.transaction() as db:
-            row = db.execute("SELECT last_counter FROM counters WHERE originator = ?", (request.originator,)).fetchone()
-            previous = int(row["last_counter"]) if row else None
-            duis_anti_replay_check(request, previous)
-            db.execute(
-                "INSERT OR REPLACE INTO counters VALUES (?, ?)", (request.originator, str(request.request_id.counter))
-            )
-        return previous
-
-    def give_back(self, request: ServiceRequest, previous: int | None) -> None:
-        """Undo a reservation, unless a later request from the same sender has moved the counter on."""
-        with self.store.transaction() as db:
-            row = db.execute("SELECT last_counter FROM counters WHERE originator = ?", (request.originator,)).fetchone()
-            if row is None or row["last_counter"] != str(request.request_id.counter):
-                return
-            if previous is None:
-                db.execute("DELETE FROM counters WHERE originator = ?", (request.originator,))
-            else:
-                db.execute(
-                    "UPDATE counters SET last_counter = ? WHERE originator = ?", (str(previous), request.originator)
-                )
-
-
-def duis_anti_replay_check(request: ServiceRequest, last: int | None) -> None:
-    """DUIS anti-replay: the originator counter must be above every counter accepted before from the
-    same Business Originator, so a resent or replayed request is never applied twice."""
-    if last is not None and request.request_id.counter <= last:
-        raise Rejection(
-            "anti_replay", f"counter {request.request_id.counter} is not above {last} for {request.originator}"
+    def consume(self, request: ServiceRequest, db) -> None:
+        """Check and write the counter inside the caller's transaction, so two requests racing from one
+        sender can never both pass."""
+        row = db.execute("SELECT last_counter FROM counters WHERE originator = ?", (request.originator,)).fetchone()
+        duis_anti_replay_check(request, int(row["last_counter"]) if row else None)
+        db.execute(
+            "INSERT OR REPLACE INTO counters VALUES (?, ?)", (request.originator, str(request.request_id.counter))
         )
 
 
+class Transforms:
+    """The Pre-Commands the DSP has issued, by RequestID, with the CV 4 request each was made from."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def issue(self, request: ServiceRequest, root: etree._Element, payload: bytes) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO transforms (request_id, request_xml, payload) VALUES (?, ?, ?)",
+                (str(request.request_id), to_bytes(root), payload),
+            )
+
+    def get(self, request_id: RequestID) -> tuple[etree._Element, bytes] | None:
+        row = self.store.one("SELECT request_xml, payload FROM transforms WHERE request_id = ?", str(request_id))
+        return (parse(row["request_xml"]), bytes(row["payload"])) if row else None
+
+
 class DeviceLocks:
-    """One lock per device: requests for one meter are serialised, others run in parallel."""
+    """One lock per device: commands for one meter are routed one after the other, others in parallel."""
 
     def __init__(self) -> None:
         self._locks: dict[str, tuple[threading.Lock, int]] = {}
@@ -210,45 +275,64 @@ def rejection_response(root: etree._Element, request: ServiceRequest | None, cod
         return response_message(request.request_id, code, request.srv)
     request_id, srv = request_header(root)
     response = response_message(request_id, code, srv)
-    return response if duis_schema().validate(response) else None
+    return response if schema_error(response) is None else None
 
 
+# --- the DSP ------------------------------------------------------------------------------------------
 class DSP:
-    """The DCC Data Service Provider's rules."""
+    """The DCC Data Service Provider's rules, for the three web services."""
 
     def __init__(
-        self, store: Store, users: Users, smki: SMKIRepository, registry: Registry, send_to_s1sp: S1SPSend
+        self,
+        store: Store,
+        users: Users,
+        smki: SMKIRepository,
+        registry: Registry,
+        signer: ServiceSigner,
+        send_to_s1sp: S1SPSend,
+        deliver: Deliver,
+        routing_threads: int = 8,
     ) -> None:
         self.store = store
         self.users = users
         self.smki = smki
         self.registry = registry
+        self.signer = signer
         self.send_to_s1sp = send_to_s1sp
+        self.deliver = deliver
         self.counters = OriginatorCounters(store)
+        self.transforms = Transforms(store)
         self.smets2 = SMETS2Device(store, smki)
         self._devices = DeviceLocks()
+        self._routing: queue.Queue[Accepted | None] = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._route_forever, name=f"DSP routing {i}", daemon=True)
+            for i in range(routing_threads)
+        ]
 
     @property
     def mp107_switch(self) -> bool:
         return pia_3_2_dsp_feature_switch(self.store)
 
-    def process(self, root: etree._Element) -> Outcome:
-        """Validate, route and answer one request, checks in SRPD order."""
+    # --- the web services ------------------------------------------------------------------------------
+    def transform(self, root: etree._Element) -> Outcome:
+        """Transform (CV 4): check the Critical request and answer its Pre-Command at once (I0)."""
+        return self._answer(root, TRANSFORM, self._transform)
+
+    def send_command(self, root: etree._Element) -> Outcome:
+        """Send Command (CV 1 or 5): check it, answer I99 and route it in the background."""
+        return self._answer(root, SEND, self._acknowledge)
+
+    def non_device(self, root: etree._Element) -> Outcome:
+        """Non-Device (CV 2, 6 or 8): check it, route it and answer the outcome synchronously."""
+        return self._answer(root, NON_DEVICE, self._route_now)
+
+    def _answer(self, root: etree._Element, web_service: str, then: Callable[[Accepted], Outcome]) -> Outcome:
         request: ServiceRequest | None = None
         try:
             request = duis_schema_check(root)
-            signer = duis_signature_check(root, self.smki)
-            duis_signature_sender_check(request, signer)
-            sender = duis_user_check(request, signer, self.users)
-            duis_eligibility_check(request, sender)
-            duis_command_variant_check(request)
-            duis_anti_replay_check(request, self.counters.last(request.originator))
-            device = duis_device_check(request, self.registry.inventory)
-            verdict = srpd_6_1_f_registration_data_check(
-                request, sender, device, self.registry, mp107_in_force=self.mp107_switch
-            )
-            with self._devices.hold(device.device_id):
-                outcome = self._route_consuming_counter(root, request, device, signer, verdict)
+            accepted = self._access_control(root, request, web_service)
+            outcome = then(accepted)
         except Rejection as rejection:
             outcome = Outcome(
                 rejection_response(root, request, rejection.rule.response_code),
@@ -257,85 +341,204 @@ class DSP:
                 rejection.detail,
                 rejection.rule.response_code,
             )
-        self._log(request, outcome)
+        self._log(request, outcome, web_service)
         return outcome
 
-    def _route_consuming_counter(
-        self,
-        root: etree._Element,
-        request: ServiceRequest,
-        device: Device,
-        signer: OrganisationCertificate,
-        verdict: Verdict,
-    ) -> Outcome:
-        """Route with the originator counter written ahead and given back unless the request is
-        accepted: a rejected request leaves the counter as it was, while a sandbox that dies after
-        the S1SP committed but before it answered restarts with the counter consumed, so a resend
-        is never applied twice."""
-        previous = self.counters.reserve(request)
-        outcome = None
-        try:
-            outcome = self._route(root, request, device, signer, verdict)
-        finally:
-            if outcome is None or not outcome.accepted:
-                self.counters.give_back(request, previous)
-        return outcome
+    def _access_control(self, root: etree._Element, request: ServiceRequest, web_service: str) -> Accepted:
+        """SRPD order: signature, User, eligibility, Command Variant, anti-replay, device, Registration Data.
+        For a signed Pre-Command the Service Request checked is the CV 4 request it was issued for."""
+        signer = duis_signature_check(root, self.smki)
+        duis_signature_sender_check(request, signer)
+        sender = duis_user_check(request, self.users)
+        duis_command_variant_check(request, web_service)
+        content, content_root, signed = request, root, None
+        if request.command_variant in SIGNED_PRE_COMMAND_VARIANTS:
+            issued = self.transforms.get(request.request_id)
+            if issued is None:
+                raise Rejection("pre_command", f"no Pre-Command was issued for RequestID {request.request_id}")
+            content_root, payload = issued
+            content = ServiceRequest.from_xml(content_root)
+            duis_signature_pre_command_check(request.signed_pre_command, payload)
+            signed = request.signed_pre_command
+        duis_eligibility_check(content, sender)
+        duis_anti_replay_check(content, self.counters.last(content.originator))
+        device = duis_device_check(content, self.registry.inventory)
+        verdict = srpd_6_1_f_registration_data_check(
+            content, sender, device, self.registry, mp107_in_force=self.mp107_switch
+        )
+        return Accepted(content, content_root, sender, device, verdict, signed)
 
-    def _route(
-        self,
-        root: etree._Element,
-        request: ServiceRequest,
-        device: Device,
-        signer: OrganisationCertificate,
-        verdict: Verdict,
-    ) -> Outcome:
-        if device.smets == 2:
-            decided = self.smets2.update_security_credentials(request, signer)
-            return Outcome(
-                response_message(request.request_id, "I0", request.srv),
-                True,
-                (verdict.clause,),
-                f"DSP: {verdict.reason}; device: {decided}",
-                "I0",
+    def _transform(self, accepted: Accepted) -> Outcome:
+        payload = pre_command_for(accepted.request, accepted.root).to_bytes()
+        self.transforms.issue(accepted.request, accepted.root, payload)
+        request = accepted.request
+        return Outcome(
+            pre_command_response(request.request_id, request.srv, payload, GBCS_VERSION),
+            True,
+            (accepted.verdict.clause,),
+            f"DSP: {accepted.verdict.reason}; Pre-Command issued for the User to sign",
+            "I0",
+        )
+
+    def _consume(self, accepted: Accepted) -> None:
+        """Accept the command: its counter is used up, and it is kept until routed (a restart loses nothing)."""
+        with self.store.transaction() as db:
+            self.counters.consume(accepted.request, db)
+            db.execute(
+                "INSERT OR REPLACE INTO commands (request_id, sender, request_xml, signed_pre_command, verdict_clause,"
+                " verdict_reason, state) VALUES (?, ?, ?, ?, ?, ?, 'accepted')",
+                (
+                    str(accepted.request.request_id),
+                    accepted.sender.entity_id,
+                    to_bytes(accepted.root),
+                    accepted.signed_pre_command,
+                    accepted.verdict.clause.tag,
+                    accepted.verdict.reason,
+                ),
             )
-        answer = self.send_to_s1sp(device.s1sp or "", etree.tostring(root))
+
+    def _acknowledge(self, accepted: Accepted) -> Outcome:
+        self._consume(accepted)
+        self._routing.put(accepted)
+        request = accepted.request
+        return Outcome(
+            acknowledgement(request.request_id, request.srv),
+            True,
+            (accepted.verdict.clause,),
+            f"DSP: {accepted.verdict.reason}; accepted, the answer follows at the User's Receive Response Service",
+            "I99",
+        )
+
+    def _route_now(self, accepted: Accepted) -> Outcome:
+        self._consume(accepted)
+        return self._route(accepted)
+
+    # --- routing ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start routing, beginning with commands accepted before a restart and not yet routed."""
+        for thread in self._threads:
+            thread.start()
+        for row in self.store.all("SELECT request_id FROM commands WHERE state = 'accepted' ORDER BY rowid"):
+            accepted = self._reload(row["request_id"])
+            if accepted is not None:
+                self._routing.put(accepted)
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._routing.put(None)
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=5)
+
+    def _reload(self, request_id: str) -> Accepted | None:
+        row = self.store.one("SELECT * FROM commands WHERE request_id = ?", request_id)
+        if row is None:
+            return None
+        root = parse(row["request_xml"])
+        request = ServiceRequest.from_xml(root)
+        sender = self.users.get(row["sender"])
+        device = self.registry.inventory.get(request.device_id)
+        if sender is None or device is None:
+            return None
+        verdict = Verdict(CLAUSES[row["verdict_clause"]], row["verdict_reason"])
+        return Accepted(request, root, sender, device, verdict, row["signed_pre_command"])
+
+    def _route_forever(self) -> None:
+        while (accepted := self._routing.get()) is not None:
+            try:
+                outcome = self._route(accepted)
+                evidence = {"decided_by": ", ".join(c.display for c in outcome.decided_by), "reason": outcome.reason}
+                if outcome.response is not None:
+                    self.deliver(
+                        accepted.sender.entity_id,
+                        outcome.response,
+                        str(accepted.request.request_id),
+                        "response",
+                        evidence,
+                    )
+            except Exception:  # a routing failure must never stop routing
+                log.exception("routing %s failed", accepted.request.request_id)
+
+    def _route(self, accepted: Accepted) -> Outcome:
+        """Route an accepted command to its device (SMETS2) or the S1SP that serves it (SMETS1) and turn
+        the answer into the User's response; marks the command routed."""
+        request = accepted.request
+        with self._devices.hold(accepted.device.device_id):
+            try:
+                outcome = self._to_smets2_device(accepted) if accepted.device.smets == 2 else self._to_s1sp(accepted)
+            except Rejection as rejection:
+                outcome = Outcome(
+                    response_message(request.request_id, rejection.rule.response_code, request.srv),
+                    False,
+                    (rejection.rule.clause,),
+                    f"DSP: {accepted.verdict.reason}; {rejection.detail}",
+                    rejection.rule.response_code,
+                )
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE commands SET state = 'routed', response_code = ? WHERE request_id = ?",
+                (outcome.response_code, str(request.request_id)),
+            )
+        self._log(request, outcome, "route")
+        return outcome
+
+    def _to_smets2_device(self, accepted: Accepted) -> Outcome:
+        request = accepted.request
+        decided = self.smets2.update_security_credentials(request, accepted.root, accepted.signed_pre_command)
+        return Outcome(
+            response_message(request.request_id, "I0", request.srv),
+            True,
+            (accepted.verdict.clause,),
+            f"DSP: {accepted.verdict.reason}; device: {decided}",
+            "I0",
+        )
+
+    def _to_s1sp(self, accepted: Accepted) -> Outcome:
+        request, device = accepted.request, accepted.device
+        envelope = self.signer.sign(countersigned_request(accepted.root, accepted.signed_pre_command))
+        answer = self.send_to_s1sp(device.s1sp or "", to_bytes(envelope))
         try:
             signed = etree.fromstring(answer.body)
         except etree.XMLSyntaxError as exc:
             raise Rejection("s1sp_unavailable", f"{device.s1sp} answered something that is not XML: {exc}") from None
         if signed.tag == q("S1SPAlert"):
-            return self._s1sp_alert(request, device, signed, verdict)
+            return self._s1sp_alert(request, device, signed, accepted.verdict)
         if signed.tag != q("SMETS1SignedResponse"):
             raise Rejection("s1sp_unavailable", f"{device.s1sp} answered {signed.tag}")
         return Outcome(
             smets1_response(request.request_id, request.srv, signed),
             True,
-            (verdict.clause, *answer.clauses) if answer.clauses else (verdict.clause, SRPD_16_1, S1SR_4_2),
-            f"DSP: {verdict.reason}; {device.s1sp}: {answer.reason or 'accepted'}",
+            (accepted.verdict.clause, *answer.clauses)
+            if answer.clauses
+            else (accepted.verdict.clause, SRPD_16_1, S1SR_4_2),
+            f"DSP: {accepted.verdict.reason}; {device.s1sp}: {answer.reason or 'accepted'}",
             "I0",
         )
 
     @staticmethod
     def _s1sp_alert(request: ServiceRequest, device: Device, alert: etree._Element, verdict: Verdict) -> Outcome:
-        """An S1SP said no with a standard S1SP Alert: the DSP passes it on as a DCC Alert, reading which
-        rule it stands for from its S1SP Alert code (the one table), never from free text."""
+        """An S1SP said no with a standard S1SP Alert: the DSP passes it on as a DCC Alert whose response
+        code is the rule's (never I0: nothing a User reads as success), reading which rule it stands for
+        from its S1SP Alert code (the one table), never from free text."""
         code = alert.findtext(q("S1SPAlertCode")) or ""
         info = alert.findtext(q("AdditionalInformation")) or ""
         rule = rule_for_s1sp_alert(code)
+        response_code = rule.response_code if rule else "E100"
         return Outcome(
-            dcc_alert_with_s1sp_alert(request.request_id, S1SP_ALERT_DCC_ALERT_CODE, alert),
+            dcc_alert_with_s1sp_alert(request.request_id, S1SP_ALERT_DCC_ALERT_CODE, alert, response_code),
             False,
             (rule.clause,) if rule else (),  # a code the one table does not know names no clause
             f"DSP: {verdict.reason}; S1SP Alert {code} from {device.s1sp}: {info}",
-            "I0",
+            response_code,
         )
 
-    def _log(self, request: ServiceRequest | None, outcome: Outcome) -> None:
+    def _log(self, request: ServiceRequest | None, outcome: Outcome, service: str) -> None:
         with self.store.transaction() as db:
             db.execute(
                 "INSERT INTO request_log (service, request_id, srv, sender, device_id, outcome,"
-                " response_code, clause, reason) VALUES ('DSP', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " response_code, clause, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
+                    f"DSP {service}",
                     str(request.request_id) if request else None,
                     request.srv.variant if request else None,
                     request.originator if request else None,

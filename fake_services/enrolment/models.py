@@ -22,6 +22,7 @@ from duis.messages import RequestID, ServiceRequest
 from duis.srv import REQUEST_HANDOVER, UserRole
 from duis.xml import parse, q, to_bytes
 from fake_services.access_control import Registry
+from fake_services.dcc_internal import countersigned_request
 from fake_services.parties import SMKIRepository
 from fake_services.registration import DeviceType, InstallStatus
 from fake_services.rejections import Rejection
@@ -256,7 +257,8 @@ class DCCCommissioningParty:
             key_agreement_certificate=OrganisationCertificate.from_pem(ma.no_ka_pem).der() if ma.no_ka_pem else None,
             certification_path=tuple(ca.public_bytes(Encoding.DER) for ca in self.smki.issuing_cas),
         )
-        return to_bytes(self.signer.sign(request.to_xml()))
+        signed = self.signer.sign(request.to_xml())
+        return to_bytes(self.signer.sign(countersigned_request(signed, None)))
 
 
 @dataclass(frozen=True)

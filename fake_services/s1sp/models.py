@@ -1,26 +1,59 @@
-"""An S1SP: serves a set of SMETS1 devices, holds their trust anchors, applies SRPD 16.1 and S1SR 4.2,
-and answers with a signed SMETS1 response or a standard S1SP Alert. One function per clause."""
+"""An S1SP: serves a set of SMETS1 devices and holds their trust anchors. It takes only Countersigned
+Service Requests from the DCC, applies SRPD 16.1 and S1SR 4.2, and answers a signed SMETS1 response or a
+standard S1SP Alert. One function per clause.
+
+A Critical request reaches it with the User's signed Pre-Command: the owner check (S1SR 4.2) verifies
+that signature with the certificate the S1SP holds for the sender's role, as well as the Business
+Originator ID. A future-dated 6.15.1 is checked on receipt and applied when the sandbox's clock reaches
+its ExecutionDateTime (the sandbox's reading of DUIS "Device" future dating for a SMETS1 device)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
 
 from catalogue import PIA_2_3_2_A, PIA_3_3, S1SR_4_2, SRPD_6_2_D, SRPD_16_1, SRV_6_21, Clause
-from duis.messages import ServiceRequest, s1sp_alert, smets1_signed_response
-from duis.srv import REQUEST_HANDOVER, UPDATE_SECURITY_CREDENTIALS_KRP
+from duis.messages import (
+    RemotePartyDetail,
+    RequestID,
+    ServiceRequest,
+    future_dated_alert,
+    s1sp_alert,
+    smets1_credentials_read_response,
+    smets1_credentials_update_response,
+    smets1_signed_response,
+)
+from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
+from duis.srv import REQUEST_HANDOVER, RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, UPDATE_SECURITY_CREDENTIALS_KRP
+from duis.xml import parse, to_bytes
 from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
 from fake_services.authentication import duis_signature_check
+from fake_services.clock import Clock
 from fake_services.credentials import gbcs_replacement_certificates
+from fake_services.dcc_internal import Countersigned, NotCountersigned, read_countersigned
 from fake_services.parties import SMKIRepository, User, Users
 from fake_services.registration import Device
 from fake_services.rejections import Rejection
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
-from fake_services.trust_anchors import TrustAnchors
-from smki.profile import KeyUse, OrganisationCertificate
+from fake_services.trust_anchors import Anchor, TrustAnchors
+from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
+
+CANCELLATION = dt.datetime(3000, 12, 31, tzinfo=dt.UTC)
+"""DCC's cancellation sample (`…_6.15.1_CANCELLATION_…`) future-dates the command to 3000-12-31: the
+sandbox reads it as "cancel what is pending for this device and role"."""
+
+Notify = Callable[[str, etree._Element, str, str], None]
+"""Pass an alert to the DCC for a User: (user, DUIS Response, request id, kind)."""
+
+
+class InternalLinkRefused(Exception):
+    """Not from the DCC: the S1SP answers with an HTTP 4xx and reads nothing further."""
 
 
 def _enablement_setting(s1sp: str) -> str:
@@ -60,10 +93,13 @@ def pia_2_3_2_a_owner_check_applies(request: ServiceRequest) -> bool:
     return request.srv.critical
 
 
-def s1sr_4_2_certificate_owner_check(request: ServiceRequest, anchors: TrustAnchors) -> Verdict:
+def s1sr_4_2_certificate_owner_check(
+    request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None, anchors: TrustAnchors
+) -> Verdict:
     """S1SR 4.2: for a Critical SR the Business Originator ID must equal the entity identifier of the
-    certificate the S1SP holds for the device in that role (the role the command acts for). This is
-    check #3, which PIA 3 option B would have skipped: it stays."""
+    certificate the S1SP holds for the device in that role (the role the command acts for), and the
+    Pre-Command made from this very request must be signed with that certificate's key: the right ID
+    with a wrong key is refused too. This is check #3, which PIA 3 option B would have skipped: it stays."""
     role = request.remote_party_role or "Supplier"
     held = anchors.held(request.device_id, role, KeyUse.DS)
     if held is None or held.entity_id != request.originator:
@@ -73,7 +109,18 @@ def s1sr_4_2_certificate_owner_check(request: ServiceRequest, anchors: TrustAnch
             f"{request.originator} is not the owner of the {role} certificate held for "
             f"{request.device_id} (held by {owner})",
         )
-    return Verdict(S1SR_4_2, f"{request.originator} owns the {role} certificate held")
+    if signed_pre_command is None:
+        raise Rejection("certificate_owner", "a Critical request reaches the S1SP with its signed Pre-Command")
+    try:
+        payload = verify_pre_command(signed_pre_command, _public_key(held))
+    except PreCommandInvalid:
+        raise Rejection(
+            "certificate_owner",
+            f"the Pre-Command is not signed with the key of the {role} certificate held for {request.device_id}",
+        ) from None
+    if payload != pre_command_for(request, root).to_bytes():
+        raise Rejection("certificate_owner", "the signed Pre-Command was not made from this request")
+    return Verdict(S1SR_4_2, f"{request.originator} owns the {role} certificate held and signed with its key")
 
 
 def srv_6_21_request_handover(request: ServiceRequest, smki: SMKIRepository) -> list[OrganisationCertificate]:
@@ -88,6 +135,26 @@ def duis_s1sp_deadline_check(deadline: float | None) -> None:
     for it, so the User's E20 always means nothing changed."""
     if deadline is not None and time.time() > deadline:
         raise Rejection("s1sp_deadline", "the DSP's deadline passed before the change could be committed")
+
+
+def _public_key(anchor: Anchor):
+    return OrganisationCertificate.from_pem(anchor.pem).certificate.public_key()
+
+
+def credentials_held(anchors: TrustAnchors, device_id: str, roles: tuple[str, ...]) -> list[RemotePartyDetail]:
+    """What 6.24.1 answers for each trust-anchor cell of the roles asked for: the owner's entity ID and a
+    hash of the certificate (SHA-1 of its DER: the sandbox's choice; DUIS does not say what an S1SP
+    puts in ExistingCertificateHash)."""
+    usage = {KeyUse.DS: "DigitalSigning", KeyUse.KA: "KeyAgreement"}
+    return [
+        RemotePartyDetail(a.role, usage[a.key_use], a.entity_id, hashlib.sha1(_der(a)).digest())  # noqa: S324
+        for a in anchors.all_for(device_id)
+        if a.role in roles
+    ]
+
+
+def _der(anchor: Anchor) -> bytes:
+    return OrganisationCertificate.from_pem(anchor.pem).der()
 
 
 @dataclass
@@ -111,6 +178,9 @@ class S1SP:
         smki: SMKIRepository,
         registry: Registry,
         signer: ServiceSigner,
+        dcc: dict[str, str],
+        clock: Clock,
+        notify: Notify,
     ) -> None:
         self.name = name
         self.store = store
@@ -119,6 +189,10 @@ class S1SP:
         self.registry = registry
         self.anchors = TrustAnchors(store)
         self.signer = signer
+        self.dcc = dcc
+        """Which DCC system may send on which interface: {"service": DSP entity ID, "commissioning": ...}."""
+        self.clock = clock
+        self.notify = notify
 
     @property
     def mp107_enabled(self) -> bool:
@@ -128,23 +202,143 @@ class S1SP:
         """This S1SP's own release of MP107 (PIA 3.2), on or off."""
         self.store.set_setting(_enablement_setting(self.name), "on" if enabled else "off")
 
-    def process(self, root: etree._Element, deadline: float | None = None) -> Decision:
-        """Run the S1SP's checks on a request the DSP has passed on; apply it or raise an S1SP Alert."""
-        request = ServiceRequest.from_xml(root)
+    # --- the DCC's requests ----------------------------------------------------------------------------
+    def countersigned_by(self, envelope: etree._Element, interface: str) -> Countersigned:
+        """The DCC system that may use `interface` signed this envelope, or InternalLinkRefused."""
         try:
-            duis_signature_check(root, self.smki)
+            signer = duis_signature_check(envelope, self.smki)
+            content = read_countersigned(envelope)
+        except (Rejection, NotCountersigned) as exc:
+            raise InternalLinkRefused(f"not a request countersigned by the DCC: {exc}") from None
+        if signer.role is not RemotePartyRole.XML_SIGNING_DCC or signer.entity_id != self.dcc[interface]:
+            raise InternalLinkRefused(f"{signer.entity_id} may not use the {self.name} {interface} interface")
+        return content
+
+    def process(self, envelope: etree._Element, deadline: float | None = None) -> Decision:
+        """Run the S1SP's checks on a request the DSP has passed on; apply it or raise an S1SP Alert.
+        The same request reaching it twice (a DSP resending after a restart) is answered as before."""
+        content = self.countersigned_by(envelope, "service")
+        request = ServiceRequest.from_xml(content.request)
+        earlier = self._answered(request.request_id)
+        if earlier is not None:
+            return earlier
+        try:
             sender, device = self._sender_and_device(request)
             rdp = srpd_16_1_s1sp_registration_data_check(request, sender, device, self.registry, self.mp107_enabled)
             if pia_2_3_2_a_owner_check_applies(request):
-                owner = s1sr_4_2_certificate_owner_check(request, self.anchors)
+                owner = s1sr_4_2_certificate_owner_check(
+                    request, content.request, content.signed_pre_command, self.anchors
+                )
             else:
                 owner = Verdict(PIA_2_3_2_A, "not a Critical request: no certificate-owner check")
-            self._apply(request, deadline)
+            answer, how = self._carry_out(request, content.request, deadline)
         except Rejection as rejection:
-            return self._alert(request, rejection)
-        answer = smets1_signed_response(request.request_id, request.srv, request.request_id.counter)
-        return Decision(self.signer.sign(answer), True, (rdp.clause, owner.clause), f"{rdp.reason}; {owner.reason}")
+            return self._remember(request, self._alert(request, rejection))
+        decision = Decision(
+            self.signer.sign(answer), True, (rdp.clause, owner.clause), f"{rdp.reason}; {owner.reason}; {how}"
+        )
+        return self._remember(request, decision)
 
+    def _carry_out(
+        self, request: ServiceRequest, root: etree._Element, deadline: float | None
+    ) -> tuple[etree._Element, str]:
+        """Do what an accepted request asks, now or (future-dated) when its time comes."""
+        counter = request.request_id.counter
+        if request.srv is RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP:
+            details = credentials_held(self.anchors, request.device_id, request.remote_party_roles)
+            return smets1_credentials_read_response(request.request_id, request.srv, counter, details), "read"
+        if request.srv not in (UPDATE_SECURITY_CREDENTIALS_KRP, REQUEST_HANDOVER):
+            return smets1_signed_response(request.request_id, request.srv, counter), "done"
+        when = request.execution_date_time
+        if when is not None and when >= CANCELLATION:
+            cancelled = self._cancel(request)
+            return smets1_credentials_update_response(request.request_id, request.srv, counter, False), (
+                f"cancelled {cancelled} pending future-dated update(s)"
+            )
+        if when is not None and when > self.clock.now():
+            gbcs_replacement_certificates(request, self.smki)  # checked on receipt, applied when due
+            self._schedule(request, root, when)
+            return smets1_credentials_update_response(request.request_id, request.srv, counter, False), (
+                f"future-dated: to be applied at {when.isoformat()}"
+            )
+        self._apply(request, deadline)
+        return smets1_credentials_update_response(request.request_id, request.srv, counter, True), "applied"
+
+    def _answered(self, request_id: RequestID) -> Decision | None:
+        row = self.store.one(
+            "SELECT answer, accepted, reason FROM s1sp_answers WHERE s1sp = ? AND request_id = ?",
+            self.name,
+            str(request_id),
+        )
+        if row is None:
+            return None
+        return Decision(parse(row["answer"]), bool(row["accepted"]), (), f"answered before: {row['reason']}")
+
+    def _remember(self, request: ServiceRequest, decision: Decision) -> Decision:
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO s1sp_answers (s1sp, request_id, answer, accepted, reason)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    self.name,
+                    str(request.request_id),
+                    to_bytes(decision.answer),
+                    int(decision.accepted),
+                    decision.reason,
+                ),
+            )
+        return decision
+
+    # --- future dating ---------------------------------------------------------------------------------
+    def _schedule(self, request: ServiceRequest, root: etree._Element, when: dt.datetime) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO future_dated (request_id, s1sp, device_id, role, due, request_xml)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    str(request.request_id),
+                    self.name,
+                    request.device_id,
+                    request.remote_party_role or "",
+                    when.astimezone(dt.UTC).isoformat(),
+                    to_bytes(root),
+                ),
+            )
+
+    def _cancel(self, request: ServiceRequest) -> int:
+        with self.store.transaction() as db:
+            return db.execute(
+                "DELETE FROM future_dated WHERE s1sp = ? AND device_id = ? AND role = ?",
+                (self.name, request.device_id, request.remote_party_role or ""),
+            ).rowcount
+
+    def run_due(self) -> int:
+        """Apply the future-dated updates whose time has come by the sandbox's clock, and tell each
+        sender how it went (8F66 success, 8F67 error). Returns how many ran."""
+        now = self.clock.now().isoformat()
+        due = self.store.all(
+            "SELECT request_id, request_xml FROM future_dated WHERE s1sp = ? AND due <= ? ORDER BY due", self.name, now
+        )
+        for row in due:
+            request = ServiceRequest.from_xml(parse(row["request_xml"]))
+            try:
+                self._apply(request, None, future_dated=row["request_id"])
+                success = True
+            except Rejection:
+                success = False
+                with self.store.transaction() as db:
+                    db.execute("DELETE FROM future_dated WHERE request_id = ?", (row["request_id"],))
+            alert = future_dated_alert(
+                request.request_id,
+                request.request_id.response_id(),
+                request.srv,
+                success,
+                _outcome_payload(request, success),
+            )
+            self.notify(request.originator, alert, str(request.request_id), "future-dated alert")
+        return len(due)
+
+    # --- enrolment -------------------------------------------------------------------------------------
     def enrol(
         self, device_id: str, supplier: list[OrganisationCertificate], acb: list[OrganisationCertificate]
     ) -> None:
@@ -159,23 +353,24 @@ class S1SP:
                 self.anchors.place(db, device_id, "Supplier", cert)
             db.execute("UPDATE devices SET status = 'Active' WHERE device_id = ?", (device_id,))
 
-    def accept_commissioning_handover(
-        self, root: etree._Element, commissioning_party: str, deadline: float | None = None
-    ) -> Decision:
+    def accept_commissioning_handover(self, envelope: etree._Element, deadline: float | None = None) -> Decision:
         """SRV 6.21 from the DCC Commissioning Party at enrolment: the certificates it carries are
         validated and placed; no User is involved, so no Registration Data or owner check applies."""
-        request = ServiceRequest.from_xml(root)
+        content = self.countersigned_by(envelope, "commissioning")
+        request = ServiceRequest.from_xml(content.request)
         try:
-            signer = duis_signature_check(root, self.smki)
-            if signer.entity_id != commissioning_party or request.srv is not REQUEST_HANDOVER:
-                raise Rejection("commissioning_party", f"{signer.entity_id} is not the DCC Commissioning Party")
+            if request.srv is not REQUEST_HANDOVER:
+                raise Rejection(
+                    "commissioning_party", f"the commissioning interface takes SRV 6.21, not {request.srv.variant}"
+                )
             self.served_device(request.device_id)
             self._apply(request, deadline)
         except Rejection as rejection:
             return self._alert(request, rejection)
-        answer = smets1_signed_response(request.request_id, request.srv, request.request_id.counter)
+        answer = smets1_credentials_update_response(request.request_id, request.srv, request.request_id.counter, True)
         return Decision(self.signer.sign(answer), True, (SRV_6_21,), "DCC Commissioning Party: certificates placed")
 
+    # --- helpers ---------------------------------------------------------------------------------------
     def _alert(self, request: ServiceRequest, rejection: Rejection) -> Decision:
         code = rejection.rule.s1sp_alert_code
         if code is None:  # every rule an S1SP can apply has its S1SP Alert code in the one table
@@ -196,16 +391,23 @@ class S1SP:
             raise Rejection("device_unknown", f"{device_id} is not served by {self.name}")
         return device
 
-    def _apply(self, request: ServiceRequest, deadline: float | None = None) -> None:
+    def _apply(self, request: ServiceRequest, deadline: float | None, future_dated: str | None = None) -> None:
         """Accepted credential updates replace the role's anchors in one transaction, committed only
-        while the DSP is still waiting for the answer."""
+        while the DSP is still waiting for the answer (and, for a future-dated one, with its schedule
+        entry removed in the same transaction)."""
         if request.srv is UPDATE_SECURITY_CREDENTIALS_KRP:
             certificates = gbcs_replacement_certificates(request, self.smki)
-        elif request.srv is REQUEST_HANDOVER:
-            certificates = srv_6_21_request_handover(request, self.smki)
         else:
-            return
+            certificates = srv_6_21_request_handover(request, self.smki)
         with self.store.transaction() as db:
             for cert in certificates:
                 self.anchors.place(db, request.device_id, request.remote_party_role or "", cert)
+            if future_dated is not None:
+                db.execute("DELETE FROM future_dated WHERE request_id = ?", (future_dated,))
             duis_s1sp_deadline_check(deadline)
+
+
+def _outcome_payload(request: ServiceRequest, success: bool) -> bytes:
+    """The GBCS payload of a future-dated outcome alert: the sandbox carries the RequestID and the outcome
+    in words (a real device sends its GBCS alert; nothing in the suite parses it)."""
+    return f"{request.request_id} {'executed' if success else 'failed'}".encode()

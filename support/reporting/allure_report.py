@@ -20,10 +20,16 @@ RESULTS_ENV = "MP107_ALLURE_RESULTS"
 
 _ANY = r"[\s\S]*"  # Allure 2 matches the whole message, Allure 3 searches it: this suits both
 CATEGORIES: list[dict[str, object]] = [
-    {"name": "Rejected by Registration Data check", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": _ANY + r"(\bE4\b|Registration Data|RDP check|SRPD 6\.1\(f\)|SRPD 16\.1)" + _ANY},
-    {"name": "Rejected by certificate-owner check", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": _ANY + r"([Cc]ertificate.owner|S1SR 4\.2)" + _ANY},
+    {
+        "name": "Rejected by Registration Data check",
+        "matchedStatuses": ["failed", "broken"],
+        "messageRegex": _ANY + r"(\bE4\b|Registration Data|RDP check|SRPD 6\.1\(f\)|SRPD 16\.1)" + _ANY,
+    },
+    {
+        "name": "Rejected by certificate-owner check",
+        "matchedStatuses": ["failed", "broken"],
+        "messageRegex": _ANY + r"([Cc]ertificate.owner|S1SR 4\.2)" + _ANY,
+    },
     {"name": "Product defects", "matchedStatuses": ["failed"]},
     {"name": "Test defects", "matchedStatuses": ["broken"]},
 ]
@@ -48,8 +54,9 @@ def write_environment(results_dir: Path, values: Mapping[str, object]) -> Path:
     """``environment.properties``: what the evidence was produced on and with."""
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / "environment.properties"
-    lines = (f"{_escape_property(str(key), True)}={_escape_property(str(value), False)}"
-             for key, value in values.items())
+    lines = (
+        f"{_escape_property(str(key), True)}={_escape_property(str(value), False)}" for key, value in values.items()
+    )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -74,8 +81,9 @@ def strip_analytics(report_dir: Path) -> int:
     return changed
 
 
-def generate_html(results_dir: Path, report_dir: Path, allure_bin: Path = ALLURE_BIN,
-                  project_root: Path = PROJECT_ROOT) -> Path:
+def generate_html(
+    results_dir: Path, report_dir: Path, allure_bin: Path = ALLURE_BIN, project_root: Path = PROJECT_ROOT
+) -> Path:
     """Generate the single-file HTML report with Allure 3 and return its ``index.html``."""
     if not allure_bin.exists():
         raise ReportError(f"{allure_bin} not found: run `npm ci` at the project root")

@@ -36,21 +36,46 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m support.reporting.run",
         description="Run the SECMP0107 acceptance suite with Allure evidence, the clause traceability "
-                    "matrix and its gate. Exits non-zero on any failed scenario or gate failure; a run "
-                    "narrowed with --tags leaves clauses uncovered, so its gate fails by design.",
+        "matrix and its gate. Exits non-zero on any failed scenario or gate failure; a run "
+        "narrowed with --tags leaves clauses uncovered, so its gate fails by design.",
     )
-    parser.add_argument("--features", type=Path, default=Path("features"),
-                        help="folder of .feature files, relative to --root (default: features)")
-    parser.add_argument("--reports", type=Path, default=Path("reports"),
-                        help="folder for results, matrix and HTML, relative to --root (default: reports)")
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT,
-                        help="working directory behave runs in (default: the project root)")
-    parser.add_argument("--processes", type=int, default=1, metavar="N",
-                        help="split the feature files across N behave processes (default: 1)")
-    parser.add_argument("-D", "--define", action="append", default=[], metavar="KEY=VALUE",
-                        help="behave userdata, passed through (repeatable)")
-    parser.add_argument("--tags", action="append", default=[], metavar="EXPR",
-                        help="behave tag expression, passed through (repeatable: all must hold)")
+    parser.add_argument(
+        "--features",
+        type=Path,
+        default=Path("features"),
+        help="folder of .feature files, relative to --root (default: features)",
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=Path("reports"),
+        help="folder for results, matrix and HTML, relative to --root (default: reports)",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=PROJECT_ROOT, help="working directory behave runs in (default: the project root)"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the feature files across N behave processes (default: 1)",
+    )
+    parser.add_argument(
+        "-D",
+        "--define",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="behave userdata, passed through (repeatable)",
+    )
+    parser.add_argument(
+        "--tags",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="behave tag expression, passed through (repeatable: all must hold)",
+    )
     parser.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
     args = parser.parse_args(argv)
     if args.processes < 1:
@@ -74,12 +99,24 @@ def split_features(features_dir: Path, processes: int, root: Path) -> list[list[
     return [sorted(group) for group in groups if group]
 
 
-def behave_command(paths: Sequence[Path], results_dir: Path, junit_dir: Path,
-                   userdata: Sequence[str], tags: Sequence[str]) -> list[str]:
+def behave_command(
+    paths: Sequence[Path], results_dir: Path, junit_dir: Path, userdata: Sequence[str], tags: Sequence[str]
+) -> list[str]:
     """Always ``python -m behave``: it puts the working directory (the project root) on sys.path."""
-    command = [sys.executable, "-m", "behave",
-               "-f", FORMATTER, "-o", str(results_dir), "-f", "progress",
-               "--junit", "--junit-directory", str(junit_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "behave",
+        "-f",
+        FORMATTER,
+        "-o",
+        str(results_dir),
+        "-f",
+        "progress",
+        "--junit",
+        "--junit-directory",
+        str(junit_dir),
+    ]
     for item in userdata:
         command += ["-D", item]
     for expression in tags:
@@ -94,11 +131,21 @@ def _relay(label: str, process: subprocess.Popen[str], lock: threading.Lock) -> 
             print(f"[{label}] {line.rstrip()}", flush=True)
 
 
-def run_behave(groups: Sequence[Sequence[Path]], results_dir: Path, junit_root: Path,
-               userdata: Sequence[str], tags: Sequence[str], root: Path) -> list[int]:
+def run_behave(
+    groups: Sequence[Sequence[Path]],
+    results_dir: Path,
+    junit_root: Path,
+    userdata: Sequence[str],
+    tags: Sequence[str],
+    root: Path,
+) -> list[int]:
     """Start one behave per group, relay each one's output under its label, return exit codes."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "ALLURE_RESULTS_DIR": str(results_dir),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "ALLURE_RESULTS_DIR": str(results_dir),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+    }
     lock = threading.Lock()
     running = []
     for number, paths in enumerate(groups, start=1):
@@ -106,8 +153,9 @@ def run_behave(groups: Sequence[Sequence[Path]], results_dir: Path, junit_root: 
         junit_dir = junit_root / f"p{number}"
         command = behave_command(paths, results_dir, junit_dir, userdata, tags)
         print(f"[{label}] {len(paths)} path(s): {' '.join(_shown(path, root) for path in paths)}", flush=True)
-        process = subprocess.Popen(command, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=root, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         relay = threading.Thread(target=_relay, args=(label, process, lock), daemon=True)
         relay.start()
         running.append((label, process, relay, time.monotonic()))
@@ -187,8 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     statuses = Counter(evidence.statuses.values())
     tally = ", ".join(f"{count} {status}" for status, count in statuses.most_common())
     covered = sum(row.covered for row in matrix.coverage)
-    print(f"\nScenarios: {len(matrix.scenarios)} written, {evidence.scenarios_run or 0} run by behave, "
-          f"{evidence.allure_results} Allure results ({tally or 'none'})")
+    print(
+        f"\nScenarios: {len(matrix.scenarios)} written, {evidence.scenarios_run or 0} run by behave, "
+        f"{evidence.allure_results} Allure results ({tally or 'none'})"
+    )
     print(f"Clauses: {len(matrix.coverage)} catalogued, {covered} covered")
     print("Gate: " + ("passed" if not matrix.failures else f"{len(matrix.failures)} failure(s)"))
     for failure in matrix.failures:

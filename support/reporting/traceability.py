@@ -110,16 +110,18 @@ def collect_scenarios(features_dir: Path, base_dir: Path | None = None) -> list[
         uri = _relative(path, base)
         for pickle in Compiler().compile({**document, "uri": uri}):
             scenario_id = pickle["astNodeIds"][0]
-            cases.append(ScenarioCase(
-                path=path,
-                uri=uri,
-                line=pickle["location"]["line"],
-                definition_line=definitions[scenario_id],
-                feature=feature["name"],
-                rule=rules.get(scenario_id),
-                name=pickle["name"],
-                tags=tuple(tag["name"].lstrip("@") for tag in pickle["tags"]),
-            ))
+            cases.append(
+                ScenarioCase(
+                    path=path,
+                    uri=uri,
+                    line=pickle["location"]["line"],
+                    definition_line=definitions[scenario_id],
+                    feature=feature["name"],
+                    rule=rules.get(scenario_id),
+                    name=pickle["name"],
+                    tags=tuple(tag["name"].lstrip("@") for tag in pickle["tags"]),
+                )
+            )
     return cases
 
 
@@ -157,25 +159,31 @@ def read_evidence(allure_dir: Path, junit_dir: Path | None, base_dir: Path | Non
     return Evidence(statuses=statuses, allure_results=count, scenarios_run=scenarios_run)
 
 
-def build_matrix(catalogue: Mapping[str, Clause], scenarios: Iterable[ScenarioCase],
-                 statuses: Mapping[Location, str]) -> list[ClauseCoverage]:
+def build_matrix(
+    catalogue: Mapping[str, Clause], scenarios: Iterable[ScenarioCase], statuses: Mapping[Location, str]
+) -> list[ClauseCoverage]:
     """Each catalogued clause, in catalogue order, with its tagged scenarios and their statuses."""
     scenarios = list(scenarios)
     return [
-        ClauseCoverage(clause, tuple(
-            (case, statuses.get(case.key, NOT_RUN)) for case in scenarios if clause.tag in case.tags
-        ))
+        ClauseCoverage(
+            clause, tuple((case, statuses.get(case.key, NOT_RUN)) for case in scenarios if clause.tag in case.tags)
+        )
         for clause in catalogue.values()
     ]
 
 
-def gate(catalogue: Mapping[str, Clause], scenarios: Iterable[ScenarioCase],
-         coverage: Iterable[ClauseCoverage], evidence: Evidence) -> list[str]:
+def gate(
+    catalogue: Mapping[str, Clause],
+    scenarios: Iterable[ScenarioCase],
+    coverage: Iterable[ClauseCoverage],
+    evidence: Evidence,
+) -> list[str]:
     """Why the evidence does not yet prove MP107; empty when it does."""
     failures = [
         f"{row.clause.display} [{row.clause.tag}]: no passing scenario"
         + (f" ({', '.join(sorted({status for _, status in row.scenarios}))})" if row.scenarios else "")
-        for row in coverage if not row.covered
+        for row in coverage
+        if not row.covered
     ]
     seen: set[tuple[str, int]] = set()
     for case in scenarios:
@@ -187,13 +195,16 @@ def gate(catalogue: Mapping[str, Clause], scenarios: Iterable[ScenarioCase],
             failures.append(f"{case.uri}:{case.definition_line} '{case.name}': no clause tag")
         failures.extend(
             f"{case.uri}:{case.definition_line} '{case.name}': clause tag @{tag} is not in the catalogue"
-            for tag in claimed if tag not in catalogue
+            for tag in claimed
+            if tag not in catalogue
         )
     if evidence.scenarios_run == 0:
         failures.append("evidence incomplete: behave wrote no JUnit testcases (it ran nothing or crashed)")
     elif evidence.scenarios_run is not None and evidence.allure_results < evidence.scenarios_run:
-        failures.append(f"evidence incomplete: {evidence.allure_results} Allure results for "
-                        f"{evidence.scenarios_run} scenarios behave ran")
+        failures.append(
+            f"evidence incomplete: {evidence.allure_results} Allure results for "
+            f"{evidence.scenarios_run} scenarios behave ran"
+        )
     return failures
 
 
@@ -201,8 +212,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(coverage: list[ClauseCoverage], scenarios: list[ScenarioCase],
-                    statuses: Mapping[Location, str], failures: list[str]) -> str:
+def render_markdown(
+    coverage: list[ClauseCoverage], scenarios: list[ScenarioCase], statuses: Mapping[Location, str], failures: list[str]
+) -> str:
     """The matrix as a table a test manager can read, with the gate's verdict below it."""
     covered = sum(row.covered for row in coverage)
     counts: dict[str, int] = {}
@@ -220,34 +232,65 @@ def render_markdown(coverage: list[ClauseCoverage], scenarios: list[ScenarioCase
         "|---|---|---|---|---|",
     ]
     for row in coverage:
-        tested = "<br>".join(f"{_cell(case.name)} (`{case.location}`): **{status}**"
-                             for case, status in row.scenarios) or "—"
+        tested = (
+            "<br>".join(f"{_cell(case.name)} (`{case.location}`): **{status}**" for case, status in row.scenarios)
+            or "—"
+        )
         verdict = "covered" if row.covered else "**NOT COVERED**"
-        lines.append(f"| [{_cell(row.clause.display)}]({row.clause.link}) | {_cell(row.clause.title)} | "
-                     f"{_cell(row.clause.source)} | {tested} | {verdict} |")
+        lines.append(
+            f"| [{_cell(row.clause.display)}]({row.clause.link}) | {_cell(row.clause.title)} | "
+            f"{_cell(row.clause.source)} | {tested} | {verdict} |"
+        )
     lines += ["", "## Gate", ""]
-    lines += [f"- {_cell(failure)}" for failure in failures] or ["Passed: every clause has a passing "
-                                                                 "scenario and the evidence is complete."]
+    lines += [f"- {_cell(failure)}" for failure in failures] or [
+        "Passed: every clause has a passing scenario and the evidence is complete."
+    ]
     return "\n".join(lines) + "\n"
 
 
-CSV_FIELDS = ("clause_tag", "clause", "title", "source", "link", "clause_covered",
-              "feature", "rule", "scenario", "location", "status")
+CSV_FIELDS = (
+    "clause_tag",
+    "clause",
+    "title",
+    "source",
+    "link",
+    "clause_covered",
+    "feature",
+    "rule",
+    "scenario",
+    "location",
+    "status",
+)
 
 
-def csv_rows(catalogue: Mapping[str, Clause], coverage: list[ClauseCoverage],
-             scenarios: list[ScenarioCase], statuses: Mapping[Location, str]) -> list[dict[str, str]]:
+def csv_rows(
+    catalogue: Mapping[str, Clause],
+    coverage: list[ClauseCoverage],
+    scenarios: list[ScenarioCase],
+    statuses: Mapping[Location, str],
+) -> list[dict[str, str]]:
     """One row per clause × scenario; clauses without scenarios and scenarios without a catalogued
     clause get a row each too, so the CSV is a complete inventory."""
+
     def scenario_fields(case: ScenarioCase) -> dict[str, str]:
-        return {"feature": case.feature, "rule": case.rule or "", "scenario": case.name,
-                "location": case.location, "status": statuses.get(case.key, NOT_RUN)}
+        return {
+            "feature": case.feature,
+            "rule": case.rule or "",
+            "scenario": case.name,
+            "location": case.location,
+            "status": statuses.get(case.key, NOT_RUN),
+        }
 
     rows: list[dict[str, str]] = []
     for row in coverage:
-        clause = {"clause_tag": row.clause.tag, "clause": row.clause.display, "title": row.clause.title,
-                  "source": row.clause.source, "link": row.clause.link,
-                  "clause_covered": "yes" if row.covered else "no"}
+        clause = {
+            "clause_tag": row.clause.tag,
+            "clause": row.clause.display,
+            "title": row.clause.title,
+            "source": row.clause.source,
+            "link": row.clause.link,
+            "clause_covered": "yes" if row.covered else "no",
+        }
         rows += [{**clause, **scenario_fields(case)} for case, _ in row.scenarios] or [clause]
     for case in scenarios:
         if not any(tag in catalogue for tag in case.tags):
@@ -256,8 +299,14 @@ def csv_rows(catalogue: Mapping[str, Clause], coverage: list[ClauseCoverage],
     return rows
 
 
-def trace(features_dir: Path, allure_dir: Path, junit_dir: Path | None, out_dir: Path,
-          catalogue: Mapping[str, Clause] = CLAUSES, base_dir: Path | None = None) -> Traceability:
+def trace(
+    features_dir: Path,
+    allure_dir: Path,
+    junit_dir: Path | None,
+    out_dir: Path,
+    catalogue: Mapping[str, Clause] = CLAUSES,
+    base_dir: Path | None = None,
+) -> Traceability:
     """Build the matrix, run the gate and write ``traceability.md`` and ``traceability.csv``."""
     scenarios = collect_scenarios(features_dir, base_dir)
     evidence = read_evidence(allure_dir, junit_dir, base_dir)

@@ -1,0 +1,459 @@
+"""The DSP's asynchronous delivery: responses and alerts POSTed to each User's Receive Response Service.
+
+DCC answers a CV 1/3/5/7 Service Request at once with an I99 acknowledgement and delivers the real
+outcome later by calling the User's own "Receive Response Service" (RRS), whose address the User
+configures (DCC Boxed: "Receive Response Service address") — DCC-INTERFACE Q3. DCC's reference client
+answers 204 when the message validates and 400 when it does not.
+
+What DUIS itself requires of the User's answer, how often and how long DCC retries, and what order it
+guarantees could not be read (DUIS clause 3 is not in the store: DCC-INTERFACE Q3 marks them
+unverified). These are therefore the sandbox's choices, kept in one place:
+
+* any 2xx acknowledges: the message is delivered and never sent again;
+* a 4xx (but 408 and 429, which say "later", not "invalid") means the User's system refused the message
+  as invalid: it is marked `refused`, with the status and body, and never retried;
+* no address, a connection refused, a timeout, a redirect, 408, 429 or a 5xx: retried with exponential
+  back-off (`retry_initial` doubling up to `retry_max`), forever;
+* per User, messages go in the order they were enqueued: a later one waits while an earlier one to the
+  same User is neither delivered nor refused. Users never wait for each other.
+
+The queue is a table in the sandbox's store, so a restarted DSP loses nothing and a message is signed
+once, when enqueued: every retry sends the same bytes, so the User's system can tell a duplicate.
+Delivery is at least once: a DSP stopped while a POST is in flight (longer than `stop`'s grace) may send
+that message again after its restart, as any store-and-forward sender may.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+import threading
+import time
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from lxml import etree
+from requests.adapters import HTTPAdapter
+
+from duis.xml import to_bytes
+from fake_services.registration import valid_eui64
+from fake_services.store import Store
+
+log = logging.getLogger("fake_services.delivery")
+
+PENDING = "pending"
+DELIVERED = "delivered"
+REFUSED = "refused"
+STATES = (PENDING, DELIVERED, REFUSED)
+
+RETRY_LATER_4XX = frozenset({408, 429})
+"""4xx answers that ask for a later attempt rather than refusing the message."""
+
+MAX_ADDRESS_LENGTH = 2048
+MAX_KEPT_BODY = 2000
+"""How much of a refusing answer's body is kept as evidence."""
+
+STOP_GRACE_SECONDS = 0.9
+"""How long `stop` lets POSTs in flight finish (and record their outcome) before it returns."""
+
+IDLE_RECHECK_SECONDS = 0.25
+"""`wait_idle` re-reads the queue at least this often: a scenario reset empties it without a signal."""
+
+
+class Signer(Protocol):
+    """The DSP's XML-signing identity (`fake_services.signer.ServiceSigner`)."""
+
+    def sign(self, root: etree._Element) -> etree._Element: ...
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def receive_address(url: str) -> str:
+    """An absolute http(s) URL the DSP can POST to; ValueError says what is wrong with it.
+
+    DCC Boxed's GUI takes `host:port/path`; here the scheme is required, so that http and https are
+    never guessed."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("the Receive Response Service address is empty")
+    url = url.strip()
+    if len(url) > MAX_ADDRESS_LENGTH:
+        raise ValueError(f"the address is longer than {MAX_ADDRESS_LENGTH} characters")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ValueError("the address contains white space or control characters")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(
+            f"{url!r} is not an absolute http(s) URL: give the scheme, e.g. http://192.168.0.5:1880/smartdcc/duis"
+        )
+    if not parts.hostname:
+        raise ValueError(f"{url!r} names no host")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port") from None
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("credentials in the address are not supported (they would be shown as evidence)")
+    if parts.fragment:
+        raise ValueError("a fragment is never sent to a server: remove the '#…' part")
+    return url
+
+
+class ReceiveAddresses:
+    """Where each User's Receive Response Service listens.
+
+    Configuration of the User's own system, like the User itself: kept across scenario resets (the
+    table is not in `SCENARIO_TABLES`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def set(self, user_id: str, url: str) -> bool:
+        """Record (or replace) the User's address; True when it is new. ValueError names a bad one."""
+        user = valid_eui64(user_id)
+        address = receive_address(url)
+        with self.store.transaction() as db:
+            existed = db.execute("SELECT 1 FROM receive_addresses WHERE user_id = ?", (user,)).fetchone()
+            db.execute("INSERT OR REPLACE INTO receive_addresses (user_id, url) VALUES (?, ?)", (user, address))
+        return existed is None
+
+    def get(self, user_id: str) -> str | None:
+        try:
+            user = valid_eui64(user_id)
+        except ValueError:
+            return None
+        row = self.store.one("SELECT url FROM receive_addresses WHERE user_id = ?", user)
+        return row["url"] if row else None
+
+    def all(self) -> dict[str, str]:
+        return {r["user_id"]: r["url"] for r in self.store.all("SELECT user_id, url FROM receive_addresses")}
+
+
+_COLUMNS = (
+    "id, user_id, request_id, kind, state, attempts, last_error, delivered_at, next_attempt_at, "
+    "http_status, response_body, enqueued_at"
+)
+
+
+def _listing(row: sqlite3.Row) -> dict[str, Any]:
+    """A queue entry as the Control API and tests see it (never the body: that is `message`)."""
+    entry = dict(row)
+    entry["next_attempt_at"] = _iso(entry["next_attempt_at"]) if entry["state"] == PENDING else None
+    return entry
+
+
+class Deliveries:
+    """The DSP's outgoing queue to the Users' Receive Response Services, and the worker that empties it.
+
+    One dispatcher thread decides which Users have a message due; each due User gets one short-lived
+    thread for one attempt, so a User whose system hangs until the timeout holds up nobody else, and a
+    User never has two messages in flight (that is what keeps its order)."""
+
+    def __init__(
+        self,
+        store: Store,
+        signer: Signer,
+        *,
+        retry_initial: float = 0.2,
+        retry_max: float = 30.0,
+        timeout: float = 5.0,
+    ) -> None:
+        if retry_initial <= 0 or retry_max < retry_initial:
+            raise ValueError("retry_initial must be positive and retry_max at least retry_initial")
+        self.store = store
+        self.signer = signer
+        self.addresses = ReceiveAddresses(store)
+        self.retry_initial = retry_initial
+        self.retry_max = retry_max
+        self.timeout = timeout
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=32)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self._cond = threading.Condition()
+        self._woken = False
+        self._stopping = False
+        self._generation = 0  # bumped on every recorded outcome and enqueue: wakes `wait_idle`
+        self._in_flight: set[str] = set()
+        self._dispatcher: threading.Thread | None = None
+
+    # -- the queue -------------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        user_id: str,
+        response: etree._Element,
+        request_id: str | None,
+        kind: str,
+        *,
+        db: sqlite3.Connection | None = None,
+        evidence: dict[str, str] | None = None,
+    ) -> int:
+        """Sign `response` (an `sr:Response`) with the DSP's key now and queue it for the User.
+
+        Pass the caller's open transaction as `db` so that a change and the message that reports it
+        are committed together (or not at all). `evidence` is sent beside the message as HTTP headers
+        (the sandbox's `X-DUIS-Clause` / `X-DUIS-Reason`: no DCC system sends them). Returns the id."""
+        user = valid_eui64(user_id)
+        if not kind:
+            raise ValueError("a delivery needs a kind (e.g. 'response' or 'alert')")
+        body = to_bytes(self.signer.sign(response))
+        with self.store.within(db) as conn:
+            cursor = conn.execute(
+                "INSERT INTO deliveries (user_id, request_id, kind, body, next_attempt_at, evidence)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (user, request_id, kind, body, time.time(), json.dumps(evidence or {})),
+            )
+            delivery_id = int(cursor.lastrowid or 0)
+        self.wake()
+        return delivery_id
+
+    def pending(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        return self.all(user_id, PENDING)
+
+    def delivered(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """Acknowledged with a 2xx (refused messages are `refused()`)."""
+        return self.all(user_id, DELIVERED)
+
+    def refused(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        return self.all(user_id, REFUSED)
+
+    def all(self, user_id: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+        """The queue in the order it was filled, optionally one User's and/or one state's."""
+        if state is not None and state not in STATES:
+            raise ValueError(f"state is one of {', '.join(STATES)}")
+        where, args = [], []
+        if user_id is not None:
+            where.append("user_id = ?")
+            args.append(valid_eui64(user_id))
+        if state is not None:
+            where.append("state = ?")
+            args.append(state)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self.store.all(f"SELECT {_COLUMNS} FROM deliveries{clause} ORDER BY id", *args)  # noqa: S608
+        return [_listing(r) for r in rows]
+
+    def message(self, delivery_id: int) -> bytes | None:
+        """The signed bytes as queued (and as sent, on every attempt)."""
+        row = self.store.one("SELECT body FROM deliveries WHERE id = ?", delivery_id)
+        return bytes(row["body"]) if row else None
+
+    def retry_now(self, user_id: str) -> None:
+        """Try the User's waiting messages at once (its address has just been set or fixed)."""
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE state = ? AND user_id = ?",
+                (time.time(), PENDING, valid_eui64(user_id)),
+            )
+        self.wake()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every queued message is delivered or refused; False if that takes longer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                generation = self._generation
+            if not self._count_pending():
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._cond:
+                if generation == self._generation:
+                    self._cond.wait(min(remaining, IDLE_RECHECK_SECONDS))
+
+    def _count_pending(self) -> int:
+        row = self.store.one("SELECT COUNT(*) AS n FROM deliveries WHERE state = ?", PENDING)
+        return int(row["n"]) if row else 0
+
+    # -- the worker ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start delivering. Messages a previous run left pending are due at once."""
+        with self._cond:
+            old = self._dispatcher
+            if old is not None and old.is_alive() and not self._stopping:
+                return
+            self._stopping = True  # a dispatcher still winding down from `stop` ends first
+            self._cond.notify_all()
+        if old is not None:
+            old.join()
+        with self._cond:
+            self._stopping = False
+        with self.store.transaction() as db:
+            now = time.time()
+            db.execute(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE state = ? AND next_attempt_at > ?",
+                (now, PENDING, now),
+            )
+        self._dispatcher = threading.Thread(target=self._dispatch, name="DSP deliveries", daemon=True)
+        self._dispatcher.start()
+
+    def stop(self) -> None:
+        """Stop delivering within about a second. Nothing is lost: the queue is in the store; a POST
+        still in flight after the grace may record its outcome later, or be sent again after a restart."""
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout=max(0.0, deadline - time.monotonic()))
+        with self._cond:
+            while self._in_flight and (remaining := deadline - time.monotonic()) > 0:
+                self._cond.wait(remaining)
+            if self._in_flight:
+                log.warning("stopped with deliveries in flight to %s", ", ".join(sorted(self._in_flight)))
+
+    def close(self) -> None:
+        self.stop()
+        self.session.close()
+
+    def wake(self) -> None:
+        """Something changed in the queue: let the dispatcher look again."""
+        with self._cond:
+            self._woken = True
+            self._generation += 1
+            self._cond.notify_all()
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                self._woken = False
+            try:
+                wait = self._launch_due()
+            except sqlite3.ProgrammingError:  # the store was closed under us: the sandbox is stopping
+                return
+            except Exception:  # a worker must not die of one bad turn; the queue is still there
+                log.exception("delivery dispatcher")
+                wait = self.retry_initial
+            with self._cond:
+                if not self._woken and not self._stopping:
+                    self._cond.wait(wait)
+
+    def _launch_due(self) -> float:
+        """Start one attempt for each User whose oldest pending message is due; returns how long
+        to sleep until the next one falls due."""
+        now = time.time()
+        wait = self.retry_max
+        for head in self._heads():
+            due_in = head["next_attempt_at"] - now
+            if due_in > 0:
+                wait = min(wait, due_in)
+                continue
+            self._launch(head["user_id"])
+        return max(wait, 0.001)
+
+    def _heads(self) -> list[sqlite3.Row]:
+        """Each User's oldest pending message: the only one of its messages that may be sent."""
+        return self.store.all(
+            "SELECT d.user_id, d.next_attempt_at FROM deliveries d JOIN "
+            "(SELECT user_id, MIN(id) AS id FROM deliveries WHERE state = ? GROUP BY user_id) h ON d.id = h.id",
+            PENDING,
+        )
+
+    def _launch(self, user_id: str) -> None:
+        with self._cond:
+            if self._stopping or user_id in self._in_flight:
+                return
+            self._in_flight.add(user_id)
+        threading.Thread(target=self._attempt, args=(user_id,), name=f"delivery to {user_id}", daemon=True).start()
+
+    def _attempt(self, user_id: str) -> None:
+        """One attempt at the User's oldest pending message, read afresh: the dispatcher's view may
+        be stale (this User's previous attempt may just have delivered what it saw as the head)."""
+        head: sqlite3.Row | None = None
+        try:
+            head = self.store.one(
+                "SELECT id, body, evidence, attempts, next_attempt_at FROM deliveries WHERE user_id = ? AND state = ? "
+                "ORDER BY id LIMIT 1",
+                user_id,
+                PENDING,
+            )
+            if head is not None and head["next_attempt_at"] <= time.time() and not self._stopping:
+                self._send(user_id, head)
+        except sqlite3.ProgrammingError:
+            log.info("delivery to %s: the store is closed; the message stays queued", user_id)
+        except Exception as exc:  # never a hot loop: the message waits its back-off like any failure
+            log.exception("delivery to %s", user_id)
+            if head is not None:
+                self._retry_quietly(head, f"sandbox error while delivering: {type(exc).__name__}: {exc}")
+        finally:
+            with self._cond:
+                self._in_flight.discard(user_id)
+                self._woken = True
+                self._generation += 1
+                self._cond.notify_all()
+
+    def _retry_quietly(self, head: sqlite3.Row, error: str) -> None:
+        try:
+            self._retry(head["id"], head["attempts"] + 1, error)
+        except Exception:
+            log.exception("could not record a failed delivery %s", head["id"])
+
+    def _send(self, user_id: str, head: sqlite3.Row) -> None:
+        delivery_id, attempts = head["id"], head["attempts"] + 1
+        url = self.addresses.get(user_id)
+        if url is None:
+            return self._retry(delivery_id, attempts, f"no Receive Response Service address for {user_id}")
+        try:
+            reply = self.session.post(
+                url,
+                data=bytes(head["body"]),
+                headers={"Content-Type": "application/xml", **json.loads(head["evidence"] or "{}")},
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            return self._retry(delivery_id, attempts, f"{url}: {type(exc).__name__}: {exc}")
+        return self._judge(delivery_id, attempts, url, reply)
+
+    def _judge(self, delivery_id: int, attempts: int, url: str, reply: requests.Response) -> None:
+        """2xx delivered; 4xx refused (but 408/429); anything else, later."""
+        status, body = reply.status_code, reply.text[:MAX_KEPT_BODY]
+        if 200 <= status < 300:
+            return self._record(
+                "state = ?, attempts = ?, http_status = ?, delivered_at = ?",
+                (DELIVERED, attempts, status, _utc_now()),
+                delivery_id,
+            )
+        if 400 <= status < 500 and status not in RETRY_LATER_4XX:
+            reason = f"refused by the User's system: HTTP {status}: {body.strip()}"
+            return self._record(
+                "state = ?, attempts = ?, http_status = ?, response_body = ?, last_error = ?",
+                (REFUSED, attempts, status, body, reason),
+                delivery_id,
+            )
+        where = f" (to {reply.headers.get('Location')})" if 300 <= status < 400 else ""
+        return self._retry(delivery_id, attempts, f"{url} answered HTTP {status}{where}: {body.strip()[:200]}", status)
+
+    def _retry(self, delivery_id: int, attempts: int, error: str, status: int | None = None) -> None:
+        self._record(
+            "attempts = ?, last_error = ?, http_status = ?, next_attempt_at = ?",
+            (attempts, error, status, time.time() + self.backoff(attempts)),
+            delivery_id,
+        )
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next try after `attempts` failed ones: retry_initial doubling to retry_max."""
+        return min(self.retry_max, self.retry_initial * 2 ** min(max(attempts - 1, 0), 64))
+
+    def _record(self, assignments: str, values: tuple[Any, ...], delivery_id: int) -> None:
+        """Write an attempt's outcome, only if the message is still pending: a scenario reset that
+        emptied the queue during the POST leaves nothing to update, and nothing is brought back."""
+        with self.store.transaction() as db:
+            db.execute(
+                f"UPDATE deliveries SET {assignments} WHERE id = ? AND state = ?",  # noqa: S608 - fixed columns
+                (*values, delivery_id, PENDING),
+            )
