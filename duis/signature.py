@@ -23,7 +23,9 @@ _EXPECT = SignatureConfiguration(
     location="./",
     signature_methods=frozenset({SignatureMethod.ECDSA_SHA256}),
     digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
-    default_reference_c14n_method=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+    # A Reference without a canonicalisation transform is canonicalised with inclusive C14N 1.0 (XMLDSig
+    # 4.3.3.2): DCC's own tool signs so, and exclusive C14N would drop the namespaces it signed.
+    default_reference_c14n_method=CanonicalizationMethod.CANONICAL_XML_1_0,
 )
 
 

@@ -10,7 +10,7 @@ from duis.signature import SignatureInvalid, issuer_serial, verify
 from fake_services.parties import SMKIRepository
 from fake_services.rejections import Rejection
 from smki.profile import KeyUse, OrganisationCertificate
-from smki.validation import CertificateRejected, validate_organisation_certificate
+from smki.validation import CertificateRejected
 
 
 def duis_signature_check(root: etree._Element, smki: SMKIRepository) -> OrganisationCertificate:
@@ -25,7 +25,7 @@ def duis_signature_check(root: etree._Element, smki: SMKIRepository) -> Organisa
     if cert is None:
         raise Rejection("signature", f"no SMKI certificate with issuer {issuer} and serial {serial:X}")
     try:
-        validate_organisation_certificate(cert, smki.issuing_cas, smki.root, KeyUse.DS)
+        smki.validate(cert, KeyUse.DS)
         verify(root, cert.certificate)
     except (CertificateRejected, SignatureInvalid) as exc:
         raise Rejection("signature", str(exc)) from None

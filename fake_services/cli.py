@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import signal
@@ -11,7 +12,18 @@ import sys
 import threading
 
 from duis.schema import SchemaUnavailable, duis_schema
+from fake_services.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
 from fake_services.sandbox import S1SP_NAMES, S1SP_TIMEOUT_SECONDS, InsecureBinding, Sandbox
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone, e.g. 2025-10-01T00:00:00Z")
+    return moment
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
         default=S1SP_TIMEOUT_SECONDS,
         help=f"seconds the DSP waits for an S1SP (default: {S1SP_TIMEOUT_SECONDS:g})",
     )
+    serve.add_argument(
+        "--pki",
+        choices=("test", "dcc-boxed"),
+        default="test",
+        help="'dcc-boxed' also trusts DCC Boxed's keystore (its test Users, signing as its DSP), read from npm "
+        "at run time (default: test, the sandbox's own test SMKI only)",
+    )
+    serve.add_argument(
+        "--pki-date",
+        type=_instant,
+        default=None,
+        help="with --pki dcc-boxed: the instant its certificates are judged at (default: "
+        f"{BOXED_PKI_DATE:%Y-%m-%dT%H:%M:%SZ}; they expired in 2025-26)",
+    )
     serve.add_argument("-v", "--verbose", action="store_true", help="log every HTTP request")
     return parser
 
@@ -62,9 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --s1sp-timeout must be positive", file=sys.stderr)
         return 2
     try:
-        sandbox = Sandbox(args.database, args.s1sp_timeout, args.control_token)
+        sandbox = Sandbox(args.database, args.s1sp_timeout, args.control_token, pki=args.pki, pki_date=args.pki_date)
     except sqlite3.Error as exc:
         print(f"error: cannot open the database {args.database}: {exc}", file=sys.stderr)
+        return 2
+    except BoxedPKIUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before the first line is printed: a caller may signal at once

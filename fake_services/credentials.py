@@ -9,7 +9,7 @@ from duis.messages import ServiceRequest
 from fake_services.parties import SMKIRepository
 from fake_services.rejections import Rejection
 from smki.profile import DUIS_REMOTE_PARTY_ROLE, KeyUse, OrganisationCertificate
-from smki.validation import CertificateRejected, validate_organisation_certificate
+from smki.validation import CertificateRejected
 
 
 def gbcs_replacement_certificates(request: ServiceRequest, smki: SMKIRepository) -> list[OrganisationCertificate]:
@@ -44,7 +44,7 @@ def gbcs_replacement_certificates(request: ServiceRequest, smki: SMKIRepository)
                 f"the {key_use.value} certificate is for role {cert.role or '?'}, not {role.value}",
             )
         try:
-            validate_organisation_certificate(cert, path, smki.root, key_use)
+            smki.validate(cert, key_use, path)
         except CertificateRejected as exc:
             raise Rejection("replacement_certificate", f"the {key_use.value} certificate: {exc}") from None
         placed.append(cert)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -14,6 +15,7 @@ from fake_services.registration import valid_eui64
 from fake_services.store import Store
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
+from smki.validation import CertificateRejected, validate_organisation_certificate
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,68 @@ class Users:
         return user.name if user else entity_id
 
 
+@dataclass(frozen=True)
+class TrustAnchor:
+    """A PKI the sandbox trusts: its issuing CAs, the root they chain to (None: the CAs are the anchors
+    themselves) and the instant its certificates are judged at (None: now)."""
+
+    name: str
+    issuing_cas: tuple[x509.Certificate, ...]
+    root: x509.Certificate | None
+    as_of: dt.datetime | None = None
+    pinned: frozenset[bytes] = frozenset()
+    """Certificates trusted as themselves (DER), not by a chain: DCC Boxed's XML-signing certificates,
+    which no published CA issued and which DCC's own tool looks up by serial number."""
+
+
+def check_pinned(cert: OrganisationCertificate, key_use: KeyUse | None, at: dt.datetime | None) -> None:
+    """A pinned certificate is trusted as itself; its dates and key use still count."""
+    moment = at or dt.datetime.now(dt.UTC)
+    c = cert.certificate
+    if not c.not_valid_before_utc <= moment <= c.not_valid_after_utc:
+        raise CertificateRejected(f"certificate {c.serial_number:X} is not valid at {moment:%Y-%m-%dT%H:%M:%SZ}")
+    if key_use is not None and cert.key_use is not key_use:
+        raise CertificateRejected(f"certificate key usage is {cert.key_use or 'unsuitable'}, {key_use.value} required")
+
+
 class SMKIRepository:
-    """The test SMKI and the certificates it has issued."""
+    """The certificates the sandbox knows, found by issuer and serial, and the PKIs it trusts: always its
+    own test SMKI (which issues every certificate made at run time), and DCC Boxed's when asked."""
 
     def __init__(self, store: Store, authority: TestSMKI) -> None:
         self.store = store
         self.authority = authority
+        self.anchors: list[TrustAnchor] = [TrustAnchor("test SMKI", (authority.issuing_ca,), authority.root)]
+
+    def trust(self, anchor: TrustAnchor) -> None:
+        self.anchors.append(anchor)
+
+    def validate(
+        self,
+        cert: OrganisationCertificate,
+        key_use: KeyUse | None = None,
+        path: Sequence[x509.Certificate] | None = None,
+    ) -> None:
+        """Raise CertificateRejected unless `cert` chains to a trusted PKI, valid at that PKI's instant, with
+        the SMKI policy and the key use. Given a Certification Path (a replacement certificate's), the
+        issuer must come from it and reach the PKI's root (or, for a PKI whose CAs are its anchors, be
+        one of them); else the PKI's own issuing CAs are used."""
+        reasons = []
+        for anchor in self.anchors:
+            if cert.der() in anchor.pinned:
+                return check_pinned(cert, key_use, anchor.as_of)
+            if path is None:
+                cas = list(anchor.issuing_cas)
+            elif anchor.root is not None:
+                cas = list(path)
+            else:
+                cas = [ca for ca in path if ca in anchor.issuing_cas]
+            try:
+                validate_organisation_certificate(cert, cas, anchor.root, key_use, anchor.as_of)
+                return
+            except CertificateRejected as exc:
+                reasons.append(str(exc))
+        raise CertificateRejected(reasons[0] if len(reasons) == 1 else "; ".join(dict.fromkeys(reasons)))
 
     @property
     def root(self) -> x509.Certificate:

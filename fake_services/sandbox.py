@@ -4,13 +4,16 @@ one transaction. This module only wires; every rule lives with its service."""
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 import threading
 
 from lxml import etree
 
+from fake_services import boxed_pki
 from fake_services.access_control import Registry
+from fake_services.boxed_pki import BoxedPKI
 from fake_services.clock import Clock
 from fake_services.control import control_app
 from fake_services.control.clock import clock_routes
@@ -29,7 +32,7 @@ from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
 from fake_services.faults import Faults
 from fake_services.identity import Identities
-from fake_services.parties import SMKIRepository, Users
+from fake_services.parties import SMKIRepository, TrustAnchor, Users
 from fake_services.registration import RegistrationData, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
@@ -37,7 +40,7 @@ from fake_services.signer import ServiceSigner
 from fake_services.store import Store
 from serving.server import ServerSettings, Service
 from smki.authority import TestSMKI
-from smki.profile import KeyUse, RemotePartyRole
+from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 DSP_ENTITY_ID = "90-B3-D5-1F-30-00-00-02"
 ACB_ENTITY_ID = "90-B3-D5-1F-30-00-00-04"
@@ -68,7 +71,11 @@ class Sandbox:
         s1sp_timeout: float = S1SP_TIMEOUT_SECONDS,
         control_token: str | None = None,
         client_timeout: float = ServerSettings.client_timeout,
+        pki: str = "test",
+        pki_date: dt.datetime | None = None,
     ) -> None:
+        """`pki` "dcc-boxed" also trusts DCC Boxed's PKI (its test Users, signing as its DSP): see
+        `fake_services.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE)."""
         self.control_token = control_token
         self._ticking = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -80,7 +87,14 @@ class Sandbox:
         self.alerts = Alerts(self.store, self.registry.inventory)
         self.faults = Faults(self.store)
         self.clock = Clock(self.store)
-        self.dsp_signer = self._signer(DSP_ENTITY_ID, "DSP")
+        self.boxed = self._trust_dcc_boxed(pki_date) if pki == "dcc-boxed" else None
+        if pki not in ("test", "dcc-boxed"):
+            raise ValueError(f"the PKI is 'test' or 'dcc-boxed', not {pki!r}")
+        self.dsp_signer = (
+            ServiceSigner(self.boxed.dsp.key, self.boxed.dsp.certificate)
+            if self.boxed
+            else self._signer(DSP_ENTITY_ID, "DSP")
+        )
         self.deliveries = Deliveries(self.store, self.dsp_signer, retry_initial=0.1, retry_max=5.0)
         dcc_systems = {"service": DSP_ENTITY_ID, "commissioning": COMMISSIONING_PARTY_ENTITY_ID}
         self.s1sps = {
@@ -97,12 +111,7 @@ class Sandbox:
             )
             for i, name in enumerate(S1SP_NAMES, start=1)
         }
-        self.acb = tuple(
-            self._signer(
-                ACB_ENTITY_ID, "Access Control Broker", RemotePartyRole.ACCESS_CONTROL_BROKER, key_use
-            ).certificate
-            for key_use in (KeyUse.DS, KeyUse.KA)
-        )
+        self.acb = self._boxed_acb() if self.boxed else self._own_acb()
         self.s1sp_link = S1SPLink(lambda name: self.services[name].url, s1sp_timeout)
         self.dsp = DSP(
             self.store,
@@ -139,6 +148,33 @@ class Sandbox:
         key_use: KeyUse = KeyUse.DS,
     ) -> ServiceSigner:
         return ServiceSigner.issue(self.smki, self.identities, entity_id, name, role, key_use)
+
+    def _trust_dcc_boxed(self, pki_date: dt.datetime | None) -> BoxedPKI:
+        """Trust DCC Boxed's Z1 CA (as of its PKI date), know its certificates and its test Users."""
+        boxed = boxed_pki.load(pki_date or boxed_pki.BOXED_PKI_DATE)
+        xml_signing = frozenset(e.certificate.der() for e in boxed.entries if e.role in boxed_pki.XML_SIGNING_ROLES)
+        self.smki.trust(TrustAnchor("DCC Boxed", (boxed.issuing_ca,), None, boxed.as_of, xml_signing))
+        for entry in boxed.entries:
+            self.smki.publish(entry.certificate)
+        for entity_id, (name, role) in boxed_pki.BOXED_USERS.items():
+            self.users.add(entity_id, name, role)
+        return boxed
+
+    def _own_acb(self) -> tuple[OrganisationCertificate, OrganisationCertificate]:
+        """The sandbox's Access Control Broker certificates (DS, KA), made once per sandbox database."""
+        return tuple(  # type: ignore[return-value]
+            self._signer(ACB_ENTITY_ID, "Access Control Broker", RemotePartyRole.ACCESS_CONTROL_BROKER, use).certificate
+            for use in (KeyUse.DS, KeyUse.KA)
+        )
+
+    def _boxed_acb(self) -> tuple[OrganisationCertificate, OrganisationCertificate]:
+        """Boxed's Access Control Broker certificates (DS, KA) valid as of its PKI date."""
+        assert self.boxed is not None
+        found = {
+            e.certificate.key_use: e.certificate
+            for e in self.boxed.organisation(boxed_pki.DSP_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER)
+        }
+        return found[KeyUse.DS], found[KeyUse.KA]
 
     def _deliver(
         self, user: str, response: etree._Element, request_id: str, kind: str, evidence: dict[str, str] | None = None

@@ -17,12 +17,13 @@ class CertificateRejected(Exception):
 def validate_organisation_certificate(
     cert: OrganisationCertificate,
     issuing_cas: list[x509.Certificate],
-    root: x509.Certificate,
+    root: x509.Certificate | None,
     key_use: KeyUse | None = None,
     at: dt.datetime | None = None,
 ) -> None:
     """Raise CertificateRejected unless `cert` is issued by a CA that chains to `root`,
-    is valid at `at`, carries the SMKI policy and (if given) has the expected key use."""
+    is valid at `at`, carries the SMKI policy and (if given) has the expected key use. With no `root`
+    the issuing CAs themselves are the trust anchors (DCC Boxed: its Z1 CA is public, its root is not)."""
     at = at or dt.datetime.now(dt.UTC)
     c = cert.certificate
     issuer = next((ca for ca in issuing_cas if ca.subject == c.issuer), None)
@@ -30,7 +31,8 @@ def validate_organisation_certificate(
         raise CertificateRejected(f"issuer {c.issuer.rfc4514_string()} is not a known SMKI CA")
     try:
         c.verify_directly_issued_by(issuer)
-        issuer.verify_directly_issued_by(root)
+        if root is not None:
+            issuer.verify_directly_issued_by(root)
     except (InvalidSignature, ValueError, TypeError) as exc:
         raise CertificateRejected("certificate does not chain to the SMKI root") from exc
     for link in (c, issuer):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from lxml import etree
+from requests.structures import CaseInsensitiveDict
 from werkzeug.wrappers import Request, Response
 
 from duis.messages import MalformedMessage, RequestID, ServiceResponse
@@ -42,7 +43,7 @@ class Received:
     raw: bytes
     response: ServiceResponse
     received_at: dt.datetime
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
     """The delivery's HTTP headers (the sandbox puts its X-DUIS-Clause / X-DUIS-Reason evidence there)."""
 
 
@@ -128,7 +129,7 @@ class Receiver:
             if request.mimetype != "application/xml":
                 self._refuse(raw, f"Content-Type must be application/xml, not {request.mimetype or 'none'}")
                 return plain_text("send the sr:Response as Content-Type: application/xml", 415)
-            received = replace(self._accept(raw), headers=dict(request.headers))
+            received = replace(self._accept(raw), headers=CaseInsensitiveDict(request.headers.items()))
         except Refused as exc:
             reason = _one_line(str(exc))
             self._refuse(raw, reason)

@@ -305,6 +305,8 @@ class DSP:
         self.smets2 = SMETS2Device(store, smki)
         self._devices = DeviceLocks()
         self._routing: queue.Queue[Accepted | None] = queue.Queue()
+        self._unrouted = 0
+        self._routed = threading.Condition()
         self._threads = [
             threading.Thread(target=self._route_forever, name=f"DSP routing {i}", daemon=True)
             for i in range(routing_threads)
@@ -399,7 +401,7 @@ class DSP:
 
     def _acknowledge(self, accepted: Accepted) -> Outcome:
         self._consume(accepted)
-        self._routing.put(accepted)
+        self._queue(accepted)
         request = accepted.request
         return Outcome(
             acknowledgement(request.request_id, request.srv),
@@ -421,7 +423,17 @@ class DSP:
         for row in self.store.all("SELECT request_id FROM commands WHERE state = 'accepted' ORDER BY rowid"):
             accepted = self._reload(row["request_id"])
             if accepted is not None:
-                self._routing.put(accepted)
+                self._queue(accepted)
+
+    def _queue(self, accepted: Accepted) -> None:
+        with self._routed:
+            self._unrouted += 1
+        self._routing.put(accepted)
+
+    def wait_routed(self, timeout: float) -> bool:
+        """True once every accepted command has been routed and its answer queued for delivery."""
+        with self._routed:
+            return self._routed.wait_for(lambda: self._unrouted == 0, timeout)
 
     def stop(self) -> None:
         for _ in self._threads:
@@ -458,6 +470,10 @@ class DSP:
                     )
             except Exception:  # a routing failure must never stop routing
                 log.exception("routing %s failed", accepted.request.request_id)
+            finally:
+                with self._routed:
+                    self._unrouted -= 1
+                    self._routed.notify_all()
 
     def _route(self, accepted: Accepted) -> Outcome:
         """Route an accepted command to its device (SMETS2) or the S1SP that serves it (SMETS1) and turn

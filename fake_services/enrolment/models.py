@@ -29,7 +29,7 @@ from fake_services.rejections import Rejection
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
-from smki.validation import CertificateRejected, validate_organisation_certificate
+from smki.validation import CertificateRejected
 
 NO_ROLE = "NetworkOperator"
 
@@ -83,7 +83,7 @@ def tmad_5_10_17_network_operator_certificate_validation(
     for key_use, pem in offered.items():
         try:
             cert = OrganisationCertificate.from_pem(pem)
-            validate_organisation_certificate(cert, smki.issuing_cas, smki.root, key_use)
+            smki.validate(cert, key_use)
         except (ValueError, CertificateRejected) as exc:
             raise Rejection("tmad_5_10_17", f"the {key_use.value} certificate: {exc}") from None
         if cert.role is not RemotePartyRole.NETWORK_OPERATOR:
