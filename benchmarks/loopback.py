@@ -1,8 +1,9 @@
 """Measure what a scenario costs, each figure beside the floor of the same work in the same run:
 
 - one loopback POST to a fake's server (the floor of every hop);
-- a signed 6.15.1 round trip through the DSP and an S1SP, and its floor: its two HTTP hops, its XML
-  signing, verifying and schema check, each measured alone;
+- a 6.15.1 through DCC's critical flow (CV 4 -> Pre-Command -> CV 5 -> I99 -> answer delivered), leg by
+  leg, and its floor: its HTTP hops, XML signatures, Pre-Command signature and schema checks, each
+  measured alone;
 - a Control API reset, sandbox start-up, enrolling organisations and seeding an installation;
 - Restore GPF Device Log (8.12.2) on an empty inventory and on one of a large fleet;
 - throughput of one client and of many concurrent clients against a sandbox in its own process.
@@ -20,22 +21,25 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import requests
 
 from duis.messages import RequestID, ServiceRequest
-from duis.schema import duis_schema
-from duis.signature import sign, verify
+from duis.precommand import pre_command_for, sign_pre_command, verify_pre_command
+from duis.schema import schema_error
+from duis.signature import verify
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import parse
 from fake_services.sandbox import Sandbox
 from serving.server import Service
 from serving.web import App, xml_response
 from support.control_client import ControlClient
-from support.duis_client import DUISClient, sign_request
+from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, sign_request
 from support.organisations import Organisation
 from support.sandbox_process import SandboxProcess, start_sandbox_process
 from support.seeding import S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
+from support.user_system import UserSystem
 
 WIDTH = 58
 
@@ -95,15 +99,40 @@ def loopback_post(rounds: int) -> float:
     return median
 
 
+def _legs(duis: DUISClient, receiver, request: ServiceRequest, sender: Organisation) -> dict[str, float]:
+    """One correction through the critical flow, each leg timed as the User sees it (ms)."""
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cv4 = replace(request, command_variant=4)
+    _, answered, response = duis._post_leg(TRANSFORM_PATH, sign_request(cv4, sender.identity), "CV 4")
+    t1 = time.perf_counter()
+    signed = sign_pre_command(response.pre_command, sender.device_signing_key)
+    t2 = time.perf_counter()
+    cv5 = ServiceRequest(request.request_id, request.srv, 5, signed_pre_command=signed)
+    _, ack, response = duis._post_leg(SERVICE_PATH, sign_request(cv5, sender.identity), "CV 5")
+    t3 = time.perf_counter()
+    receiver.wait_for(str(request.request_id), lambda r: not r.response.is_acknowledgement, 10)
+    t4 = time.perf_counter()
+    assert response is not None and response.is_acknowledgement, ack.verified
+    times["1. CV 4 -> Pre-Command (Transform, synchronous)"] = (t1 - t0) * 1000
+    times["2. sign the Pre-Command (User's DS key)"] = (t2 - t1) * 1000
+    times["3. CV 5 -> I99 (Send Command, synchronous)"] = (t3 - t2) * 1000
+    times["4. I99 -> answer delivered (DSP -> S1SP -> DSP -> User)"] = (t4 - t3) * 1000
+    times["whole flow"] = (t4 - t0) * 1000
+    return times
+
+
 def round_trip(rounds: int, fleet: int, hop: float) -> None:
     start = time.perf_counter()
     sandbox = Sandbox()
     urls = sandbox.start()
     print(f"{'sandbox start (SMKI, 5 services)':<{WIDTH}} {(time.perf_counter() - start) * 1000:7.2f} ms")
-    control, duis = ControlClient(urls["Control"]), DUISClient(urls["DSP"])
+    control = ControlClient(urls["Control"])
+    user = UserSystem(urls["DSP"], control.smki()["dcc_signers"]).start()
+    duis = user.duis
     try:
-        roster = Roster(control)
-        _once("enrol 4 organisations (keys + 8 certificates)", lambda: _parties(roster))
+        roster = Roster(control, user.receive_url)
+        _once("enrol 4 organisations (keys + 12 certificates)", lambda: _parties(roster))
         parties = _parties(roster)
         no = parties.electricity_distributor
         holder: list[Installation] = []
@@ -111,35 +140,57 @@ def round_trip(rounds: int, fleet: int, hop: float) -> None:
         inst = holder[0]
         set_mp107(control, True)
         n = max(20, rounds // 4)
-        trip = _report(
-            "DUIS 6.15.1 round trip (client -> DSP -> S1SP, signed)",
-            _timed(lambda: duis.send(_correction(duis, control, no, inst.esme), no.identity), n),
-        )
-        # The floor of the same work, each part alone: what the round trip cannot be faster than.
-        request = _correction(duis, control, no, inst.esme)
-        signed = parse(sign_request(request, no.identity))
-        cert = no.identity.certificate
-        floor = {
-            "sign (client)": _timed(lambda: sign_request(request, no.identity), n),
-            "schema check (DSP)": _timed(lambda: duis_schema().validate(signed), n),
-            "verify (DSP, then S1SP)": _timed(lambda: verify(signed, cert), n),
-            "sign response (S1SP, then DSP)": _timed(lambda: sign(signed, sandbox.dsp_signer.key, cert), n),
-        }
-        parts = {name: statistics.median(s) for name, s in floor.items()}
-        work = parts["sign (client)"] + parts["schema check (DSP)"] + 2 * parts["verify (DSP, then S1SP)"]
-        work += 2 * parts["sign response (S1SP, then DSP)"] + 2 * hop
-        for name, median in parts.items():
-            print(f"  floor part: {name:<{WIDTH - 14}} median {median:7.2f} ms")
-        print(
-            f"  {'floor: 2 hops + 1 sign + 1 schema + 2 verify + 2 sign':<{WIDTH - 2}} {work:7.2f} ms"
-            f"   round trip / floor = {trip / work:.2f}"
-        )
+        _legs(duis, user.receiver, _correction(duis, control, no, inst.esme), no)  # warm up
+        samples = [_legs(duis, user.receiver, _correction(duis, control, no, inst.esme), no) for _ in range(n)]
+        print("DUIS 6.15.1, the critical flow leg by leg (median over", n, "corrections):")
+        for leg in samples[0]:
+            median = statistics.median(sample[leg] for sample in samples)
+            print(f"  {leg:<{WIDTH - 2}} median {median:7.2f} ms")
+        trip = statistics.median(sample["whole flow"] for sample in samples)
+        floor_of_the_flow(sandbox, no, control, duis, inst, hop, trip, n)
         _report("Control API reset", _timed(control.reset, n))
         gpf_fleet(control, duis, parties, fleet, n)
     finally:
         control.close()
-        duis.close()
+        user.close()
         sandbox.stop()
+
+
+def floor_of_the_flow(
+    sandbox: Sandbox,
+    no: Organisation,
+    control: ControlClient,
+    duis: DUISClient,
+    inst: Installation,
+    hop: float,
+    trip: float,
+    n: int,
+) -> None:
+    """The same work measured alone, each part times how often the flow does it: what the flow cannot be
+    faster than. Four HTTP hops (User -> DSP twice, DSP -> S1SP, DSP -> User); six XML signatures made
+    (User: CV 4, CV 5; DSP: Pre-Command answer, I99, envelope to the S1SP, delivered answer; S1SP: its
+    response) and seven verified (DSP: CV 4, CV 5; S1SP: envelope; User: three answers, one with the
+    S1SP's inner signature); one Pre-Command signed and verified; six schema checks."""
+    request = replace(_correction(duis, control, no, inst.esme), command_variant=4)
+    signed = parse(sign_request(request, no.identity))
+    cert = no.identity.certificate
+    payload = pre_command_for(request, signed).to_bytes()
+    signed_payload = sign_pre_command(payload, no.device_signing_key)
+    ds_key = no.device_signing_key.public_key()
+    parts = {
+        "HTTP hop (loopback POST)": (hop, 4),
+        "XML sign": (statistics.median(_timed(lambda: sign_request(request, no.identity), n)), 7),
+        "XML verify": (statistics.median(_timed(lambda: verify(signed, cert), n)), 7),
+        "schema check": (statistics.median(_timed(lambda: schema_error(signed), n)), 6),
+        "Pre-Command sign": (statistics.median(_timed(lambda: sign_pre_command(payload, no.device_signing_key), n)), 1),
+        "Pre-Command verify": (statistics.median(_timed(lambda: verify_pre_command(signed_payload, ds_key), n)), 1),
+    }
+    floor = 0.0
+    for name, (median, times) in parts.items():
+        floor += median * times
+        print(f"  floor part: {name:<{WIDTH - 14}} median {median:7.2f} ms  x {times}")
+    label = "floor of the flow (the parts above, summed)"
+    print(f"  {label:<{WIDTH - 2}} {floor:7.2f} ms   flow / floor = {trip / floor:.2f}")
 
 
 def gpf_fleet(control: ControlClient, duis: DUISClient, parties: Parties, fleet: int, rounds: int) -> None:
@@ -154,7 +205,7 @@ def gpf_fleet(control: ControlClient, duis: DUISClient, parties: Parties, fleet:
             SERVICE_REQUEST_VARIANTS["8.12.2"],
             old_gpf_id=inst.gpf,
         )
-        return duis.send(request, supplier.identity)
+        return duis.send(request, supplier)
 
     empty = _report("8.12.2 to a GPF, fleet of 4 devices", _timed(restore, rounds))
     batch = 5000
@@ -188,8 +239,9 @@ def throughput(clients: int, per_client: int) -> None:
         print(f"throughput: the sandbox did not start (exit {started.returncode})")
         return
     control = ControlClient(started.urls["Control"])
+    user = UserSystem(started.urls["DSP"], control.smki()["dcc_signers"]).start()
     try:
-        roster = Roster(control)
+        roster = Roster(control, user.receive_url)
         base = _parties(roster)
         set_mp107(control, True)
         senders = []
@@ -199,9 +251,9 @@ def throughput(clients: int, per_client: int) -> None:
             senders.append((no, inst.esme))
 
         def client(no: Organisation, meter: str, count: int, failures: list[str]) -> None:
-            with DUISClient(started.urls["DSP"]) as duis:
+            with DUISClient(started.urls["DSP"], awaiter=user.duis.awaiter, verifier=user.duis.verifier) as duis:
                 for _ in range(count):
-                    exchange = duis.send(_correction(duis, control, no, meter), no.identity)
+                    exchange = duis.send(_correction(duis, control, no, meter), no)
                     if exchange.response is None or not exchange.response.succeeded:
                         failures.append(exchange.reason)
 
@@ -233,6 +285,7 @@ def throughput(clients: int, per_client: int) -> None:
             )
     finally:
         control.close()
+        user.close()
         started.terminate()
 
 
