@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup report test lint unit suite campaign sandbox bench clean
+.PHONY: setup report evidence environments test lint unit suite campaign sandbox bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -22,6 +22,12 @@ report: setup  ## run the acceptance suite and write the Allure report and trace
 
 suite: report
 
+evidence: setup  ## the suite, then its evidence pack verified and screenshots of the report (Chromium)
+	$(PY) -m support.reporting.run --processes 2; status=$$?; \
+	$(PY) -m support.reporting.verify reports/mp107-evidence.tar.gz || exit 1; \
+	$(PY) -m support.reporting.browser reports || echo "screenshots skipped (no Chromium?)"; \
+	exit $$status
+
 lint: setup
 	$(PY) -m ruff check .
 
@@ -31,7 +37,10 @@ unit: setup
 campaign: setup  ## hostile input and faults: 1000+ cases, must find 0 state changes and 0 crashes
 	$(PY) -m campaign
 
-test: lint unit campaign report  ## everything CI runs
+environments: setup  ## the suite against the sandbox started from each environment file (Control API off), then the impact matrix
+	$(PY) -m support.reporting.sandbox_runs --processes 2
+
+test: lint unit campaign report environments  ## everything CI runs
 
 sandbox: setup  ## run the DCC sandbox standalone
 	$(PY) -m fake_services serve
@@ -40,4 +49,6 @@ bench: setup
 	$(PY) -m benchmarks.loopback
 
 clean:
-	rm -rf reports/allure-results reports/allure-report reports/junit reports/traceability.*
+	rm -rf reports/allure-results reports/allure-report reports/junit reports/traceability.* reports/messages \
+		reports/screenshots reports/sign-off.html reports/run-identity.json reports/mp107-evidence.tar.gz* \
+		reports/sandbox-as-is reports/sandbox-to-be reports/impact.*

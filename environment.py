@@ -1,41 +1,111 @@
-"""Hooks: open the target once per run (embedded sandbox by default), start the suite's own Receive
-Response Service (where the DCC delivers asynchronous answers), enrol organisations once, reset the
-system per scenario, and record the run's environment for the Allure report."""
+"""Hooks: open the target once per run (the embedded sandbox by default, or the environment an
+environment file describes), start the suite's own Receive Response Service (where the DCC delivers
+asynchronous answers), and per scenario reset the sandbox (embedded only: an environment is never
+reset) and start a fresh World; record the run's environment for the Allure report."""
 
 from __future__ import annotations
 
-from behave.model import Scenario
+import os
+import sys
+
+from behave.model import Scenario, Status, Step
 from behave.runner import Context
 
+from support.arrangement import EnvironmentArrangement, EnvironmentDirectory, SandboxArrangement
 from support.control_client import ControlClient
-from support.evidence import record_environment
+from support.coordinator import CoordinatedCounters, CoordinatedLeases, Leases, LocalLeases, MirrorReceiver
+from support.environment_file import Environment
+from support.evidence import attach_json, record_environment
+from support.outcome import OUTCOME_ATTACHMENT
+from support.preflight import called_back, run_preflight
 from support.seeding import Roster
 from support.targets import open_target
-from support.user_system import ANSWER_TIMEOUT_SECONDS, UserSystem
+from support.user_system import ANSWER_TIMEOUT_SECONDS, UserSystem, receive_url, user_system_for
 from support.world import World
 
 
 def before_all(context: Context) -> None:
-    context.target = open_target(context.config.userdata)
-    context.control = ControlClient(context.target.control_url, context.target.control_token)
-    context.user_system = UserSystem(
-        context.target.dsp_url,
-        context.control.smki()["dcc_signers"],
-        answer_timeout=float(context.config.userdata.get("answer_timeout", ANSWER_TIMEOUT_SECONDS)),
-    ).start()
+    userdata = context.config.userdata
+    context.target = target = open_target(userdata)
+    env = target.environment
+    if env is not None:
+        ControlClient.refused = f"the run is against the environment {env.run.name!r}: DUIS only"
+        context.control = None
+        coordinator = userdata.get("coordinator")
+        if coordinator:  # one of the run's processes: the runner holds the receiver, turns and leases
+            worker = userdata.get("worker", f"pid {os.getpid()}")
+            context.user_system = user_system_for(
+                env, MirrorReceiver(coordinator, receive_url(env)), CoordinatedCounters(coordinator, worker)
+            ).start()
+            leases: Leases = CoordinatedLeases(coordinator, worker)
+        else:  # behave alone: preflight here (the runner has done it before starting its processes)
+            context.user_system = _preflight(env)
+            leases = LocalLeases()
+        context.roster = EnvironmentDirectory(env)
+        context.arrangement = EnvironmentArrangement(env, context.roster, leases)
+        context.certification_path = env.certification_path_der()[0]
+    else:
+        context.control = ControlClient(target.urls["Control"])
+        context.user_system = UserSystem(
+            target.dsp_url,
+            context.control.smki()["dcc_signers"],
+            answer_timeout=float(userdata.get("answer_timeout", ANSWER_TIMEOUT_SECONDS)),
+        ).start()
+        context.roster = Roster(context.control, context.user_system.receive_url)
+        context.arrangement = SandboxArrangement(
+            context.control, context.roster, target.urls["MCC"], target.urls["Meters"]
+        )
+        context.certification_path = context.control.issuing_ca_der
     context.duis, context.receiver = context.user_system.duis, context.user_system.receiver
-    context.roster = Roster(context.control, context.user_system.receive_url)
+
+
+def _preflight(env: Environment) -> UserSystem:
+    """The environment's user system, started, once preflight finds nothing wrong; else the run ends here
+    with one line per problem and no scenario run."""
+    result = run_preflight(env, None)
+    user_system = None
+    if result.ok:
+        user_system = user_system_for(env).start()
+        called_back(env, user_system, result)
+    if not result.ok:
+        if user_system is not None:
+            user_system.close()
+        print(result.report() + "\nNo scenario was run.", file=sys.stderr, flush=True)
+        os._exit(2)  # behave reports a SystemExit from a hook as an abort with a traceback: end quietly
+    if result.notes:
+        print(result.report(), file=sys.stderr)
+    assert user_system is not None
+    return user_system
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
-    context.control.reset()
-    context.world = World(context.control, context.duis, context.roster, context.receiver)
+    if context.control is not None:
+        context.control.reset()
+    context.world = World(
+        context.arrangement, context.duis, context.roster, context.receiver, context.certification_path
+    )
+
+
+def after_step(context: Context, step: Step) -> None:
+    """At the scenario's last step (or the one that failed), its outcome in words, for the impact matrix."""
+    world = getattr(context, "world", None)
+    if world is None or not world.has_outcome:
+        return
+    if step.status == Status.failed or step is list(context.scenario.all_steps)[-1]:
+        attach_json(world.outcome(), OUTCOME_ATTACHMENT)
+
+
+def after_scenario(context: Context, scenario: Scenario) -> None:
+    if isinstance(context.arrangement, EnvironmentArrangement):
+        context.arrangement.end_scenario()
 
 
 def after_all(context: Context) -> None:
     try:
         record_environment(context)
     finally:
+        context.arrangement.close()
         context.user_system.close()
-        context.control.close()
+        if context.control is not None:
+            context.control.close()
         context.target.stop()

@@ -449,6 +449,38 @@ class RemotePartyDetail:
     certificate_hash: bytes
 
 
+SANDBOX_CS02A = b"MP107-SANDBOX CS02a\n"
+"""A SMETS2 device answers 6.24.1 with a GBCS payload (CS02a, ASN.1) that the User parses. The sandbox's
+payload is not GBCS: this marker, then one `role usage entity-id hash-hex` line per cell (the sandbox's
+choice, so a User can read what a SMETS2 meter holds through DUIS as it does for SMETS1)."""
+
+
+def sandbox_credentials_payload(details: list[RemotePartyDetail]) -> bytes:
+    lines = (f"{d.role} {d.usage} {d.entity_id} {d.certificate_hash.hex()}" for d in details)
+    return SANDBOX_CS02A + "\n".join(lines).encode()
+
+
+def read_sandbox_credentials_payload(payload: bytes | None) -> tuple[RemotePartyDetail, ...]:
+    if not payload or not payload.startswith(SANDBOX_CS02A):
+        return ()
+    details = []
+    for line in payload[len(SANDBOX_CS02A) :].decode().splitlines():
+        role, usage, entity_id, digest = line.split()
+        details.append(RemotePartyDetail(role, usage, entity_id, bytes.fromhex(digest)))
+    return tuple(details)
+
+
+def device_response(
+    request: RequestID, srv: ServiceReferenceVariant, gbcs_payload: bytes | None = None
+) -> etree._Element:
+    """A SMETS2 device's answer passed on by the DSP: a ResponseMessage with the device's GBCS payload."""
+    root = response_message(request, "I0", srv)
+    if gbcs_payload is not None:
+        message = root.find(f"{q('Body')}/{q('ResponseMessage')}")
+        etree.SubElement(message, q("GBCSPayload")).text = base64.b64encode(gbcs_payload).decode()
+    return root
+
+
 def smets1_credentials_read_response(
     request_id: RequestID, srv: ServiceReferenceVariant, counter: int, details: Iterable[RemotePartyDetail]
 ) -> etree._Element:
@@ -476,6 +508,29 @@ def smets1_response(request: RequestID, srv: ServiceReferenceVariant, signed_inn
     etree.SubElement(message, q("ServiceReference")).text = srv.reference
     etree.SubElement(message, q("ServiceReferenceVariant")).text = srv.variant
     message.append(signed_inner)
+    return root
+
+
+def smets1_device_alert(device_id: str, recipient: str, counter: int, alert_code: str) -> etree._Element:
+    """A SMETS1 device's alert as its S1SP sends it on (to be signed by the S1SP): from the device to the
+    party its certificate names (`BusinessTargetID`), the GBCS alert code in the header, and an empty
+    `DeviceAlertMessage` (every element of the MMC type is optional; the sandbox carries no payload)."""
+    root = etree.Element(q("SMETS1SignedResponse"), nsmap={"sr": SR, "ra": RA}, schemaVersion=SCHEMA_VERSION)
+    response = etree.SubElement(root, q("SMETS1Response"))
+    header = etree.SubElement(response, q("Header"))
+    etree.SubElement(header, q("BusinessOriginatorID", RA)).text = device_id
+    etree.SubElement(header, q("BusinessTargetID", RA)).text = recipient
+    etree.SubElement(header, q("OriginatorCounter", RA)).text = str(counter)
+    etree.SubElement(header, q("GBCSHexadecimalMessageCode", RA)).text = alert_code
+    etree.SubElement(etree.SubElement(response, q("Body")), q("DeviceAlertMessage"))
+    return root
+
+
+def smets1_alert_response(signed_alert: etree._Element, response_id: str) -> etree._Element:
+    """The DSP's Response carrying an S1SP-signed SMETS1 device alert to its recipient (no RequestID: no
+    request caused it; the ResponseID names device, recipient and the alert's counter)."""
+    root, body = _response(None, response_id, "I0")
+    etree.SubElement(body, q("SMETS1ResponseMessage")).append(signed_alert)
     return root
 
 
@@ -586,7 +641,10 @@ class ServiceResponse:
             gbcs_version=text(pre_command, "sr:GBCSVersion") if pre_command is not None else None,
             future_dated_alert_code=code.upper() if code else None,
             gbcs_payload=_der(_element_text(payload_holder, "sr:GBCSPayload"), "the GBCSPayload"),
-            remote_party_details=details,
+            remote_party_details=details
+            or read_sandbox_credentials_payload(
+                _der(_element_text(payload_holder, "sr:GBCSPayload"), "the GBCSPayload")
+            ),
             execution_outcome_present=outcome,
             response_id=text(root, "sr:Header/sr:ResponseID"),
         )

@@ -10,10 +10,13 @@ import signal
 import sqlite3
 import sys
 import threading
+from urllib.parse import urlsplit
 
 from duis.schema import SchemaUnavailable, duis_schema
 from fake_services.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
+from fake_services.provisioning import ProvisioningError, provision
 from fake_services.sandbox import S1SP_NAMES, S1SP_TIMEOUT_SECONDS, InsecureBinding, Sandbox
+from support.environment_file import Environment, EnvironmentFileError, load_environment
 
 
 def _instant(text: str) -> dt.datetime:
@@ -26,6 +29,17 @@ def _instant(text: str) -> dt.datetime:
     return moment
 
 
+def environment_ports(environment: Environment) -> dict[str, int]:
+    """The ports an environment file gives the DSP and the interfaces it declares."""
+    urls = {
+        "DSP": environment.dsp.url,
+        "MCC": environment.interfaces.migration_control_centre,
+        "Meters": environment.interfaces.meter_events,
+        "Control": environment.interfaces.control,
+    }
+    return {name: urlsplit(url).port or 0 for name, url in urls.items() if url}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mp107-sandbox",
@@ -36,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     serve.add_argument("--dsp-port", type=int, default=0, help="DSP port (default: a free port)")
     serve.add_argument("--control-port", type=int, default=0, help="Control API port (default: a free port)")
+    serve.add_argument("--mcc-port", type=int, default=0, help="enrolment (Migration Control Centre) port")
+    serve.add_argument("--meters-port", type=int, default=0, help="meter events port (make a meter raise an alert)")
+    serve.add_argument(
+        "--environment",
+        metavar="FILE",
+        help="become the environment FILE describes (support/environments/*.toml): its organisations (keys and "
+        "certificates made where it names them), meters, MP107 state and ports",
+    )
+    serve.add_argument(
+        "--no-control",
+        action="store_true",
+        help="do not offer the Control API: the sandbox is reached by DUIS and its declared interfaces only",
+    )
     for name in S1SP_NAMES:
         serve.add_argument(f"--{name.lower()}-port", type=int, default=0, help=f"{name} port (default: a free port)")
     serve.add_argument(
@@ -82,8 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    ports = {"DSP": args.dsp_port, "Control": args.control_port}
+    ports = {"DSP": args.dsp_port, "Control": args.control_port, "MCC": args.mcc_port, "Meters": args.meters_port}
     ports.update({name: getattr(args, f"{name.lower()}_port") for name in S1SP_NAMES})
+    environment = None
+    if args.environment:
+        try:
+            environment = load_environment(args.environment)
+        except EnvironmentFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        ports.update(environment_ports(environment))
     if args.s1sp_timeout <= 0:
         print("error: --s1sp-timeout must be positive", file=sys.stderr)
         return 2
@@ -95,6 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     except BoxedPKIUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.no_control:
+        sandbox.services.pop("Control")
+    if environment is not None:
+        try:
+            provision(sandbox, environment)
+        except (ProvisioningError, EnvironmentFileError) as exc:
+            sandbox.stop()
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before the first line is printed: a caller may signal at once
         signal.signal(sig, lambda *_: stopping.set())

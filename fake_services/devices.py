@@ -3,9 +3,11 @@ holds; SMETS2 devices hold their own trust anchors and decide their own KRP upda
 
 from __future__ import annotations
 
+import hashlib
+
 from lxml import etree
 
-from duis.messages import ServiceRequest
+from duis.messages import RemotePartyDetail, ServiceRequest
 from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
 from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
 from fake_services.credentials import gbcs_replacement_certificates
@@ -30,25 +32,18 @@ def pia_2_3_2_b_alert_target(device_id: str, inventory: SmartMeteringInventory, 
     return held.entity_id if held else None
 
 
-class Alerts:
-    """Alerts as delivered, per receiving party."""
+class AlertLog:
+    """The sandbox's own record of which alert went to whom (evidence; a User judges by what it receives)."""
 
-    def __init__(self, store: Store, inventory: SmartMeteringInventory) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.inventory = inventory
-        self.anchors = TrustAnchors(store)
 
-    def raise_network_operator_alert(self, device_id: str, alert_code: str) -> str | None:
-        """The meter raises an alert for its Network Operator; returns who received it (or None)."""
-        recipient = pia_2_3_2_b_alert_target(device_id, self.inventory, self.anchors)
-        if recipient is None:
-            return None
+    def record(self, device_id: str, recipient: str, alert_code: str) -> None:
         with self.store.transaction() as db:
             db.execute(
                 "INSERT INTO alerts (device_id, recipient, alert_code) VALUES (?, ?, ?)",
                 (device_id, recipient, alert_code),
             )
-        return recipient
 
     def delivered(self, recipient: str | None = None) -> list[dict[str, str]]:
         sql = "SELECT device_id, recipient, alert_code, raised_at FROM alerts"
@@ -91,6 +86,20 @@ class SMETS2Device:
         self.store = store
         self.smki = smki
         self.anchors = TrustAnchors(store)
+
+    def read_security_credentials(self, request: ServiceRequest) -> list[RemotePartyDetail]:
+        """6.24.1: what the device holds in each cell of the roles asked for."""
+        usage = {KeyUse.DS: "DigitalSigning", KeyUse.KA: "KeyAgreement"}
+        return [
+            RemotePartyDetail(
+                a.role,
+                usage[a.key_use],
+                a.entity_id,
+                hashlib.sha1(OrganisationCertificate.from_pem(a.pem).der()).digest(),  # noqa: S324 - as DUIS has it
+            )
+            for a in self.anchors.all_for(request.device_id)
+            if a.role in request.remote_party_roles
+        ]
 
     def update_security_credentials(
         self, request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None

@@ -15,23 +15,24 @@ from fake_services import boxed_pki
 from fake_services.access_control import Registry
 from fake_services.boxed_pki import BoxedPKI
 from fake_services.clock import Clock
-from fake_services.control import control_app
+from fake_services.control import control_app, token_guard
 from fake_services.control.clock import clock_routes
 from fake_services.control.delivery import delivery_routes
-from fake_services.control.enrolment import enrolment_routes
 from fake_services.control.installations import installation_routes
 from fake_services.control.observation import observation_routes
 from fake_services.control.parties import party_routes
 from fake_services.control.switches import fault_routes, switch_routes
 from fake_services.delivery import Deliveries
-from fake_services.devices import Alerts
+from fake_services.devices import AlertLog
 from fake_services.dsp.models import DSP, MP107_SWITCH
 from fake_services.dsp.responses import dsp_app
 from fake_services.dsp.s1sp_link import S1SPLink
 from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
+from fake_services.enrolment.responses import mcc_app
 from fake_services.faults import Faults
 from fake_services.identity import Identities
+from fake_services.meters import MeterEvents, meter_events_app
 from fake_services.parties import SMKIRepository, TrustAnchor, Users
 from fake_services.registration import RegistrationData, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
@@ -84,7 +85,7 @@ class Sandbox:
         self.smki = SMKIRepository(self.store, self._test_smki())
         self.users = Users(self.store)
         self.registry = Registry(RegistrationData(self.store), SmartMeteringInventory(self.store))
-        self.alerts = Alerts(self.store, self.registry.inventory)
+        self.alerts = AlertLog(self.store)
         self.faults = Faults(self.store)
         self.clock = Clock(self.store)
         self.boxed = self._trust_dcc_boxed(pki_date) if pki == "dcc-boxed" else None
@@ -138,6 +139,14 @@ class Sandbox:
             "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer), settings),
             **{name: Service(name, s1sp_app(s1sp, self.faults), settings) for name, s1sp in self.s1sps.items()},
             "Control": Service("Control", self._control_app(), settings),
+            "MCC": Service("MCC", mcc_app(self.mcc, self.enrolment, token_guard(control_token)), settings),
+            "Meters": Service(
+                "Meters",
+                meter_events_app(
+                    MeterEvents(self.registry.inventory, self.s1sps, self.alerts), token_guard(control_token)
+                ),
+                settings,
+            ),
         }
 
     def _signer(
@@ -204,7 +213,7 @@ class Sandbox:
 
         return control_app(
             self.control_token,
-            observation_routes(self.store, self.alerts, self.users, self.urls),
+            observation_routes(self.store, self.alerts, self.urls),
             party_routes(
                 self.users,
                 self.smki,
@@ -214,7 +223,6 @@ class Sandbox:
             installation_routes(self.store, self.registry, self.users, tuple(self.s1sps)),
             switch_routes(dsp_switch, {name: s.enable_mp107 for name, s in self.s1sps.items()}, states),
             fault_routes(self.faults, self.s1sps),
-            enrolment_routes(self.mcc, self.enrolment),
             delivery_routes(self.deliveries.addresses, self.deliveries),
             clock_routes(self.clock, self.run_due),
         )

@@ -108,8 +108,8 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
 
     @S1SR-4.2
     Scenario: Route 8 – the Network Operator that owns the certificate replaces it, even with another party's in error
-      Given MP107 is not enabled
-      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      And the meter holds Western Power's Network Operator certificates
       When Western Power asks to replace the meter's Network Operator certificates with Eastern Networks'
       Then the request succeeds
       And the meter holds Eastern Networks' Network Operator certificates

@@ -32,7 +32,7 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
       Examples: Electricity Distributor on an electricity meter, Gas Transporter on a gas meter
         | meter             | s1sp  | registered    | wrong              |
         | electricity meter | S1SP1 | Western Power | Eastern Networks   |
-        | gas meter         | S1SP2 | Cadent Gas    | Wales Gas Networks |
+        | gas meter         | S1SP3 | Cadent Gas    | Wales Gas Networks |
         | electricity meter | S1SP3 | Western Power | Eastern Networks   |
 
     @SRPD-6.2.d
@@ -55,14 +55,7 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
       But the S1SP rejects the request because Northern Grid does not own the certificate it holds
       And the meter still holds Eastern Networks' Network Operator certificates
 
-  Rule: Everything else is still checked against Registration Data
-
-    @SRPD-6.1.f
-    Scenario: A Supplier not registered for the meter is still refused by the DCC's Registration Data check
-      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
-      When Flame Energy asks to replace the meter's Supplier certificates with its own
-      Then the DCC rejects the request because Flame Energy is not registered for the meter
-      And the meter still holds Bright Energy's Supplier certificates
+  Rule: A request for the Supplier's certificates is still checked against Registration Data
 
     @PIA-3.3
     Scenario: A Network Operator's request that targets the Supplier certificates is still checked at the S1SP
@@ -72,10 +65,3 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
       Then the DCC passes the request on to the S1SP
       But the S1SP rejects the request because Eastern Networks is not registered for the meter
       And the meter still holds Bright Energy's Supplier certificates
-
-    @SRPD-6.1.f
-    Scenario: Other requests from a Network Operator are still checked at the DCC
-      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
-      And the meter holds Eastern Networks' Network Operator certificates
-      When Eastern Networks reads the meter's import registers
-      Then the DCC rejects the request because Eastern Networks is not registered for the meter

@@ -16,8 +16,8 @@ Feature: The existing exceptions to the Registration Data check still hold with 
   Rule: An Import Supplier sharing the Communications Hub may look after the gas side
 
     @SRPD-6.2.a
-    Scenario Outline: The Import Supplier joins the gas meter to the gas proxy function when <mp107>
-      Given <mp107>
+    Scenario Outline: The Import Supplier joins the gas meter to the gas proxy function when MP107 is <MP107>
+      Given MP107 is <MP107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       And the gas meter on the same communications hub is supplied by Flame Gas Supply
       When Bright Energy joins the gas meter to the gas proxy function
@@ -25,32 +25,32 @@ Feature: The existing exceptions to the Registration Data check still hold with 
       And the S1SP does not reject it for Registration Data
 
       Examples:
-        | mp107                 |
-        | MP107 is not enabled  |
-        | MP107 is enabled      |
+        | MP107       |
+        | not enabled |
+        | enabled     |
 
     @SRPD-6.2.b
-    Scenario Outline: The Import Supplier restores the gas proxy function's device log when <mp107>
-      Given <mp107>
+    Scenario Outline: The Import Supplier restores the gas proxy function's device log when MP107 is <MP107>
+      Given MP107 is <MP107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Bright Energy restores the device log of the gas proxy function
       Then the request succeeds
 
       Examples:
-        | mp107                 |
-        | MP107 is not enabled  |
-        | MP107 is enabled      |
+        | MP107       |
+        | not enabled |
+        | enabled     |
 
   Rule: An Other User is not checked against Registration Data
 
     @SRPD-6.2.c
-    Scenario Outline: An Other User reads a meter it is not registered for when <mp107>
-      Given <mp107>
-      And a SMETS1 electricity meter served by S1SP2 whose registered Network Operator is Western Power
+    Scenario Outline: An Other User reads a meter it is not registered for when MP107 is <MP107>
+      Given MP107 is <MP107>
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
       When Meter Insights reads the meter's import registers
       Then the request succeeds
 
       Examples:
-        | mp107                 |
-        | MP107 is not enabled  |
-        | MP107 is enabled      |
+        | MP107       |
+        | not enabled |
+        | enabled     |

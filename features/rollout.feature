@@ -13,22 +13,54 @@ Feature: MP107 rolls out with one DCC switch while each S1SP enables it in its o
       | Flame Gas Supply      | Gas Supplier            |
       | Access Control Broker | Access Control Broker   |
 
-  Rule: The outcome depends on the DCC switch and on the S1SP serving the meter
+  Rule: While the DCC switch is off, the DCC refuses a correction from a Network Operator that is not registered
 
-    @PIA-3.2
-    Scenario Outline: A correction on <s1sp> while the DCC switch is <dcc switch> and <enabled s1sps> enabled MP107
-      Given the DCC's MP107 switch is <dcc switch> and <enabled s1sps> enabled it
+    @PIA-3.2 @SRPD-6.1.f
+    Scenario Outline: A correction on <s1sp> while the DCC switch is off and <enabled s1sps> enabled MP107
+      Given the DCC's MP107 switch is off and <enabled s1sps> enabled it
       And a SMETS1 electricity meter served by <s1sp> whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
-      Then <outcome>
-      And the meter holds <holder>'s Network Operator certificates
+      Then the DCC rejects the request because Eastern Networks is not registered for the meter
+      And the meter still holds Eastern Networks' Network Operator certificates
 
       Examples:
-        | dcc switch | enabled s1sps          | s1sp  | outcome                                                        | holder           |
-        | off        | no S1SP has            | S1SP1 | the DCC rejects the request for Registration Data               | Eastern Networks |
-        | off        | every S1SP has         | S1SP1 | the DCC rejects the request for Registration Data               | Eastern Networks |
-        | on         | S1SP1 and S1SP3 have   | S1SP2 | the S1SP rejects the request with an S1SP Alert for Registration Data | Eastern Networks |
-        | on         | S1SP1 and S1SP3 have   | S1SP1 | the request succeeds                                           | Western Power    |
-        | on         | S1SP1 and S1SP3 have   | S1SP3 | the request succeeds                                           | Western Power    |
-        | on         | every S1SP has         | S1SP2 | the request succeeds                                           | Western Power    |
+        | enabled s1sps  | s1sp  |
+        | no S1SP has    | S1SP1 |
+        | no S1SP has    | S1SP2 |
+        | no S1SP has    | S1SP3 |
+        | every S1SP has | S1SP1 |
+
+  Rule: With the DCC switch on, an S1SP that has not yet enabled MP107 refuses with its own alert
+
+    @PIA-3.2 @SRPD-16.1
+    Scenario Outline: A correction on <s1sp> while the DCC switch is on and <enabled s1sps> enabled MP107
+      Given the DCC's MP107 switch is on and <enabled s1sps> enabled it
+      And a SMETS1 electricity meter served by <s1sp> whose registered Network Operator is Western Power
+      And the meter holds Eastern Networks' Network Operator certificates
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
+      Then the DCC passes the request on to the S1SP
+      But the S1SP rejects the request because Eastern Networks is not registered for the meter
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+      Examples:
+        | enabled s1sps        | s1sp  |
+        | S1SP1 and S1SP3 have | S1SP2 |
+        | no S1SP has          | S1SP1 |
+
+  Rule: Where both the DCC and the meter's S1SP have enabled MP107, the correction is made
+
+    @PIA-3.2 @SRPD-6.2.d
+    Scenario Outline: A correction on <s1sp> while the DCC switch is on and <enabled s1sps> enabled MP107
+      Given the DCC's MP107 switch is on and <enabled s1sps> enabled it
+      And a SMETS1 electricity meter served by <s1sp> whose registered Network Operator is Western Power
+      And the meter holds Eastern Networks' Network Operator certificates
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
+      Then the request succeeds
+      And the meter holds Western Power's Network Operator certificates
+
+      Examples:
+        | enabled s1sps        | s1sp  |
+        | S1SP1 and S1SP3 have | S1SP1 |
+        | S1SP1 and S1SP3 have | S1SP3 |
+        | every S1SP has       | S1SP2 |

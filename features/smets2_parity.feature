@@ -17,8 +17,8 @@ Feature: SMETS2 meters already let the holder of a certificate replace it
   Rule: The holder of the certificate on a SMETS2 meter may replace it, whether or not MP107 is enabled
 
     @PIA-2.2
-    Scenario Outline: The Network Operator whose certificate is on a SMETS2 meter puts the right one in place when <mp107>
-      Given <mp107>
+    Scenario Outline: The Network Operator whose certificate is on a SMETS2 meter puts the right one in place when MP107 is <MP107>
+      Given MP107 is <MP107>
       And a SMETS2 electricity meter whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
@@ -26,15 +26,20 @@ Feature: SMETS2 meters already let the holder of a certificate replace it
       And the meter holds Western Power's Network Operator certificates
 
       Examples:
-        | mp107                |
-        | MP107 is not enabled |
-        | MP107 is enabled     |
+        | MP107       |
+        | not enabled |
+        | enabled     |
 
     @PIA-2.2
-    Scenario: The registered Network Operator cannot replace a certificate on a SMETS2 meter that it does not hold
-      Given MP107 is enabled
+    Scenario Outline: The registered Network Operator cannot replace a certificate on a SMETS2 meter that it does not hold, when MP107 is <MP107>
+      Given MP107 is <MP107>
       And a SMETS2 electricity meter whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
       When Western Power asks to replace the meter's Network Operator certificates with its own
       Then the meter rejects the request because it is not signed by the holder of its certificate
       And the meter still holds Eastern Networks' Network Operator certificates
+
+      Examples:
+        | MP107       |
+        | not enabled |
+        | enabled     |

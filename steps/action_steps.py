@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from behave import given, use_step_matcher, when
-
 from support import test_data
-from support.evidence import attach_exchange, attach_json
+from support.evidence import attach_anchor_change, attach_exchange, attach_json
+from support.stepping import given, use_step_matcher, when
 
 use_step_matcher("re")
 
@@ -18,7 +17,7 @@ def _replace(context, sender: str, role: str, replacement: str) -> None:
     owner = sender if replacement == "its own" else replacement
     exchange = world.replace_certificates(sender, owner, ROLES[role])
     attach_exchange(exchange, f"Update Security Credentials from {sender}")
-    attach_json(world.anchors_evidence(), "Trust anchors after")
+    attach_anchor_change(None, world.anchors_evidence(), world.roster)
 
 
 @when(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from behave import given, use_step_matcher
-
 from support.evidence import attach_json
 from support.seeding import S1SPS
+from support.stepping import given, use_step_matcher
 
 use_step_matcher("re")
 
@@ -17,7 +16,7 @@ def step_organisations(context) -> None:
     for row in context.table:
         certified = row.get("SMKI certificates", "issued") != "none yet"
         user = row.get("DCC User", "yes") == "yes"
-        context.roster.ensure(row["organisation"], row["role"], certified, user)
+        context.world.take_part(row["organisation"], row["role"], certified, user)
 
 
 @given(
@@ -47,17 +46,17 @@ def _switch(context, dsp: bool, enabled: set[str]) -> None:
 
 @given(r"MP107 is not enabled")
 def step_mp107_off(context) -> None:
-    _switch(context, False, set())
+    attach_json(context.world.require_mp107(dsp=False, at_meter=False), "MP107 switch states")
 
 
 @given(r"MP107 is enabled")
 def step_mp107_on(context) -> None:
-    _switch(context, True, set(S1SPS))
+    attach_json(context.world.require_mp107(dsp=True, at_meter=True), "MP107 switch states")
 
 
 @given(r"the DCC has switched MP107 on but no S1SP has enabled it yet")
 def step_dsp_only(context) -> None:
-    _switch(context, True, set())
+    attach_json(context.world.require_mp107(dsp=True, at_meter=False), "MP107 switch states")
 
 
 @given(
@@ -73,6 +72,6 @@ def step_rollout(context, dsp: str, who: str) -> None:
     _switch(context, dsp == "on", enabled)
 
 
-@given(r"(?P<s1sp>S1SP\d) is not answering")
-def step_s1sp_down(context, s1sp: str) -> None:
-    context.world.s1sp_not_answering(s1sp)
+@given(r"the S1SP serving the meter is not answering")
+def step_s1sp_down(context) -> None:
+    context.world.s1sp_not_answering()

@@ -3,11 +3,10 @@ Notification, commissioning by the DCC Commissioning Party, and the Supplier's h
 
 from __future__ import annotations
 
-from behave import given, then, use_step_matcher, when
-
 from catalogue import TMAD_5_10_12, TMAD_5_10_17
 from duis.srv import UserRole
-from support.evidence import attach_exchange, attach_json, attach_xml
+from support.evidence import attach_anchor_change, attach_exchange, attach_json, attach_xml
+from support.stepping import given, then, use_step_matcher, when
 
 use_step_matcher("re")
 
@@ -70,7 +69,7 @@ def step_handover(context, supplier: str, owner: str) -> None:
     world = context.world
     exchange = world.replace_certificates(supplier, owner, "NetworkOperator", variant="6.21")
     attach_exchange(exchange, f"Request Handover of DCC Controlled Device from {supplier}")
-    attach_json(world.anchors_evidence(), "Trust anchors after")
+    attach_anchor_change(None, world.anchors_evidence(), world.roster)
 
 
 @given(r"(?P<supplier>.+?) has placed (?P<owner>.+?)'s? Network Operator certificates with a handover request")
@@ -92,7 +91,14 @@ def step_supplier_commissioned_in_error(context, supplier: str, owner: str) -> N
 
 @given(r"the meter's alerts go to (?P<receiver>.+)")
 def step_alerts_go_to(context, receiver: str) -> None:
-    recipient = context.world.raise_alert()
+    """Where the meter's Network Operator alerts go: to the party in the Non-Critical Network Operator cell
+    (PIA 2.3.2 B). A User sees an alert it receives; the Access Control Broker is the DCC's own, so for it
+    the cell is read instead."""
+    world = context.world
+    if receiver == world.roster.acb().name:
+        recipient = world.holder_names("NetworkOperator")["KA"]
+    else:
+        recipient = world.raise_alert()
     attach_json({"delivered_to": recipient}, "Alert delivery")
     assert recipient == receiver, f"the alert went to {recipient}"
 
@@ -103,7 +109,7 @@ def step_second_meter_acb(context) -> None:
     world = context.world
     distributor = world.roster.of_role(UserRole.ELECTRICITY_DISTRIBUTOR)[0].name
     supplier = world.roster.of_role(UserRole.IMPORT_SUPPLIER)[0].name
-    world.install_awaiting_enrolment("Active", False, "S1SP2", distributor, supplier)
+    world.install_awaiting_enrolment("Active", False, "S1SP3", distributor, supplier)
     world.authorise_migration(supplier, "Supplier", None)
     world.commission()
     step_alerts_go_to(context, "Access Control Broker")
@@ -138,5 +144,4 @@ def step_mcc_refuses(context, why: str) -> None:
 
 @then(r"nothing is held for the meter at the S1SP")
 def step_nothing_held(context) -> None:
-    anchors = context.world.control.trust_anchors(context.world.meter)
-    assert anchors == [], f"the S1SP holds {anchors}"
+    assert context.world.holds_nothing(), f"the S1SP holds {context.world.anchors_evidence()}"

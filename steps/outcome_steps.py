@@ -5,11 +5,10 @@ against the rule the catalogue gives for it; each step checks the parties its se
 
 from __future__ import annotations
 
-from behave import then, use_step_matcher
-
 from catalogue import RULES
 from support import verdicts
 from support.evidence import attach_json
+from support.stepping import then, use_step_matcher
 
 use_step_matcher("re")
 
@@ -113,7 +112,7 @@ def step_s1sp_no_rdp(context) -> None:
 
 @then(r"the meter (?:still )?holds (?P<holder>.+?)'s? (?P<role>Network Operator|Supplier) certificates")
 def step_holds(context, holder: str, role: str) -> None:
-    cells = context.world.holders(role.replace(" ", ""))
+    cells = context.world.holder_names(role.replace(" ", ""))
     assert cells == {"DS": holder, "KA": holder}, f"the meter holds {cells} in its {role} trust anchor"
 
 

@@ -17,7 +17,17 @@ class ControlError(RuntimeError):
     """The Control API refused a call; the message says why."""
 
 
+class ControlRefused(RuntimeError):
+    """A step or hook tried to use the Control API in environment mode (a defect of the suite)."""
+
+
 class ControlClient:
+    """The sandbox's Control API: a test harness that arranges preconditions (never a judge). It refuses to
+    be used in environment mode, where nothing but DUIS and the environment's declared interfaces exist."""
+
+    refused: str | None = None
+    """Set (to the reason) when the run is against an environment: every call then fails with it."""
+
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
@@ -26,6 +36,8 @@ class ControlClient:
         self.timeout = timeout
 
     def _call(self, method: str, path: str, json: Any = None) -> Any:
+        if ControlClient.refused:
+            raise ControlRefused(f"{method} {path}: the Control API is not used here: {ControlClient.refused}")
         reply = self.session.request(method, self.base_url + path, json=json, timeout=self.timeout)
         if reply.status_code >= 400:
             raise ControlError(f"{method} {path}: HTTP {reply.status_code}: {reply.text.strip()}")
@@ -151,9 +163,6 @@ class ControlClient:
     def switches(self) -> dict:
         return self._call("GET", "/switches")
 
-    def raise_alert(self, device_id: str, alert_code: str = "PowerOutage") -> dict:
-        return self._call("POST", f"/devices/{device_id}/alerts", {"alert_code": alert_code})
-
     def alerts(self, recipient: str | None = None) -> list[dict]:
         return self._call("GET", "/alerts" + (f"?recipient={recipient}" if recipient else ""))
 
@@ -163,42 +172,6 @@ class ControlClient:
 
     def log(self) -> list[dict]:
         return self._call("GET", "/log")
-
-    # --- enrolment (the Supplier towards the DCC's Migration Control Centre) -------------------
-    def _business(self, method: str, path: str, json: Any = None) -> dict:
-        """A call whose refusal is a business outcome (422 with the clause), not an error."""
-        reply = self.session.request(method, self.base_url + path, json=json, timeout=self.timeout)
-        if reply.status_code >= 400 and reply.status_code != 422:
-            raise ControlError(f"{method} {path}: HTTP {reply.status_code}: {reply.text.strip()}")
-        return reply.json()
-
-    @staticmethod
-    def _offer(ds_pem: str | None, ka_pem: str | None) -> dict[str, str]:
-        return {k: v for k, v in (("network_operator_ds", ds_pem), ("network_operator_ka", ka_pem)) if v}
-
-    def migration_authorisation(
-        self,
-        device_id: str,
-        supplier: str,
-        commissioned_by: str = "DCC",
-        ds_pem: str | None = None,
-        ka_pem: str | None = None,
-    ) -> dict:
-        body = {"device_id": device_id, "supplier": supplier, "commissioned_by": commissioned_by}
-        return self._business("POST", "/enrolment/migration-authorisations", body | self._offer(ds_pem, ka_pem))
-
-    def dormant_meter_migration_notification(self, device_id: str, supplier: str) -> str:
-        body = {"device_id": device_id, "supplier": supplier}
-        return self._call("POST", "/enrolment/dormant-notifications", body)["notification"]
-
-    def respond_to_dormant_notification(
-        self, notification: str, ds_pem: str | None = None, ka_pem: str | None = None
-    ) -> dict:
-        path = f"/enrolment/dormant-notifications/{notification}/response"
-        return self._business("POST", path, self._offer(ds_pem, ka_pem))
-
-    def commission(self, migration_authorisation: str) -> dict:
-        return self._business("POST", f"/enrolment/migration-authorisations/{migration_authorisation}/commission")
 
     def health(self) -> dict:
         return self._call("GET", "/health")

@@ -120,7 +120,13 @@ def sign_request(request: ServiceRequest, identity: SigningIdentity) -> bytes:
 
 
 class CounterSource:
-    """Strictly increasing originator counters, from the clock so restarts never go backwards."""
+    """Strictly increasing originator counters, from the clock so restarts never go backwards.
+
+    The DCC accepts an originator's counters only in increasing order, so a counter must reach the DCC
+    before any later one of the same originator: `next` takes the originator's turn and `done` (called by
+    the client once the request's synchronous legs are answered) gives it back. In one process requests
+    go one at a time, so turns cost nothing here; a run split across processes takes them from its
+    coordinator (`support.coordinator.CoordinatedCounters`)."""
 
     def __init__(self) -> None:
         self._last: dict[str, int] = {}
@@ -131,6 +137,9 @@ class CounterSource:
             value = max(self._last.get(originator, 0) + 1, time.time_ns() // 1000)
             self._last[originator] = value
             return value
+
+    def done(self, originator: str) -> None:
+        """The request carrying the originator's latest counter has reached the DCC."""
 
 
 class DUISClient:
@@ -158,10 +167,13 @@ class DUISClient:
     # --- the flows -----------------------------------------------------------------------------------
     def send(self, request: ServiceRequest, sender: Sender) -> Exchange:
         """Send a Service Request the way DUIS has it for its SRV, and wait for its answer."""
-        if request.srv.critical:
-            return self._critical(request, sender)
-        immediate = replace(request, command_variant=1)
-        return self.post(immediate, sign_request(immediate, sender.identity))
+        try:
+            if request.srv.critical:
+                return self._critical(request, sender)
+            immediate = replace(request, command_variant=1)
+            return self.post(immediate, sign_request(immediate, sender.identity))
+        finally:
+            self.counters.done(request.request_id.originator)  # also when a leg raised
 
     def _critical(self, request: ServiceRequest, sender: Sender) -> Exchange:
         transform = replace(request, command_variant=4)
@@ -186,10 +198,15 @@ class DUISClient:
 
     def post(self, request: ServiceRequest, body: bytes, path: str = SERVICE_PATH) -> Exchange:
         """POST an already-signed body (as the tests craft them) and follow it to its answer."""
-        sent, answered, response = self._post_leg(path, body, f"CV {request.command_variant} request")
+        try:
+            sent, answered, response = self._post_leg(path, body, f"CV {request.command_variant} request")
+        except BaseException:
+            self.counters.done(request.request_id.originator)
+            raise
         return self._await(request, [sent, answered], response)
 
     def _await(self, request: ServiceRequest, legs: list[Leg], response: ServiceResponse | None) -> Exchange:
+        self.counters.done(request.request_id.originator)
         if response is None or not response.is_acknowledgement or self.awaiter is None:
             return self._ended(request, legs, response)
         raw, headers = self.awaiter(str(request.request_id), self.answer_timeout)
@@ -208,6 +225,7 @@ class DUISClient:
         return self._ended(request, legs, final)
 
     def _ended(self, request: ServiceRequest, legs: list[Leg], response: ServiceResponse | None) -> Exchange:
+        self.counters.done(request.request_id.originator)
         last_answer = next((leg for leg in reversed(legs) if leg.direction.startswith("DCC")), legs[-1])
         sync = next((leg for leg in reversed(legs) if leg.http_status is not None), legs[-1])
         return Exchange(request, tuple(legs), response, sync.http_status or 0, last_answer.clause, last_answer.reason)

@@ -96,6 +96,8 @@ class Receiver:
         self._arrivals: list[Received] = []
         self._refused: list[tuple[bytes, str]] = []
         self._seen: set[bytes] = set()
+        self._log: list[Received] = []
+        """Every accepted message, never cleared (a mirror's feed: `arrivals_after`)."""
         self.duplicates = 0
 
     # -- serving -----------------------------------------------------------------------------------
@@ -170,6 +172,7 @@ class Receiver:
             else:
                 self._seen.add(digest)
                 self._arrivals.append(received)
+                self._log.append(received)
                 (self._by_request.setdefault(key, []) if key else self._unsolicited).append(received)
             self._cond.notify_all()
 
@@ -189,6 +192,15 @@ class Receiver:
         """Every accepted message (duplicates not repeated), whatever its RequestID, in arrival order."""
         with self._cond:
             return list(self._arrivals)
+
+    def arrivals_after(self, count: int, timeout: float) -> list[Received]:
+        """The accepted messages after the first `count`, waiting up to `timeout` for one to arrive (a
+        run's processes follow one receiver this way: `support.coordinator`). `clear` does not renumber:
+        the count is of everything ever accepted."""
+
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._log) > count, timeout)
+            return list(self._log[count:])
 
     def refused(self) -> list[tuple[bytes, str]]:
         """Every message answered 400 or 415, with the reason given, in arrival order."""
@@ -224,6 +236,18 @@ class Receiver:
             if self._cond.wait_for(match, timeout):
                 return found[0]
             raise TimeoutError(self._nothing_for(key, timeout))
+
+    def wait_unsolicited(self, predicate: Callable[[Received], bool], timeout: float) -> Received | None:
+        """The first accepted message with no RequestID (an alert no request caused) that satisfies
+        `predicate`, waiting up to `timeout`; None when none came (the caller decides what that means)."""
+        found: list[Received] = []
+
+        def match() -> bool:
+            found[:] = [r for r in self._unsolicited if predicate(r)][:1]
+            return bool(found)
+
+        with self._cond:
+            return found[0] if self._cond.wait_for(match, timeout) else None
 
     def _nothing_for(self, key: str, timeout: float) -> str:
         """What arrived instead (called holding the lock)."""

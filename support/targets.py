@@ -1,17 +1,18 @@
-"""Where the suite points: the embedded sandbox (default, started once per run on free loopback
-ports) or external DSP and Control API endpoints, chosen by behave userdata or a config file.
+"""Where the suite runs: the embedded sandbox (default: started once per run on free loopback ports, its
+Control API arranging each scenario), or an environment an environment file describes (a DCC test
+environment, DCC Boxed, or the sandbox started from the file with its Control API off), reached with
+nothing but DUIS and the interfaces the file declares.
 
-    python -m behave                                   # embedded sandbox
-    python -m behave -D target=external -D dsp_url=https://... -D control_url=https://... [-D control_token=...]
-    python -m behave -D target_config=target.ini       # [target] section with the same keys
+    python -m behave                                             # the embedded sandbox
+    python -m behave -D environment=support/environments/sandbox-to-be.toml
 """
 
 from __future__ import annotations
 
-import configparser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from support.environment_file import Environment, load_environment
 
 
 class TargetError(ValueError):
@@ -22,44 +23,37 @@ class TargetError(ValueError):
 class Target:
     name: str
     dsp_url: str
-    control_url: str
-    control_token: str | None = None
-    description: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    environment: Environment | None = None
     stop: Callable[[], None] = lambda: None
 
-
-def _settings(userdata: Mapping[str, str]) -> dict[str, str]:
-    settings = {}
-    config = userdata.get("target_config")
-    if config:
-        path = Path(config)
-        if not path.is_file():
-            raise TargetError(f"target_config {config} does not exist")
-        parser = configparser.ConfigParser()
-        try:
-            parser.read(path)
-        except (configparser.Error, UnicodeDecodeError) as exc:
-            raise TargetError(f"{config} is not an INI file with a [target] section: {exc}") from None
-        if "target" not in parser:
-            raise TargetError(f"{config} has no [target] section")
-        settings.update(parser["target"])
-    settings.update({k: v for k, v in userdata.items() if k in {"target", "dsp_url", "control_url", "control_token"}})
-    return settings
+    @property
+    def description(self) -> dict[str, str]:
+        if self.environment is None:
+            return {"target": "embedded sandbox", **{f"target.{k}": v for k, v in self.urls.items()}}
+        env = self.environment
+        return {
+            "target": env.run.name,
+            "target.dsp": env.dsp.url,
+            "environment.file": str(env.path),
+            "environment.sha256": env.sha256,
+        }
 
 
 def open_target(userdata: Mapping[str, str]) -> Target:
-    """Start the embedded sandbox, or describe the external endpoints to use."""
-    settings = _settings(userdata)
-    kind = settings.get("target", "embedded")
-    if kind == "external":
-        missing = [k for k in ("dsp_url", "control_url") if not settings.get(k)]
-        if missing:
-            raise TargetError(f"an external target needs {', '.join(missing)}")
-        return Target("external", settings["dsp_url"], settings["control_url"], settings.get("control_token"))
-    if kind != "embedded":
-        raise TargetError(f"target is 'embedded' or 'external', not {kind!r}")
+    """The environment file named by `-D environment=FILE`, or the embedded sandbox, started now."""
+    unknown = {"target", "dsp_url", "control_url", "target_config"} & set(userdata)
+    if unknown:
+        raise TargetError(
+            f"{', '.join(sorted(unknown))}: external targets are described by an environment file now: "
+            "-D environment=FILE (see support/environments/)"
+        )
+    path = userdata.get("environment")
+    if path:
+        env = load_environment(path)
+        return Target(env.run.name, env.dsp.url, environment=env)
     from fake_services.sandbox import Sandbox  # only the embedded target needs the fakes
 
     sandbox = Sandbox()
     urls = sandbox.start()
-    return Target("embedded", urls["DSP"], urls["Control"], None, urls, sandbox.stop)
+    return Target("embedded sandbox", urls["DSP"], urls, None, sandbox.stop)

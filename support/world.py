@@ -1,8 +1,8 @@
-"""The test's view of the world: who the organisations are, which meter the scenario is about, and
-what each request answered. Steps speak business; this turns it into DUIS requests and, to arrange
-preconditions, Control API calls (through `support.seeding`).
-
-Reaches the system only through the DUIS client and the Control API client."""
+"""The test's view of the world: who the organisations are, which meter the scenario is about, and what
+each request answered. Steps speak business; this turns it into DUIS requests, arranges the Givens
+through the run's arrangement (`support.arrangement`: the sandbox's Control API, or an environment file
+and DUIS), and judges outcomes only from what a User sees: DUIS answers, alerts it receives, and the
+meter's credentials read with SRV 6.24.1."""
 
 from __future__ import annotations
 
@@ -13,27 +13,29 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from duis.command_variants import WEB_SERVICE, WEB_SERVICE_PATHS
 from duis.messages import RequestID, ServiceRequest
 from duis.signature import sign
-from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
+from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import q, to_bytes
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
-from support.control_client import ControlClient
-from support.duis_client import (
-    SERVICE_PATH,
-    TRANSFORM_PATH,
-    DUISClient,
-    Exchange,
-    SigningIdentity,
-    sign_request,
+from support.arrangement import (
+    METER_KINDS,
+    EnvironmentArrangement,
+    MeterWish,
+    NotInThisEnvironment,
+    SandboxArrangement,
+    Site,
 )
+from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, Exchange, SigningIdentity, sign_request
 from support.organisations import Organisation
+from support.outcome import Outcome
 from support.receiver import Receiver
-from support.seeding import ACB, S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
+from support.seeding import ACB, S1SPS, Parties, Roster
+from support.world_clients import MeterEventsClient, MigrationControlCentreClient
 
-METER_KINDS = {"electricity meter": "ESME", "gas meter": "GSME"}
-ROLE_OF_METER = {"electricity meter": UserRole.ELECTRICITY_DISTRIBUTOR, "gas meter": UserRole.GAS_TRANSPORTER}
+ALERT_SILENCE_SECONDS = 1.0
+"""How long a step waits to be sure no alert came (only where the scenario says none should)."""
 
-__all__ = ["ACB", "S1SPS", "Roster", "World"]
+__all__ = ["ACB", "S1SPS", "NotInThisEnvironment", "Roster", "World"]
 
 
 @dataclass(frozen=True)
@@ -48,28 +50,42 @@ class World:
     """Per-scenario state over per-run clients."""
 
     def __init__(
-        self, control: ControlClient, duis: DUISClient, roster: Roster, receiver: Receiver | None = None
+        self,
+        arrangement: SandboxArrangement | EnvironmentArrangement,
+        duis: DUISClient,
+        roster: Roster,
+        receiver: Receiver | None,
+        certification_path: bytes,
     ) -> None:
-        self.control = control
+        self.arrangement = arrangement
         self.duis = duis
         self.roster = roster
         self.receiver = receiver
-        self.site: Installation | None = None
-        self.parties: Parties | None = None
+        self.certification_path = certification_path
+        self.site: Site | None = None
+        self.wish: MeterWish | None = None
+        self.mp107_at_meter: bool | None = None
         self.meter_kind = "electricity meter"
         self.last: Exchange | None = None
+        self.reads: list[Exchange] = []
+        """The 6.24.1 reads made to observe the meter (evidence, not the scenario's own action)."""
         self.alert_recipient: str | None = None
+        self.alert_raised = False
+        self.observed: dict[str, str | None] = {}
+        """Role → whose certificate the scenario's meter held when last read (for the outcome)."""
         self.enrolment: dict | None = None  # the Migration Control Centre's answer
         self.commissioning: dict | None = None
 
+    @property
+    def in_environment(self) -> bool:
+        return isinstance(self.arrangement, EnvironmentArrangement)
+
     # --- arrangement -------------------------------------------------------------------------
-    def _parties(
-        self,
-        electricity_distributor: str | None = None,
-        import_supplier: str | None = None,
-        gas_transporter: str | None = None,
-        gas_supplier: str | None = None,
-    ) -> Parties:
+    def take_part(self, name: str, role: str, certified: bool = True, user: bool = True) -> Organisation:
+        return self.arrangement.organisation(name, role, certified, user)
+
+    def _parties(self, electricity_distributor: str | None, import_supplier: str | None,
+                 gas_transporter: str | None, gas_supplier: str | None) -> Parties:  # fmt: skip
         """The registered parties: those named, else the first of each role the Background lists."""
         return Parties(
             self._default(UserRole.ELECTRICITY_DISTRIBUTOR, electricity_distributor),
@@ -78,41 +94,6 @@ class World:
             self._default(UserRole.GAS_SUPPLIER, gas_supplier),
             self.roster.acb(),
         )
-
-    def install(
-        self, smets: int, s1sp: str | None, meter_kind: str, network_operator: str, supplier: str | None
-    ) -> Installation:
-        """An installation (ESME, GSME, CHF, GPF) registered and enrolled the usual way: each meter
-        holds its registered Network Operator's and Supplier's certificates and the ACB's."""
-        if meter_kind not in METER_KINDS:
-            raise ValueError(f"meter is one of {', '.join(METER_KINDS)}, not {meter_kind!r}")
-        gas = meter_kind == "gas meter"
-        self.meter_kind = meter_kind
-        self.parties = self._parties(
-            electricity_distributor=None if gas else network_operator,
-            import_supplier=None if gas else supplier,
-            gas_transporter=network_operator if gas else None,
-            gas_supplier=supplier if gas else None,
-        )
-        self.site = seed_installation(self.control, self.parties, smets=smets, s1sp=s1sp)
-        return self.site
-
-    def install_awaiting_enrolment(
-        self, status: str, gas_meter_active: bool, s1sp: str, network_operator: str, supplier: str
-    ) -> Installation:
-        """A SMETS1 installation in the inventory and Registration Data, before enrolment: nothing
-        is held at the S1SP yet."""
-        self.meter_kind = "electricity meter"
-        self.parties = self._parties(electricity_distributor=network_operator, import_supplier=supplier)
-        self.site = seed_installation(
-            self.control,
-            self.parties,
-            s1sp=s1sp,
-            enrolled=False,
-            status=status,
-            gas_status="Active" if gas_meter_active else status,
-        )
-        return self.site
 
     def _default(self, role: UserRole, name: str | None) -> Organisation:
         if name:
@@ -125,33 +106,112 @@ class World:
             raise ValueError(f"the Background names no {role.value}")
         return candidates[0]
 
+    def _arrange(self) -> Site:
+        """Bring the scenario's meter to what its Givens say (environment mode: choose it again)."""
+        assert self.wish is not None
+        if isinstance(self.arrangement, EnvironmentArrangement):
+            self.site = self.arrangement.select(self.wish, self)
+        return self.site
+
+    def install(
+        self, smets: int, s1sp: str | None, meter_kind: str, network_operator: str, supplier: str | None
+    ) -> Site:
+        """A meter of the kind, registered to the parties named, enrolled the usual way: it holds its
+        registered Network Operator's and Supplier's certificates and the ACB's."""
+        if meter_kind not in METER_KINDS:
+            raise ValueError(f"meter is one of {', '.join(METER_KINDS)}, not {meter_kind!r}")
+        gas = meter_kind == "gas meter"
+        self.meter_kind = meter_kind
+        self.wish = MeterWish(smets, s1sp if smets == 1 else None, meter_kind, network_operator, supplier)
+        self.wish.mp107_at_meter = self.mp107_at_meter
+        if isinstance(self.arrangement, EnvironmentArrangement):
+            return self._arrange()
+        parties = self._parties(
+            None if gas else network_operator, None if gas else supplier, network_operator if gas else None,
+            supplier if gas else None,
+        )  # fmt: skip
+        self.site = self.arrangement.install(self.wish, parties)
+        return self.site
+
+    def install_awaiting_enrolment(
+        self, status: str, gas_meter_active: bool, s1sp: str, network_operator: str, supplier: str
+    ) -> Site:
+        """A SMETS1 electricity meter in the inventory and Registration Data, not yet enrolled: nothing is
+        held at the S1SP yet."""
+        self.meter_kind = "electricity meter"
+        self.wish = MeterWish(
+            1, s1sp, "electricity meter", network_operator, supplier,
+            enrolled=False, status=status, gas_meter_active=gas_meter_active, mp107_at_meter=self.mp107_at_meter,
+        )  # fmt: skip
+        if isinstance(self.arrangement, EnvironmentArrangement):
+            self.arrangement.require_mcc()
+            return self._arrange()
+        self.site = self.arrangement.install(self.wish, self._parties(network_operator, supplier, None, None))
+        return self.site
+
     @property
     def meter(self) -> str:
-        return self.device(self.meter_kind)
+        return self.device("meter")
 
     def device(self, which: str) -> str:
         """'meter', 'electricity meter', 'gas meter', 'communications hub', 'gas proxy function'."""
         if self.site is None:
             raise RuntimeError("no meter has been installed in this scenario")
-        return self.site.device(self.meter_kind if which == "meter" else which)
+        return self.site.device(which)
 
-    def hold(self, holder: str, role: str = "NetworkOperator", device_id: str | None = None) -> None:
-        """Arrange that the meter holds `holder`'s certificates in `role` (as enrolment left it)."""
-        org = self.roster[holder]
-        self.control.place_trust_anchor(device_id or self.meter, role, org.ds_pem, org.ka_pem)
+    def hold(self, holder: str, role: str = "NetworkOperator", device_kind: str = "meter") -> None:
+        """Arrange that the meter holds `holder`'s certificates in `role`."""
+        assert self.wish is not None and self.site is not None
+        kind = self.meter_kind if device_kind == "meter" else device_kind
+        self.wish.holds[(kind, role)] = holder
+        if isinstance(self.arrangement, EnvironmentArrangement):
+            self._arrange()
+        else:
+            self.arrangement.hold(self.site, kind, role, self.roster[holder], self)
 
     def supply_gas_meter(self, supplier: str) -> None:
         """The installation's gas meter is registered to, and holds the certificates of, `supplier`."""
-        if self.site is None or self.parties is None:
-            raise RuntimeError("no meter has been installed in this scenario")
-        self.control.register_mprn(
-            self.site.mprn, self.parties.gas_transporter.entity_id, self.roster[supplier].entity_id
-        )
-        self.hold(supplier, "Supplier", device_id=self.site.gsme)
+        assert self.wish is not None and self.site is not None
+        self.wish.gas_supplier = supplier
+        if isinstance(self.arrangement, EnvironmentArrangement):
+            self._arrange()
+        else:
+            self.site = self.arrangement.supply_gas_meter(self.site, self.roster[supplier])
 
     def switch_mp107(self, dsp: bool, enabled_s1sps: set[str]) -> dict:
-        """The DCC's switch and each S1SP's enablement; returns the states the system now reports."""
-        return set_mp107(self.control, dsp, enabled_s1sps)
+        """Exactly this state of MP107 (the DCC's switch, each S1SP's enablement); returns it as known."""
+        return self.arrangement.switch(dsp, enabled_s1sps)
+
+    def require_mp107(self, dsp: bool, at_meter: bool) -> dict:
+        """MP107 switched at the DCC as `dsp` says, and in force at the meter's S1SP or not (sandbox: every
+        S1SP or none; environment: a meter on an S1SP that has, or has not, enabled it)."""
+        if isinstance(self.arrangement, SandboxArrangement):
+            return self.arrangement.switch(dsp, set(S1SPS) if at_meter else set())
+        states = self.arrangement.require_dsp_switch(dsp)
+        self.mp107_at_meter = at_meter
+        if self.wish is not None:
+            self.wish.mp107_at_meter = at_meter
+            self._arrange()
+        return states
+
+    def s1sp_not_answering(self) -> None:
+        """The S1SP serving the meter does not answer (sandbox: a fault injected; environment: a meter on
+        an S1SP the environment declares down)."""
+        assert self.wish is not None and self.site is not None
+        self.wish.s1sp_down = True
+        if isinstance(self.arrangement, EnvironmentArrangement):
+            self._arrange()
+        else:
+            self.site = self.arrangement.s1sp_not_answering(self.site)
+
+    def _site(self) -> Site:
+        if self.site is None:
+            raise RuntimeError("no meter has been installed in this scenario")
+        return self.site
+
+    @property
+    def parties(self) -> Parties:
+        return self._site().parties
 
     # --- action ------------------------------------------------------------------------------
     def request(self, sender: str, variant: str, device_id: str | None = None, **body) -> Exchange:
@@ -177,7 +237,7 @@ class World:
         )
 
     def replace_certificates(self, sender: str, replacement: str, role: str, variant: str = "6.15.1") -> Exchange:
-        return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.issuing_ca_der()))
+        return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.certification_path))
 
     def _correction(self, sender: Organisation) -> ServiceRequest:
         """`sender` asks (Command Variant 4) to place the registered Network Operator's certificates."""
@@ -186,7 +246,7 @@ class World:
             RequestID(sender.entity_id, self.meter, self.duis.counters.next(sender.entity_id)),
             SERVICE_REQUEST_VARIANTS["6.15.1"],
             4,
-            **registered.as_replacement("NetworkOperator", self.issuing_ca_der()),
+            **registered.as_replacement("NetworkOperator", self.certification_path),
         )
 
     def send_breaking_schema(self, sender: str) -> Exchange:
@@ -218,18 +278,18 @@ class World:
         self.last = self.duis.post(self.last.request, leg.xml, leg.path or SERVICE_PATH)
         return self.last
 
-    def s1sp_not_answering(self, name: str) -> None:
-        """The S1SP hangs up on every request (sandbox only: a fault the Control API injects)."""
-        self.control.set_s1sp_fault(name, "down")
-
-    def issuing_ca_der(self) -> bytes:
-        return self.control.issuing_ca_der
+    # --- enrolment (the DCC's own processes) ---------------------------------------------------
+    @property
+    def mcc(self) -> MigrationControlCentreClient:
+        if isinstance(self.arrangement, EnvironmentArrangement):
+            return self.arrangement.require_mcc()
+        return self.arrangement.mcc
 
     def authorise_migration(self, supplier: str, commissioned_by: str, certificates_of: str | None) -> dict:
         """The Supplier's Migration Authorisation, offering `certificates_of`'s certificates as the
         Network Operator's (whatever their role) or none."""
         offer = self.roster[certificates_of] if certificates_of else None
-        self.enrolment = self.control.migration_authorisation(
+        self.enrolment = self.mcc.migration_authorisation(
             self.meter,
             self.roster[supplier].entity_id,
             commissioned_by,
@@ -240,9 +300,9 @@ class World:
 
     def dormant_migration(self, supplier: str, certificates_of: str | None) -> dict:
         """The DCC's Dormant Meter Migration Notification and the Supplier's response."""
-        notification = self.control.dormant_meter_migration_notification(self.meter, self.roster[supplier].entity_id)
+        notification = self.mcc.dormant_meter_migration_notification(self.meter, self.roster[supplier].entity_id)
         offer = self.roster[certificates_of] if certificates_of else None
-        self.enrolment = self.control.respond_to_dormant_notification(
+        self.enrolment = self.mcc.respond_to_dormant_notification(
             notification, offer.ds_pem if offer else None, offer.ka_pem if offer else None
         )
         return self.enrolment
@@ -250,37 +310,133 @@ class World:
     def commission(self) -> dict:
         if not self.enrolment or not self.enrolment.get("accepted"):
             raise RuntimeError(f"there is no accepted Migration Authorisation to commission: {self.enrolment}")
-        self.commissioning = self.control.commission(self.enrolment["id"])
+        self.commissioning = self.mcc.commission(self.enrolment["id"])
         return self.commissioning
 
-    # --- observation -------------------------------------------------------------------------
-    def holders(self, role: str = "NetworkOperator", device_id: str | None = None) -> dict[str, str | None]:
-        """Whose certificate the meter holds in each cell of `role`'s trust anchor, by name."""
-        anchors = self.control.trust_anchors(device_id or self.meter)
-        return {
-            key_use: next(
-                (self.roster.name_of(a["entity_id"]) for a in anchors if a["role"] == role and a["key_use"] == key_use),
-                None,
-            )
-            for key_use in ("DS", "KA")
+    # --- observation: what a User sees ---------------------------------------------------------
+    def read_credentials(
+        self, roles: tuple[str, ...], device_id: str | None = None, site: Site | None = None
+    ) -> Exchange:
+        """SRV 6.24.1 from the registered supplier: what the meter holds in `roles`, cell by cell (of the
+        scenario's meter, or of a candidate `site` an environment arrangement is considering)."""
+        device_id = device_id or self.meter
+        reader = (site or self._site()).reader(device_id)
+        request = ServiceRequest(
+            RequestID(reader.entity_id, device_id, self.duis.counters.next(reader.entity_id)),
+            RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP,
+            remote_party_roles=roles,
+        )
+        exchange = self.duis.send(request, reader)
+        self.reads.append(exchange)
+        if exchange.response is None or not exchange.response.succeeded:
+            raise AssertionError(f"{reader.name} could not read what {device_id} holds: {exchange.reason}")
+        return exchange
+
+    def holders(
+        self, role: str = "NetworkOperator", device_id: str | None = None, site: Site | None = None
+    ) -> dict[str, str | None]:
+        """The entity ID whose certificate the meter holds in each cell (DS, KA) of `role`, read with 6.24.1."""
+        return self._cells((role,), device_id, site)[role]
+
+    def _cells(
+        self, roles: tuple[str, ...], device_id: str | None, site: Site | None = None
+    ) -> dict[str, dict[str, str | None]]:
+        details = self.read_credentials(roles, device_id, site).response.remote_party_details
+        usage = {"DigitalSigning": "DS", "KeyAgreement": "KA"}
+        cells: dict[str, dict[str, str | None]] = {role: {"DS": None, "KA": None} for role in roles}
+        for detail in details:
+            if detail.role in cells and detail.usage in usage:
+                cells[detail.role][usage[detail.usage]] = detail.entity_id
+        return cells
+
+    def holder_names(self, role: str = "NetworkOperator", device_id: str | None = None) -> dict[str, str | None]:
+        names = {
+            cell: self.roster.name_of(entity) if entity else None
+            for cell, entity in self.holders(role, device_id).items()
         }
+        if device_id in (None, self.meter):
+            self.observed[role] = names["DS"]
+        return names
 
     def holder(self, role: str = "NetworkOperator", device_id: str | None = None) -> str | None:
-        """Whose certificate the meter holds for signing (the Critical cell) in `role`."""
-        return self.holders(role, device_id)["DS"]
+        """Whose certificate the meter holds for signing (the Critical cell) in `role`, by name."""
+        return self.holder_names(role, device_id)["DS"]
+
+    def holds_nothing(self) -> bool:
+        """No trust-anchor cell of the meter holds a certificate the DCC placed (awaiting enrolment)."""
+        cells = self._cells(("NetworkOperator", "Supplier", "ACB"), None)
+        return not any(entity for role in cells.values() for entity in role.values())
+
+    def place(self, sender: Organisation, replacement: Organisation, role: str, device_id: str) -> bool:
+        """`sender` places `replacement`'s certificates with 6.15.1 (arranging a Given); True if it worked."""
+        request = ServiceRequest(
+            RequestID(sender.entity_id, device_id, self.duis.counters.next(sender.entity_id)),
+            SERVICE_REQUEST_VARIANTS["6.15.1"],
+            **replacement.as_replacement(role, self.certification_path),
+        )
+        exchange = self.duis.send(request, sender)
+        self.reads.append(exchange)
+        return exchange.response is not None and exchange.response.succeeded
+
+    def anchors_evidence(self, device_id: str | None = None) -> list[dict[str, str]]:
+        """The meter's trust anchors as 6.24.1 reports them, with owners' names (evidence: a read that
+        cannot be made, e.g. while its S1SP is down, says so instead of failing the step)."""
+        try:
+            cells = self._cells(("NetworkOperator", "Supplier", "ACB"), device_id)
+        except AssertionError as exc:
+            return [{"role": "(not read)", "key_use": "", "entity_id": "", "owner": str(exc)}]
+        return [
+            {"role": role, "key_use": cell, "entity_id": entity or "", "owner": self.roster.name_of(entity) or ""}
+            for role, held in cells.items()
+            for cell, entity in held.items()
+        ]
+
+    def outcome(self) -> dict[str, str]:
+        """The scenario's outcome in a few words (`support.outcome`): the impact matrix compares these."""
+        sender = self.roster.name_of(self.last.request.request_id.originator) if self.last else None
+        return self._outcome(sender or "").as_dict()
+
+    def _outcome(self, sender: str = "") -> Outcome:
+        return Outcome(
+            self.last,
+            sender,
+            dict(self.observed),
+            self.alert_recipient,
+            self.alert_raised,
+            self.enrolment,
+            self.commissioning,
+        )
+
+    @property
+    def has_outcome(self) -> bool:
+        """Whether the scenario did anything an outcome can say (a request, a read, an alert, enrolment)."""
+        return not self._outcome().empty
 
     def registered_network_operator(self) -> str:
         """The Network Operator registered for the scenario's meter, by name."""
-        if self.parties is None:
-            raise RuntimeError("no meter has been installed in this scenario")
         gas = self.meter_kind == "gas meter"
         return (self.parties.gas_transporter if gas else self.parties.electricity_distributor).name
 
-    def anchors_evidence(self, device_id: str | None = None) -> list[dict[str, str]]:
-        return self.control.trust_anchors(device_id or self.meter)
-
     def raise_alert(self) -> str | None:
-        """The meter raises an alert for its Network Operator; returns who received it (by name)."""
-        delivered = self.control.raise_alert(self.meter)
-        self.alert_recipient = self.roster.name_of(delivered["delivered_to"])
+        """The meter raises an alert for its Network Operator; returns who received it (by name), as the
+        Users see it: the DCC delivers the S1SP's alert to the one it is for."""
+        events: MeterEventsClient = (
+            self.arrangement.require_meter_events()
+            if isinstance(self.arrangement, EnvironmentArrangement)
+            else self.arrangement.meters
+        )
+        device = self.meter
+        assert self.receiver is not None
+        self.alert_raised = True
+        already = {id(r) for r in self.receiver.unsolicited()}
+        events.raise_alert(device)
+        if self.meter_kind == "gas meter":  # a gas meter sends none: wait a moment to see none comes
+            timeout = ALERT_SILENCE_SECONDS
+        else:
+            timeout = self.duis.answer_timeout
+        alert = self.receiver.wait_unsolicited(
+            lambda r: id(r) not in already and (r.response.response_id or "").startswith(device), timeout
+        )
+        recipient = alert.response.response_id.split(":")[1] if alert and alert.response.response_id else None
+        self.alert_recipient = self.roster.name_of(recipient) if recipient else None
         return self.alert_recipient

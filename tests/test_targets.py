@@ -1,64 +1,44 @@
-"""Target selection: the embedded sandbox by default, external endpoints by userdata or a config file."""
+"""Target selection: the embedded sandbox by default, else the environment an environment file describes;
+the old external-target settings are refused with the way to say it now."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import requests
 
+from support.environment_file import EnvironmentFileError
 from support.targets import TargetError, open_target
+
+ENVIRONMENTS = Path(__file__).resolve().parents[1] / "support" / "environments"
 
 
 def test_embedded_target_starts_the_sandbox_on_loopback_and_stops_it():
     target = open_target({})
     try:
-        assert target.name == "embedded"
+        assert target.name == "embedded sandbox" and target.environment is None
         assert target.dsp_url.startswith("http://127.0.0.1:")
-        assert requests.get(target.control_url + "/health", timeout=5).json()["status"] == "ok"
+        assert requests.get(target.urls["Control"] + "/health", timeout=5).json()["status"] == "ok"
     finally:
         target.stop()
     with pytest.raises(requests.ConnectionError):
-        requests.get(target.control_url + "/health", timeout=2)
+        requests.get(target.urls["Control"] + "/health", timeout=2)
 
 
-def test_external_target_from_userdata_starts_nothing():
-    target = open_target(
-        {
-            "target": "external",
-            "dsp_url": "https://dsp.test",
-            "control_url": "https://h.test",
-            "control_token": "s3cret",
-        }
-    )
-    assert (target.name, target.dsp_url, target.control_url, target.control_token) == (
-        "external",
-        "https://dsp.test",
-        "https://h.test",
-        "s3cret",
-    )
+def test_an_environment_file_is_the_target_and_starts_nothing():
+    target = open_target({"environment": str(ENVIRONMENTS / "sandbox-to-be.toml")})
+    assert target.environment is not None and target.urls == {}
+    assert target.dsp_url == target.environment.dsp.url
+    assert target.description["environment.sha256"] == target.environment.sha256
 
 
-def test_external_target_from_a_config_file_with_userdata_taking_precedence(tmp_path):
-    config = tmp_path / "target.ini"
-    config.write_text("[target]\ntarget = external\ndsp_url = https://a.test\ncontrol_url = https://b.test\n")
-    target = open_target({"target_config": str(config), "dsp_url": "https://override.test"})
-    assert (target.dsp_url, target.control_url) == ("https://override.test", "https://b.test")
+@pytest.mark.parametrize("key", ["target", "dsp_url", "control_url", "target_config"])
+def test_the_old_external_settings_are_refused_naming_the_environment_file(key):
+    with pytest.raises(TargetError, match="-D environment=FILE"):
+        open_target({key: "x"})
 
 
-@pytest.mark.parametrize(
-    ("userdata", "message"),
-    [
-        ({"target": "external", "dsp_url": "https://a.test"}, "needs control_url"),
-        ({"target": "staging"}, "'embedded' or 'external'"),
-        ({"target_config": "/nonexistent/target.ini"}, "does not exist"),
-    ],
-)
-def test_incomplete_targets_are_refused_with_a_reason(userdata, message):
-    with pytest.raises(TargetError, match=message):
-        open_target(userdata)
-
-
-def test_a_config_file_without_a_target_section_is_refused(tmp_path):
-    config = tmp_path / "target.ini"
-    config.write_text("[other]\nx = 1\n")
-    with pytest.raises(TargetError, match="no \\[target\\] section"):
-        open_target({"target_config": str(config)})
+def test_a_missing_environment_file_is_refused():
+    with pytest.raises(EnvironmentFileError):
+        open_target({"environment": "/nonexistent/environment.toml"})

@@ -18,7 +18,7 @@ from fake_services.registration import InvalidSeed
 from serving.web import App, Guard, Handler, HTTPError, Route, text
 
 
-def _bad_seed_is_400(handler: Handler) -> Handler:
+def bad_seed_is_400(handler: Handler) -> Handler:
     """Seed data the real registries would never hold is bad input, said so in plain text."""
 
     @functools.wraps(handler)
@@ -48,5 +48,5 @@ def token_guard(token: str | None) -> Guard | None:
 
 
 def control_app(token: str | None, *route_groups: Iterable[Route]) -> App:
-    routes = [(method, path, _bad_seed_is_400(handler)) for group in route_groups for method, path, handler in group]
+    routes = [(method, path, bad_seed_is_400(handler)) for group in route_groups for method, path, handler in group]
     return App(routes, guard=token_guard(token))

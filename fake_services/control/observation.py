@@ -7,31 +7,18 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Request, Response
 
-from fake_services.devices import Alerts
-from fake_services.parties import Users
-from fake_services.registration import valid_eui64
+from fake_services.devices import AlertLog
 from fake_services.store import Store
-from serving.web import HTTPError, Route, json_object, json_response
+from serving.web import Route, json_response
 
 
-def observation_routes(store: Store, alerts: Alerts, users: Users, urls: Callable[[], dict[str, str]]) -> list[Route]:
+def observation_routes(store: Store, alerts: AlertLog, urls: Callable[[], dict[str, str]]) -> list[Route]:
     def health(_: Request) -> Response:
         return json_response({"status": "ok", "services": urls()})
 
     def reset(_: Request) -> Response:
         store.reset_scenario()
         return json_response({"reset": True})
-
-    def raise_alert(request: Request, device_id: str) -> Response:
-        try:
-            recipient = alerts.raise_network_operator_alert(
-                valid_eui64(device_id), str(json_object(request).get("alert_code", "PowerOutage"))
-            )
-        except LookupError as exc:
-            raise HTTPError(404, str(exc)) from None
-        return json_response(
-            {"delivered_to": recipient, "recipient_name": users.name_of(recipient) if recipient else None}
-        )
 
     def delivered(request: Request) -> Response:
         return json_response(alerts.delivered(request.args.get("recipient")))
@@ -46,7 +33,6 @@ def observation_routes(store: Store, alerts: Alerts, users: Users, urls: Callabl
     return [
         ("GET", "/health", health),
         ("POST", "/reset", reset),
-        ("POST", "/devices/<device_id>/alerts", raise_alert),
         ("GET", "/alerts", delivered),
         ("GET", "/fingerprint", fingerprint),
         ("GET", "/log", request_log),

@@ -30,9 +30,11 @@ from duis.messages import (
     ServiceRequest,
     acknowledgement,
     dcc_alert_with_s1sp_alert,
+    device_response,
     pre_command_response,
     request_header,
     response_message,
+    sandbox_credentials_payload,
     smets1_response,
 )
 from duis.precommand import GBCS_VERSION, PreCommandInvalid, pre_command_for, split_signed
@@ -371,7 +373,10 @@ class DSP:
         return Accepted(content, content_root, sender, device, verdict, signed)
 
     def _transform(self, accepted: Accepted) -> Outcome:
-        payload = pre_command_for(accepted.request, accepted.root).to_bytes()
+        try:
+            payload = pre_command_for(accepted.request, accepted.root).to_bytes()
+        except ValueError as exc:  # valid DUIS the sandbox makes no Pre-Command for (e.g. 6.15.1 for ACB)
+            raise Rejection("schema", str(exc)) from None
         self.transforms.issue(accepted.request, accepted.root, payload)
         request = accepted.request
         return Outcome(
@@ -500,9 +505,18 @@ class DSP:
 
     def _to_smets2_device(self, accepted: Accepted) -> Outcome:
         request = accepted.request
+        if request.srv is RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP:
+            details = self.smets2.read_security_credentials(request)
+            return Outcome(
+                device_response(request.request_id, request.srv, sandbox_credentials_payload(details)),
+                True,
+                (accepted.verdict.clause,),
+                f"DSP: {accepted.verdict.reason}; device: {len(details)} credential cells read",
+                "I0",
+            )
         decided = self.smets2.update_security_credentials(request, accepted.root, accepted.signed_pre_command)
         return Outcome(
-            response_message(request.request_id, "I0", request.srv),
+            device_response(request.request_id, request.srv),
             True,
             (accepted.verdict.clause,),
             f"DSP: {accepted.verdict.reason}; device: {decided}",

@@ -24,8 +24,10 @@ from duis.messages import (
     ServiceRequest,
     future_dated_alert,
     s1sp_alert,
+    smets1_alert_response,
     smets1_credentials_read_response,
     smets1_credentials_update_response,
+    smets1_device_alert,
     smets1_signed_response,
 )
 from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
@@ -36,6 +38,7 @@ from fake_services.authentication import duis_signature_check
 from fake_services.clock import Clock
 from fake_services.credentials import gbcs_replacement_certificates
 from fake_services.dcc_internal import Countersigned, NotCountersigned, read_countersigned
+from fake_services.devices import AlertLog, pia_2_3_2_b_alert_target
 from fake_services.parties import SMKIRepository, User, Users
 from fake_services.registration import Device
 from fake_services.rejections import Rejection
@@ -337,6 +340,24 @@ class S1SP:
             )
             self.notify(request.originator, alert, str(request.request_id), "future-dated alert")
         return len(due)
+
+    # --- device alerts ---------------------------------------------------------------------------------
+    def route_device_alert(self, device_id: str, alert_code: str, log: AlertLog) -> str | None:
+        """A meter this S1SP serves raised an alert for its Network Operator: the S1SP sends it, signed, to
+        the party the certificate it holds names (PIA 2.3.2 B); the DCC delivers it to that User. Returns
+        the recipient (None: no Network Operator alert, as from a gas meter)."""
+        self.served_device(device_id)
+        recipient = pia_2_3_2_b_alert_target(device_id, self.registry.inventory, self.anchors)
+        if recipient is None:
+            return None
+        log.record(device_id, recipient, alert_code)
+        if self.users.get(recipient) is None:  # the Access Control Broker is the DCC's own: no User to tell
+            return recipient
+        counter = time.time_ns() // 1000
+        signed = self.signer.sign(smets1_device_alert(device_id, recipient, counter, alert_code))
+        response = smets1_alert_response(signed, f"{device_id}:{recipient}:{counter}")
+        self.notify(recipient, response, "", "device alert")
+        return recipient
 
     # --- enrolment -------------------------------------------------------------------------------------
     def enrol(

@@ -1,6 +1,8 @@
-"""Control API routes for enrolment: the steps act as the Supplier towards the DCC's Migration Control
-Centre and ask the DCC Commissioning Party to commission a meter. A refusal by a TMAD rule is a business
-outcome (422 with its clause); a request that names nothing real is bad input (400)."""
+"""The DCC's enrolment interface, as the sandbox offers it: a Supplier submits Migration Authorisations
+and answers Dormant Meter Migration Notifications to the Migration Control Centre, and asks the DCC
+Commissioning Party to commission a meter (in the real world these are DCC processes and forms, not
+DUIS). A refusal by a TMAD rule is a business outcome (422 with its clause); a request that names
+nothing real is bad input (400). Part of the simulated world: it stays up without the Control API."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from fake_services.control import bad_seed_is_400
 from fake_services.control.fields import entity_id
 from fake_services.enrolment.models import CommissionedBy, Enrolment, MigrationControlCentre
 from fake_services.rejections import Rejection
-from serving.web import HTTPError, Route, json_object, json_response
+from serving.web import App, Guard, HTTPError, Route, json_object, json_response
 from smki.profile import KeyUse
 
 BAD_INPUT = frozenset({"device_unknown"})
@@ -33,7 +36,7 @@ def _refused(rejection: Rejection) -> Response:
     return json_response({"accepted": False, "clause": rejection.rule.clause.display, "reason": rejection.detail}, 422)
 
 
-def enrolment_routes(mcc: MigrationControlCentre, enrolment: Enrolment) -> list[Route]:
+def mcc_app(mcc: MigrationControlCentre, enrolment: Enrolment, guard: Guard | None = None) -> App:
     def authorise(request: Request) -> Response:
         data = json_object(request)
         try:
@@ -81,9 +84,10 @@ def enrolment_routes(mcc: MigrationControlCentre, enrolment: Enrolment) -> list[
             }
         )
 
-    return [
+    routes: list[Route] = [
         ("POST", "/enrolment/migration-authorisations", authorise),
         ("POST", "/enrolment/dormant-notifications", notify_dormant),
         ("POST", "/enrolment/dormant-notifications/<notification>/response", respond_dormant),
         ("POST", "/enrolment/migration-authorisations/<ma_id>/commission", commission),
     ]
+    return App([(m, p, bad_seed_is_400(h)) for m, p, h in routes], guard=guard)

@@ -1,0 +1,154 @@
+"""The suite against an environment (here: the sandbox started from a copy of `sandbox-to-be.toml` on free
+ports, its Control API off): scenarios arranged and judged through DUIS alone, the Control client never
+called, and preflight ending a run that cannot work at once with one short line per problem."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from support.control_client import ControlClient, ControlRefused
+from support.environment_file import load_environment
+from support.preflight import run_preflight
+from support.reporting.sandbox_runs import sandbox_from
+from support.user_system import user_system_for
+
+ROOT = Path(__file__).resolve().parents[1]
+TO_BE = ROOT / "support" / "environments" / "sandbox-to-be.toml"
+RUN_LIMIT = 15.0
+"""The issue's bound for a run against a dead DSP to end (a subprocess timeout, not a measured time)."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def environment_copy(folder: Path, answer_timeout: int = 10, **replace: int) -> Path:
+    """`sandbox-to-be.toml` with its keys under `folder` and its ports free (or as given)."""
+    text = TO_BE.read_text().replace("../../.sandbox/keys/sandbox-to-be", str(folder / "keys"))
+    for old in ("18179", "18190", "18183", "18184"):
+        text = text.replace(f":{old}", f":{replace.get(old, free_port())}").replace(
+            f"port = {old}", f"port = {replace.get(old, free_port())}"
+        )
+    text = re.sub(r"answer_timeout_seconds = \d+", f"answer_timeout_seconds = {answer_timeout}", text)
+    path = folder / "to-be.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def to_be(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = environment_copy(tmp_path_factory.mktemp("to-be"))
+    with sandbox_from(path):
+        yield path
+
+
+def behave(environment: Path, *features: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "behave", "-D", f"environment={environment}", "-f", "plain", *features],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_sandbox_from_an_environment_file_offers_no_control_api(to_be: Path):
+    env = load_environment(to_be)
+    assert env.interfaces.control is None
+    # the interfaces the file declares are the enrolment and meter-event ones; neither is a Control API
+    for url in (env.interfaces.migration_control_centre, env.interfaces.meter_events):
+        assert requests.post(f"{url}/reset", timeout=5).status_code == 404
+
+
+def test_scenarios_run_on_duis_alone_and_the_control_client_is_never_called(to_be: Path):
+    result = behave(to_be, "features/what_mp107_leaves.feature", "features/mp107_correction.feature")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "ControlRefused" not in output and "Traceback" not in output
+    passed = re.search(r"(\d+) scenarios? passed, (\d+) failed, (\d+) skipped", output)
+    assert passed is not None and int(passed.group(1)) >= 10 and passed.group(2) == "0", output[-1500:]
+
+
+def test_the_control_client_refuses_before_any_request_in_environment_mode(monkeypatch: pytest.MonkeyPatch):
+    client = ControlClient("http://127.0.0.1:9")
+    monkeypatch.setattr(client.session, "request", lambda *a, **k: pytest.fail("the Control API was called"))
+    monkeypatch.setattr(ControlClient, "refused", "the run is against the environment 'UIT': DUIS only")
+    with pytest.raises(ControlRefused, match="DUIS only"):
+        client.reset()
+
+
+def test_preflight_proves_the_dsp_calls_the_receiver_back(to_be: Path):
+    env = load_environment(to_be)
+    with user_system_for(env) as user_system:
+        result = run_preflight(env, user_system)
+        if result.ok:
+            from support.preflight import called_back
+
+            called_back(env, user_system, result)
+    assert result.ok and not result.notes, result.report()
+    assert any(r.response.response_code == "I0" for r in user_system.receiver.arrivals())
+
+
+def test_preflight_says_when_nothing_reaches_the_receiver(to_be: Path, tmp_path: Path):
+    """The suite listens on another port than the one the DSP was given: the answer goes nowhere."""
+    text = to_be.read_text()
+    moved = re.sub(r"(\[receiver\][^\[]*?port = )\d+", lambda m: f"{m.group(1)}{free_port()}", text)
+    moved = re.sub(r"answer_timeout_seconds = \d+", "answer_timeout_seconds = 2", moved)
+    elsewhere = to_be.parent / "elsewhere.toml"
+    elsewhere.write_text(moved)
+    result = subprocess.run(
+        [sys.executable, "-m", "support.preflight", str(elsewhere)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "delivered nothing to" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_key_that_does_not_match_its_certificate_stops_the_run_before_any_scenario(tmp_path: Path):
+    path = environment_copy(tmp_path)
+    with sandbox_from(path):
+        key = tmp_path / "keys" / "eastern-networks" / "ds.key"
+        other = ec.generate_private_key(ec.SECP256R1())
+        key.write_bytes(
+            other.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        result = behave(path, "features/rollout.feature")
+    assert result.returncode == 2
+    assert "preflight: organisations[1].digital_signing: the key does not match" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "No scenario was run." in result.stderr
+    assert "scenarios passed" not in result.stdout
+
+
+def test_a_dead_dsp_ends_the_run_at_once_with_one_short_line(tmp_path: Path):
+    path = environment_copy(tmp_path)  # nothing started: every port is closed
+    result = subprocess.run(
+        [sys.executable, "-m", "support.reporting.run", "--environment", str(path), "--no-html", "--no-pack",
+         "--reports", str(tmp_path / "reports")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT,
+    )  # fmt: skip
+    assert result.returncode == 2
+    problems = [line for line in result.stderr.splitlines() if line.startswith("preflight:")]
+    assert len(problems) >= 1 and "Traceback" not in result.stderr
+    assert all(len(line) < 300 for line in problems)
+    assert "No scenario was run." in result.stderr
