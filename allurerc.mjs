@@ -3,6 +3,8 @@
 //   node_modules/.bin/allure generate reports/allure-results -o reports/allure-report
 // The failure categories live in support/reporting/allure_report.py, which writes them to
 // categories.json in the results folder; this file reads them from there.
+// Allure orders the clause groups earliest-first; support/reporting/allure_report.py puts them in the
+// catalogue's order after generation (each group's title is the clause's heading: "SRPD 6.2(d) — …").
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig } from "allure";

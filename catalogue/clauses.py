@@ -15,24 +15,55 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Document:
-    """A published document a clause comes from."""
+    """A published document a clause comes from: where it is published, and which version the suite was
+    written against (None where the publisher's page could not be read to record one)."""
 
     short: str
     title: str
     url: str
+    version: str | None = None
+    publisher: str = "SECCo"
+    section_word: str = "Clause"
+    """How the document numbers its parts: "Clause 6.2(d)" in the SEC, "Section 3.2" in the PIA."""
+
+    @property
+    def cited(self) -> str:
+        """The document as a reference names it: title and version."""
+        return f"{self.title} {self.version}" if self.version else f"{self.title} (version as published)"
 
 
-SEC_DOCUMENTS = "https://smartenergycodecompany.co.uk/the-smart-energy-code-2/"
-"""SECCo's page for the current SEC and its appendices (AB, AD, AL, AM are published there)."""
-MP107_PAGE = "https://smartenergycodecompany.co.uk/?s=SECMP0107"
-"""SECCo's site search for the modification: its page carries the PIA, whatever its slug."""
+SEC_PAGE = "https://smartenergycodecompany.co.uk/the-smart-energy-code/"
+"""SECCo's page for the SEC and its Appendices. SECCo publishes each Appendix as a PDF from its own page
+under /documents/sec-subsidiary-documents/; where that page could not be confirmed (AB, AL, AM, GBCS)
+the link goes here and its text names the document, version and section."""
+DUIS_PAGE = (
+    "https://smartenergycodecompany.co.uk/documents/sec-subsidiary-documents/"
+    "sec-appendix-ad-dcc-user-interface-specification-duis/"
+)
+"""SECCo's page for SEC Appendix AD (DUIS): DUIS V5.3 of 18 March 2025 is the version published there."""
+MODIFICATIONS_PAGE = "https://smartenergycodecompany.co.uk/modifications/"
+"""SECCo's register of modifications (SECMP0107's page is found from it; its slug could not be confirmed).
+The PIA itself is DCC's document v0.5 of 25 June 2020, given to the project (shared/seed)."""
 
-SRPD = Document("SRPD", "SEC Appendix AB – Service Request Processing Document", SEC_DOCUMENTS)
-S1SR = Document("S1SR", "SEC Appendix AM – SMETS1 Supporting Requirements", SEC_DOCUMENTS)
-TMAD = Document("TMAD", "SEC Appendix AL – SMETS1 Transition and Migration Approach Document", SEC_DOCUMENTS)
-PIA = Document("PIA", "SECMP0107 Preliminary Impact Assessment", MP107_PAGE)
-DUIS = Document("DUIS", "SEC Appendix AD – DCC User Interface Specification", SEC_DOCUMENTS)
-GBCS = Document("GBCS", "Great Britain Companion Specification", SEC_DOCUMENTS)
+SRPD = Document("SRPD", "SEC Appendix AB – Service Request Processing Document", SEC_PAGE)
+S1SR = Document("S1SR", "SEC Appendix AM – SMETS1 Supporting Requirements", SEC_PAGE)
+TMAD = Document("TMAD", "SEC Appendix AL – SMETS1 Transition and Migration Approach Document", SEC_PAGE)
+PIA = Document(
+    "PIA",
+    "DCC Preliminary Impact Assessment for SECMP0107",
+    MODIFICATIONS_PAGE,
+    version="v0.5 (25 June 2020)",
+    publisher="DCC",
+    section_word="Section",
+)
+DUIS = Document(
+    "DUIS",
+    "SEC Appendix AD – DCC User Interface Specification",
+    DUIS_PAGE,
+    version="V5.3 (18 March 2025)",
+    section_word="Section",
+)
+GBCS = Document("GBCS", "Great Britain Companion Specification", SEC_PAGE, section_word="Section")
 
 CLAUSE_TAG_PREFIXES: tuple[str, ...] = ("SRPD-", "S1SR-", "TMAD-", "PIA-", "SRV-", "DUIS-", "GBCS-")
 """A tag starting with one of these claims to name a clause, so it must be in the catalogue."""
@@ -48,6 +79,10 @@ class Clause:
     document: Document
     summary: str
     enforced_by: tuple[str, ...]
+    part: str = ""
+    """The document's own number for the part that says it ("6.2(d)"), when it is not the display form's."""
+    anchor: str = ""
+    """A fragment that opens the document at the part, where the publisher gives one."""
 
     @property
     def source(self) -> str:
@@ -55,7 +90,23 @@ class Clause:
 
     @property
     def link(self) -> str:
-        return self.document.url
+        return self.document.url + (f"#{self.anchor}" if self.anchor else "")
+
+    @property
+    def section(self) -> str:
+        """The part of the document, as a reader looks it up: "Clause 6.2(d)", "Section 3.2"."""
+        number = self.part or self.display.removeprefix(self.document.short).strip()
+        return f"{self.document.section_word} {number}" if number[:1].isdigit() else number
+
+    @property
+    def citation(self) -> str:
+        """Document, version and section in one line: what a link to the clause says it opens."""
+        return f"{self.document.cited}, {self.section}"
+
+    @property
+    def heading(self) -> str:
+        """How the report and the matrix title the clause: "SRPD 6.2(d) — New exception: …"."""
+        return f"{self.display} — {self.title}"
 
     @property
     def code_name(self) -> str:
@@ -73,98 +124,149 @@ _ENROL = "fake_services.enrolment.models."
 
 # --- the SEC and PIA clauses MP107 changes or relies on ------------------------------------------------
 SRPD_6_1_F = Clause(
-    "SRPD-6.1.f", "SRPD 6.1(f)", "Registration Data check at the DSP (check #1)", SRPD,
+    "SRPD-6.1.f",
+    "SRPD 6.1(f)",
+    "Registration Data check at the DSP (check #1)",
+    SRPD,
     "The DSP checks that the sender is the registered party for the MPAN/MPRN of the target Device in its "
     "User Role; subject to Clause 6.2.",
     (_A + "srpd_6_1_f_registration_data_check",),
 )
 SRPD_6_2_A = Clause(
-    "SRPD-6.2.a", "SRPD 6.2(a)", "Exception: 'Join Service' to join a Gas Smart Meter to the GPF", SRPD,
+    "SRPD-6.2.a",
+    "SRPD 6.2(a)",
+    "Exception: 'Join Service' to join a Gas Smart Meter to the GPF",
+    SRPD,
     "No Registration Data check when the Import Supplier of a system sharing the CHF with a gas system sends "
     "'Join Service' to join the GSME to the Gas Proxy Function.",
     (_A + "srpd_6_2_a_join_service",),
 )
 SRPD_6_2_B = Clause(
-    "SRPD-6.2.b", "SRPD 6.2(b)", "Exception: 'Restore GPF Device Log'", SRPD,
+    "SRPD-6.2.b",
+    "SRPD 6.2(b)",
+    "Exception: 'Restore GPF Device Log'",
+    SRPD,
     "No Registration Data check when that Import Supplier sends 'Restore GPF Device Log'.",
     (_A + "srpd_6_2_b_restore_gpf_device_log",),
 )
 SRPD_6_2_C = Clause(
-    "SRPD-6.2.c", "SRPD 6.2(c)", "Exception: User Role 'Other User'", SRPD,
+    "SRPD-6.2.c",
+    "SRPD 6.2(c)",
+    "Exception: User Role 'Other User'",
+    SRPD,
     "No Registration Data check for a Service Request sent in the User Role 'Other User'.",
     (_A + "srpd_6_2_c_other_user",),
 )
 SRPD_6_2_D = Clause(
-    "SRPD-6.2.d", "SRPD 6.2(d)", "New exception: SMETS1 SRV 6.15.1 from an Electricity Distributor or Gas Transporter",
+    "SRPD-6.2.d",
+    "SRPD 6.2(d)",
+    "New exception: SMETS1 SRV 6.15.1 from an Electricity Distributor or Gas Transporter",
     SRPD,
     "MP107: a SMETS1 'Update Security Credentials (KRP)' from a Network Operator skips the Registration Data "
     "check, so the wrongly held NO can put the right NO's certificates on.",
     (_A + "srpd_6_2_d_smets1_krp_from_network_operator",),
 )
 SRPD_16_1 = Clause(
-    "SRPD-16.1", "SRPD 16.1", "S1SP applies the same processing, incl. the RDP check (check #2)", SRPD,
+    "SRPD-16.1",
+    "SRPD 16.1",
+    "S1SP applies the same processing, incl. the RDP check (check #2)",
+    SRPD,
     "For SMETS1 Service Requests the S1SP applies the DSP's processing, including the Registration Data check.",
     (_S1SP + "srpd_16_1_s1sp_registration_data_check",),
 )
 S1SR_4_2 = Clause(
-    "S1SR-4.2", "S1SR 4.2", "Certificate-owner check at the S1SP (check #3)", S1SR,
+    "S1SR-4.2",
+    "S1SR 4.2",
+    "Certificate-owner check at the S1SP (check #3)",
+    S1SR,
     "The S1SP checks that the Business Originator ID equals the entity identifier of the certificate held "
     "for the Device in that role.",
     (_S1SP + "s1sr_4_2_certificate_owner_check",),
 )
 TMAD_4_42 = Clause(
-    "TMAD-4.42", "TMAD 4.42", "DCC populates the ESME NO certificate when none was given", TMAD,
+    "TMAD-4.42",
+    "TMAD 4.42",
+    "DCC populates the ESME NO certificate when none was given",
+    TMAD,
     "The DCC populates the ESME Network Operator certificate when the Supplier gave none before enrolment.",
     (_ENROL + "tmad_4_42_populate_network_operator_certificate",),
 )
 TMAD_5_10_12 = Clause(
-    "TMAD-5.10.12", "TMAD 5.10.12", "Enrolment: the NO certificate's owner is the registered NO", TMAD,
+    "TMAD-5.10.12",
+    "TMAD 5.10.12",
+    "Enrolment: the NO certificate's owner is the registered NO",
+    TMAD,
     "During enrolment the Network Operator certificate must belong to the registered Network Operator.",
     (_ENROL + "tmad_5_10_12_owner_is_registered_network_operator",),
 )
 TMAD_5_10_17 = Clause(
-    "TMAD-5.10.17", "TMAD 5.10.17", "Enrolment: further validation of NO certificates", TMAD,
+    "TMAD-5.10.17",
+    "TMAD 5.10.17",
+    "Enrolment: further validation of NO certificates",
+    TMAD,
     "Further validation of Network Operator certificates during enrolment.",
     (_ENROL + "tmad_5_10_17_network_operator_certificate_validation",),
 )
 SRV_6_21 = Clause(
-    "SRV-6.21", "SRV 6.21", "Supplier route: 'Request Handover of DCC Controlled Device'", DUIS,
+    "SRV-6.21",
+    "SRV 6.21",
+    "Supplier route: 'Request Handover of DCC Controlled Device'",
+    DUIS,
     "PIA 2.3.2 (2): the Supplier places the Network Operator certificate with SRV 6.21 when it commissions the "
     "meter itself, or when enrolment left none (a Dormant ESME beside an Active GSME, or the ACB default).",
     (_S1SP + "srv_6_21_request_handover", _ENROL + "srv_6_21_commissioning_handover"),
+    part="Service Reference Variant 6.21 'Request Handover of DCC Controlled Device'",
 )
 PIA_3_2 = Clause(
-    "PIA-3.2", "PIA 3.2", "DSP: one feature switch for all S1SPs", PIA,
+    "PIA-3.2",
+    "PIA 3.2",
+    "DSP: one feature switch for all S1SPs",
+    PIA,
     "The DSP enables the change with one switch, not per S1SP; an S1SP not yet enabled rejects with the "
     "standard S1SP Alert.",
     (_DSP + "pia_3_2_dsp_feature_switch", _S1SP + "pia_3_2_s1sp_enablement"),
 )
 PIA_3_3 = Clause(
-    "PIA-3.3", "PIA 3.3", "S1SP: skip the RDP check only for 6.15.1 targeting NO certificates", PIA,
+    "PIA-3.3",
+    "PIA 3.3",
+    "S1SP: skip the RDP check only for 6.15.1 targeting NO certificates",
+    PIA,
     "The S1SP skips the Registration Data check only for SRV 6.15.1 targeting Network Operator certificates; "
     "it keeps it for supplier certificates and every other SRV.",
     (_S1SP + "pia_3_3_targets_network_operator_certificates",),
 )
 PIA_2_3_2_A = Clause(
-    "PIA-2.3.2.A", "PIA 2.3.2 A", "NO non-critical Service Requests work with a wrong certificate", PIA,
+    "PIA-2.3.2.A",
+    "PIA 2.3.2 A",
+    "NO non-critical Service Requests work with a wrong certificate",
+    PIA,
     "The NO certificate only validates the sender of critical SRs, so a Network Operator can still send "
     "non-critical SRs to a SMETS1 Device holding the wrong certificate.",
     (_S1SP + "pia_2_3_2_a_owner_check_applies",),
 )
 PIA_2_3_2_B = Clause(
-    "PIA-2.3.2.B", "PIA 2.3.2 B", "ESME alerts go to the Business Target ID of the NO certificate", PIA,
+    "PIA-2.3.2.B",
+    "PIA 2.3.2 B",
+    "ESME alerts go to the Business Target ID of the NO certificate",
+    PIA,
     "Alerts from a SMETS1 ESME are routed by the Non-Critical NO certificate, so a wrong certificate misroutes "
     "them; a SMETS1 GSME sends no NO alerts.",
     ("fake_services.devices.pia_2_3_2_b_alert_target",),
 )
 PIA_2_2 = Clause(
-    "PIA-2.2", "PIA 2.2", "SMETS2 parity: the 'wrong' NO can place the right certificate", PIA,
+    "PIA-2.2",
+    "PIA 2.2",
+    "SMETS2 parity: the 'wrong' NO can place the right certificate",
+    PIA,
     "SMETS2 has no RDP check on critical SRs and the Device accepts matching certificates, so the wrongly held "
     "NO can already correct it.",
     (_A + "pia_2_2_smets2_critical_skips_registration_data", "fake_services.devices.pia_2_2_smets2_device_update"),
 )
 PIA_3_B = Clause(
-    "PIA-3.B", "PIA 3 option B", "Rejected option B: the certificate-owner check (#3) stays", PIA,
+    "PIA-3.B",
+    "PIA 3 option B",
+    "Rejected option B: the certificate-owner check (#3) stays",
+    PIA,
     "Skipping check #3 was rejected as a higher security risk: a third party still cannot replace a Device's "
     "Network Operator certificates.",
     (_S1SP + "s1sr_4_2_certificate_owner_check",),
@@ -172,12 +274,19 @@ PIA_3_B = Clause(
 
 # --- the DCC's standard checks that come before any of the above (DUIS) ---------------------------------
 DUIS_SCHEMA = Clause(
-    "DUIS-schema", "DUIS schema", "The request is valid against DCC's DUIS XSD", DUIS,
+    "DUIS-schema",
+    "DUIS schema",
+    "The request is valid against DCC's DUIS XSD",
+    DUIS,
     "Every Service Request must be valid against the DUIS XML Schema before anything else is checked.",
     (_DSP + "duis_schema_check",),
+    part="the DUIS XML Schema",
 )
 DUIS_SIGNATURE = Clause(
-    "DUIS-signature", "DUIS signature", "The request is signed by its sender with an SMKI certificate", DUIS,
+    "DUIS-signature",
+    "DUIS signature",
+    "The request is signed by its sender with an SMKI certificate",
+    DUIS,
     "The XML signature must verify with the Business Originator's XML-signing certificate (role 135), in date "
     "and fit for signing; a Critical request's CV 5 carries, unchanged, the Pre-Command the DCC issued for it.",
     (
@@ -185,46 +294,73 @@ DUIS_SIGNATURE = Clause(
         _DSP + "duis_signature_sender_check",
         _DSP + "duis_signature_pre_command_check",
     ),
+    part="the signing of Service Requests",
 )
 DUIS_USER = Clause(
-    "DUIS-user", "DUIS User", "The sender is a DCC User", DUIS,
+    "DUIS-user",
+    "DUIS User",
+    "The sender is a DCC User",
+    DUIS,
     "The Business Originator must be a User known to the DCC in a User Role.",
     (_DSP + "duis_user_check",),
+    part="User and User Role checks",
 )
 DUIS_ELIGIBILITY = Clause(
-    "DUIS-eligibility", "DUIS eligibility", "The User Role may send the Service Request", DUIS,
+    "DUIS-eligibility",
+    "DUIS eligibility",
+    "The User Role may send the Service Request",
+    DUIS,
     "DCC's request matrix says which User Roles may send each Service Reference Variant (response E2).",
     (_DSP + "duis_eligibility_check",),
+    part="the Service Request eligibility matrix",
 )
 DUIS_COMMAND_VARIANT = Clause(
-    "DUIS-command-variant", "DUIS Command Variant", "The Command Variant is one the Service Request offers", DUIS,
+    "DUIS-command-variant",
+    "DUIS Command Variant",
+    "The Command Variant is one the Service Request offers",
+    DUIS,
     "Each Service Reference Variant allows only some Command Variants (response E12).",
     (_DSP + "duis_command_variant_check",),
+    part="Command Variants",
 )
 DUIS_ANTI_REPLAY = Clause(
-    "DUIS-anti-replay", "DUIS anti-replay", "A request is never accepted twice", DUIS,
+    "DUIS-anti-replay",
+    "DUIS anti-replay",
+    "A request is never accepted twice",
+    DUIS,
     "The originator counter in the RequestID must be higher than any accepted before from the same sender, so "
     "a resent or replayed request is refused.",
     (_DSP + "duis_anti_replay_check",),
+    part="the Originator Counter (anti-replay) check",
 )
 DUIS_DEVICE = Clause(
-    "DUIS-device", "DUIS device", "The device exists and can take the Service Request", DUIS,
-    "The target must be in the Smart Metering Inventory (E19) and of a type the Service Request can be sent to "
-    "(E11).",
+    "DUIS-device",
+    "DUIS device",
+    "The device exists and can take the Service Request",
+    DUIS,
+    "The target must be in the Smart Metering Inventory (E19) and of a type the Service Request can be sent to (E11).",
     (_DSP + "duis_device_check",),
+    part="Device checks (response codes E11, E19)",
 )
 DUIS_S1SP_COMMUNICATION = Clause(
-    "DUIS-S1SP-communication", "DUIS communications failure", "An S1SP that does not answer changes nothing", DUIS,
+    "DUIS-S1SP-communication",
+    "DUIS communications failure",
+    "An S1SP that does not answer changes nothing",
+    DUIS,
     "When the S1SP does not answer in time the DCC says so (E20), and the S1SP never applies a change the DCC "
     "has stopped waiting for.",
     ("fake_services.dsp.s1sp_link.S1SPLink.send", _S1SP + "duis_s1sp_deadline_check"),
+    part="communications failures (response code E20)",
 )
 GBCS_REPLACEMENT_CERTIFICATES = Clause(
-    "GBCS-replacement-certificates", "GBCS replacement certificates",
-    "A replacement certificate must be a valid certificate of the role it replaces", GBCS,
+    "GBCS-replacement-certificates",
+    "GBCS replacement certificates",
+    "A replacement certificate must be a valid certificate of the role it replaces",
+    GBCS,
     "The certificates a 6.15.1 or 6.21 places must be SMKI Organisation certificates of the targeted Remote Party "
     "Role, with the key use of their cell, chaining to the SMKI root.",
     ("fake_services.credentials.gbcs_replacement_certificates",),
+    part="the replacement certificates of 'Update Security Credentials'",
 )
 
 _CATALOGUE = (

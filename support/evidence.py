@@ -1,51 +1,136 @@
-"""Evidence for the report: each DUIS request and response attached to the step that sent it,
-trust anchors before and after, and the run's environment."""
+"""Evidence for the report: each DUIS exchange as the sequence a reader follows (with the raw messages
+beneath it for the auditor), the meter's trust anchors before and after as one table, and the run's
+environment.
+
+Organisations are shown by name. The names come from the caller (``names``: a mapping of entity ID to
+name, or anything with ``name_of(entity_id)`` such as the World's roster) and, failing that, from what the
+trust anchors attached so far in this process said about their owners.
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import allure
 
 from support.duis_client import Exchange
+from support.reporting.anchor_view import learn_names, render_anchor_change
+from support.reporting.exchange_view import render_exchange
+from support.reporting.messages import MessageLog
+from support.reporting.prose import EUI64
 
 
-def attach_exchange(exchange: Exchange, title: str) -> None:
-    """Every leg of the exchange, in the order it crossed (request, Pre-Command, signed Pre-Command,
-    acknowledgement, the answer delivered later), each with what was verified, and the deciding clause."""
+class NameSource(Protocol):
+    """Anything that can name an entity ID (the World's roster can)."""
+
+    def name_of(self, entity_id: str | None) -> str | None: ...
+
+
+Names = Mapping[str, str] | NameSource | None
+
+EXCHANGE_PREFIX = "Exchange: "
+ANCHORS_PREFIX = "Trust anchors"
+"""Attachment names the report summary looks for (``support.reporting.annotate``)."""
+
+MESSAGES = MessageLog.from_environment()
+"""Where each DUIS message is written as sent and received (the formatter opens a folder per scenario)."""
+_KNOWN_NAMES: dict[str, str] = {}
+"""Entity ID → organisation name, as the trust anchors attached in this process named their owners."""
+_LAST_ANCHORS: list[list[Mapping[str, str]]] = []
+"""The trust anchors last attached in the current scenario (``attach_anchor_change(None, after)`` compares
+against them); emptied when a scenario starts."""
+
+
+def begin_scenario() -> None:
+    """A scenario starts (the formatter calls this): forget the previous scenario's trust anchors."""
+    _LAST_ANCHORS.clear()
+
+
+def _name_map(names: Names, texts: Sequence[str] = ()) -> dict[str, str]:
+    """Every name known for the identifiers in `texts`, plus those the caller and the anchors gave."""
+    known = dict(_KNOWN_NAMES)
+    if isinstance(names, Mapping):
+        known.update(names)
+    elif names is not None:
+        for text in texts:
+            for entity in EUI64.findall(text):
+                name = names.name_of(entity)
+                if name and name != entity:
+                    known[entity] = name
+    return known
+
+
+def _exchange_texts(exchange: Exchange) -> list[str]:
+    request_id = exchange.request.request_id
+    return [
+        request_id.originator,
+        exchange.reason,
+        *(leg.reason for leg in exchange.legs),
+        *(leg.verified for leg in exchange.legs),
+    ]
+
+
+def attach_exchange(exchange: Exchange, title: str, names: Names = None) -> None:
+    """The exchange as a sequence (request, Pre-Command, signed Pre-Command, acknowledgement, the answer
+    delivered later), each leg with what was verified, and the DSP's and the S1SP's decisions in words with
+    their clauses; beneath it each leg's raw XML as it crossed. Each message is also written to the run's
+    messages folder (see ``support.reporting.messages``)."""
+    known = _name_map(names, _exchange_texts(exchange))
     allure.attach(
-        "\n".join(
-            f"{n}. {leg.name} — {leg.direction}"
-            + (f" — HTTP {leg.http_status}" if leg.http_status else "")
-            + (f"\n   verified: {leg.verified}" if leg.verified else "")
-            for n, leg in enumerate(exchange.legs, start=1)
-        ),
-        name=f"Exchange: {title}",
-        attachment_type=allure.attachment_type.TEXT,
+        render_exchange(exchange, title, known),
+        name=EXCHANGE_PREFIX + title,
+        attachment_type=allure.attachment_type.HTML,
     )
-    for n, leg in enumerate(exchange.legs, start=1):
+    for number, leg in enumerate(exchange.legs, start=1):
+        kind = "as sent" if leg.direction.startswith("User") else "as received"
         if leg.xml.lstrip().startswith(b"<"):
-            allure.attach(leg.xml, name=f"{n}. {leg.name}", attachment_type=allure.attachment_type.XML)
+            allure.attach(leg.xml, name=f"{number}. {leg.name} ({kind})", attachment_type=allure.attachment_type.XML)
         else:
-            allure.attach(leg.xml.hex(), name=f"{n}. {leg.name} (hex)", attachment_type=allure.attachment_type.TEXT)
-    if exchange.clause or exchange.reason:
-        allure.attach(
-            f"Decided by: {exchange.clause}\nReason: {exchange.reason}\n",
-            name="Decision",
-            attachment_type=allure.attachment_type.TEXT,
-        )
+            allure.attach(
+                leg.xml.hex(), name=f"{number}. {leg.name} ({kind}, hex)", attachment_type=allure.attachment_type.TEXT
+            )
+    MESSAGES.write(exchange)
 
 
-def attach_xml(text: str, name: str) -> None:
+def attach_anchor_change(
+    before: Sequence[Mapping[str, str]] | None,
+    after: Sequence[Mapping[str, str]],
+    names: Names = None,
+    title: str = "Trust anchors before and after",
+) -> None:
+    """One table of the meter's trust anchors (role × DS/KA, owner by name with its ID, changed cells
+    marked), and beneath it both lists as JSON for the auditor. `before` None means the anchors last
+    attached in this scenario (``attach_json(world.anchors_evidence(), "Trust anchors before")``), so a
+    step can replace its "after" attachment with this call alone."""
+    before = list(before) if before is not None else (_LAST_ANCHORS[-1] if _LAST_ANCHORS else [])
+    _LAST_ANCHORS.append(list(after))
+    _KNOWN_NAMES.update(learn_names([*before, *after]))
+    texts = [anchor.get("entity_id", "") for anchor in [*before, *after]]
+    allure.attach(
+        render_anchor_change(before, after, _name_map(names, texts), title),
+        name=f"{ANCHORS_PREFIX}: {title.removeprefix(ANCHORS_PREFIX).strip(' :') or 'before and after'}",
+        attachment_type=allure.attachment_type.HTML,
+    )
+    attach_json({"before": list(before), "after": list(after)}, f"{title} (raw)")
+
+
+def attach_xml(text: str | bytes, name: str) -> None:
+    """A DUIS message attached on its own; it is also written to the run's messages folder."""
     allure.attach(text, name=name, attachment_type=allure.attachment_type.XML)
+    MESSAGES.write_message(name, text.encode("utf-8") if isinstance(text, str) else text)
 
 
 def attach_json(data: Any, name: str) -> None:
-    """Any JSON-able evidence (trust anchors, switch states, an alert's delivery), pretty-printed."""
+    """Any JSON-able evidence (trust anchors, switch states, an alert's delivery), pretty-printed. Trust
+    anchors passing through here also teach the evidence their owners' names."""
+    if isinstance(data, list) and all(isinstance(item, Mapping) and "entity_id" in item for item in data):
+        _KNOWN_NAMES.update(learn_names(data))
+        _LAST_ANCHORS.append(list(data))
     allure.attach(json.dumps(data, indent=1), name=name, attachment_type=allure.attachment_type.JSON)
 
 

@@ -6,12 +6,14 @@ embeds a Google Analytics tag; the evidence must not phone home, so it is stripp
 ``allure quality-gate`` crashes on Node 20, so the gate is ours (``traceability.py``).
 """
 
+import base64
 import json
 import os
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALLURE_BIN = PROJECT_ROOT / "node_modules" / ".bin" / "allure"
@@ -39,6 +41,10 @@ _ANALYTICS = re.compile(
     r"\s*<script[^>]*src=\"https://www\.googletagmanager\.com/[^\"]*\"[^>]*>\s*</script>"
     r"(\s*<script>(?:(?!</script>)[\s\S])*?\bgtag\([\s\S]*?</script>)?"
 )
+
+
+_REPORT_FILE = re.compile(r'd\("([^"]+)","([^"]*)"\)')
+"""How Allure's single-file page carries each data file: ``d("widgets/tree.json","<base64>")``."""
 
 
 class ReportError(RuntimeError):
@@ -81,10 +87,77 @@ def strip_analytics(report_dir: Path) -> int:
     return changed
 
 
+def _location_key(location: str) -> tuple[str, int]:
+    path, _, line = location.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (location, 0)
+
+
+def _order_tree(tree: dict[str, Any], headings: Sequence[str], locations: Mapping[str, tuple[str, int]]) -> None:
+    """Give every leaf a report-wide ``groupOrder``: groups in catalogue order, scenarios in feature order.
+    Allure's tree sorts groups by their smallest leaf ``groupOrder`` (then the earliest start)."""
+    groups, leaves = tree.get("groupsById", {}), tree.get("leavesById", {})
+    rank = {heading: index for index, heading in enumerate(headings)}
+    counter = 0
+
+    def place(node: dict[str, Any]) -> None:
+        nonlocal counter
+        children = sorted(
+            (groups[group_id] for group_id in node.get("groups") or [] if group_id in groups),
+            key=lambda group: (rank.get(group.get("name", ""), len(rank)), group.get("name", "")),
+        )
+        node["groups"] = [group["nodeId"] for group in children]
+        for group in children:
+            place(group)
+        own = sorted(node.get("leaves") or [], key=lambda leaf_id: locations.get(leaf_id, ("~", 0)))
+        node["leaves"] = own
+        for leaf_id in own:
+            leaf = leaves.get(leaf_id)
+            if leaf is not None and not leaf.get("_ordered"):
+                counter += 1
+                leaf["groupOrder"], leaf["_ordered"] = counter, True
+
+    place(tree.get("root", {}))
+    for leaf in leaves.values():
+        leaf.pop("_ordered", None)
+
+
+def order_tree(report_dir: Path, headings: Sequence[str], location_label: str = "location") -> int:
+    """Put the report's tree in the order the SEC reads (`headings`: the group names in catalogue order)
+    instead of Allure's earliest-first; returns how many trees were reordered."""
+    changed = 0
+    for page in report_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        files = dict(_REPORT_FILE.findall(text))
+        locations: dict[str, tuple[str, int]] = {}
+        for name, value in files.items():
+            if name.startswith("data/test-results/"):
+                result = json.loads(base64.b64decode(value))
+                where = next((lab["value"] for lab in result.get("labels", []) if lab["name"] == location_label), "")
+                locations[result["id"]] = _location_key(where)
+
+        def rewrite(match: re.Match[str], locations: Mapping[str, tuple[str, int]] = locations) -> str:
+            name, value = match.groups()
+            if not name.endswith("tree.json"):
+                return match.group(0)
+            tree = json.loads(base64.b64decode(value))
+            _order_tree(tree, headings, locations)
+            encoded = base64.b64encode(json.dumps(tree, separators=(",", ":")).encode()).decode()
+            return f"d({json.dumps(name)},{json.dumps(encoded)})"
+
+        page.write_text(_REPORT_FILE.sub(rewrite, text), encoding="utf-8")
+        changed += sum(name.endswith("tree.json") for name in files)
+    return changed
+
+
 def generate_html(
-    results_dir: Path, report_dir: Path, allure_bin: Path = ALLURE_BIN, project_root: Path = PROJECT_ROOT
+    results_dir: Path,
+    report_dir: Path,
+    allure_bin: Path = ALLURE_BIN,
+    project_root: Path = PROJECT_ROOT,
+    group_order: Sequence[str] = (),
 ) -> Path:
-    """Generate the single-file HTML report with Allure 3 and return its ``index.html``."""
+    """Generate the single-file HTML report with Allure 3 and return its ``index.html``; with
+    `group_order` (the clause headings in catalogue order) its tree reads in that order."""
     if not allure_bin.exists():
         raise ReportError(f"{allure_bin} not found: run `npm ci` at the project root")
     command = [str(allure_bin), "generate", str(results_dir.resolve()), "-o", str(report_dir.resolve())]
@@ -94,4 +167,6 @@ def generate_html(
     if done.returncode != 0 or not index.exists():
         raise ReportError(f"allure generate failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     strip_analytics(report_dir)
+    if group_order:
+        order_tree(report_dir, group_order)
     return index

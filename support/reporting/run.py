@@ -1,98 +1,126 @@
 """The one command that runs the MP107 acceptance suite and produces its evidence.
 
-    python -m support.reporting.run [--processes N] [-D key=value ...] [--tags EXPR] [--no-html]
+    python -m support.reporting.run [--processes N] [--shard K/N] [--environment FILE] [-D key=value ...]
+                                    [--tags EXPR] [--test-cases FILE] [--no-html] [--no-pack]
 
-It cleans the previous results, runs ``python -m behave`` on ``features/`` (optionally split across
-N processes: behave 1.3's ``-j`` is serial), writes the Allure environment and categories, the
-traceability matrix (``reports/traceability.md`` / ``.csv``), runs the evidence gate, generates the
-single-file HTML report, and exits non-zero on any failed scenario or gate failure.
+It cleans the previous results, runs ``python -m behave`` on the feature files (optionally split across
+N processes: behave 1.3's ``-j`` is serial; optionally only shard K of N, for a CI matrix), then writes
+the report's summaries and Environment panel, the JUnit properties, the traceability matrix
+(``reports/traceability.md`` / ``.csv``) and its gate, the single-file HTML report, the sign-off sheet
+and the evidence pack (``reports/mp107-evidence.tar.gz``). It exits non-zero on any failed scenario or
+gate failure. The console says one line per feature file, then where each piece of evidence is.
 """
 
+from __future__ import annotations
+
 import argparse
-import importlib.metadata
-import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from catalogue import CLAUSES
+from support.environment_file import EnvironmentFileError
+from support.environment_run import PreflightFailed, environment_run
 from support.evidence import TARGET_ENVIRONMENT
-from support.reporting import allure_report
-from support.reporting.traceability import collect_scenarios, trace
+from support.reporting import allure_report, publish
+from support.reporting.identity import describe_switches, read_environment_file, run_identity
+from support.reporting.messages import MESSAGES_ENV
+from support.reporting.pack import PACK_NAME
+from support.reporting.test_cases import DEFAULT_FILE, MappingError, load
+from support.reporting.traceability import collect_scenarios, feature_files
 
 PROJECT_ROOT = allure_report.PROJECT_ROOT
 FORMATTER = "support.allure_formatter:AllureFormatter"
+PROGRESS = "support.reporting.progress:FeatureProgress"
 SUITE = "SECMP0107 acceptance"
+QUIET = ("USING RUNNER:",)
+"""Lines behave prints that say nothing to the reader (the runner class)."""
+
+
+def _shard(text: str) -> tuple[int, int]:
+    number, _, total = text.partition("/")
+    if not (number.isdigit() and total.isdigit()) or not 1 <= int(number) <= int(total):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, got {text!r}")
+    return int(number), int(total)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m support.reporting.run",
         description="Run the SECMP0107 acceptance suite with Allure evidence, the clause traceability "
-        "matrix and its gate. Exits non-zero on any failed scenario or gate failure; a run "
-        "narrowed with --tags leaves clauses uncovered, so its gate fails by design.",
+        "matrix and its gate, the sign-off sheet and the evidence pack. Exits non-zero on any failed scenario "
+        "or gate failure; a run narrowed with --tags leaves clauses uncovered, so its gate fails by design.",
     )
     parser.add_argument(
-        "--features",
-        type=Path,
-        default=Path("features"),
-        help="folder of .feature files, relative to --root (default: features)",
+        "--features", type=Path, default=Path("features"), help="folder of .feature files, relative to --root"
     )
     parser.add_argument(
-        "--reports",
-        type=Path,
-        default=Path("reports"),
-        help="folder for results, matrix and HTML, relative to --root (default: reports)",
+        "--reports", type=Path, default=Path("reports"), help="folder for the evidence, relative to --root"
     )
     parser.add_argument(
         "--root", type=Path, default=PROJECT_ROOT, help="working directory behave runs in (default: the project root)"
     )
     parser.add_argument(
-        "--processes",
-        type=int,
-        default=1,
-        metavar="N",
-        help="split the feature files across N behave processes (default: 1)",
+        "--processes", type=int, default=1, metavar="N", help="split the feature files across N behave processes"
     )
     parser.add_argument(
-        "-D",
-        "--define",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="behave userdata, passed through (repeatable)",
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="run only shard K of N: the feature files sorted by path, every N-th from the K-th (for a CI "
+        "matrix; join the shards with python -m support.reporting.merge, which judges coverage)",
     )
     parser.add_argument(
-        "--tags",
-        action="append",
-        default=[],
-        metavar="EXPR",
-        help="behave tag expression, passed through (repeatable: all must hold)",
+        "--environment",
+        type=Path,
+        metavar="FILE",
+        help="a DCC test environment description (TOML), passed to behave as -D environment=FILE; its path and "
+        "SHA-256, and its [run] operator, are recorded in the run identity",
+    )
+    parser.add_argument(
+        "-D", "--define", action="append", default=[], metavar="KEY=VALUE", help="behave userdata (repeatable)"
+    )
+    parser.add_argument(
+        "--tags", action="append", default=[], metavar="EXPR", help="behave tag expression (repeatable: all hold)"
+    )
+    parser.add_argument(
+        "--test-cases",
+        type=Path,
+        metavar="FILE",
+        help=f"the team's UIT test-case IDs (TOML; default: {DEFAULT_FILE} at the root, when it exists)",
     )
     parser.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    parser.add_argument("--no-pack", action="store_true", help="skip the evidence pack")
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes must be at least 1")
     for item in args.define:
         if "=" not in item:
             parser.error(f"-D expects KEY=VALUE, got {item!r}")
+    if args.environment is not None and not args.environment.is_file():
+        parser.error(f"--environment: no such file: {args.environment}")
     return args
 
 
-def split_features(features_dir: Path, processes: int, root: Path) -> list[list[Path]]:
+def select_shard(files: Sequence[Path], number: int, total: int) -> list[Path]:
+    """Shard `number` of `total`: the files sorted by path, every `total`-th from the `number`-th. Every file
+    is in exactly one shard, and the same files always give the same shards."""
+    return sorted(files)[number - 1 :: total]
+
+
+def split_features(files: Sequence[Path], processes: int, root: Path) -> list[list[Path]]:
     """Feature files in at most N groups of about equal scenario count (largest files first)."""
-    weights = Counter(case.path for case in collect_scenarios(features_dir, root))
-    files = sorted(features_dir.resolve().rglob("*.feature"), key=lambda path: (-weights[path], path))
-    groups: list[list[Path]] = [[] for _ in range(min(processes, len(files)) or 1)]
+    weights = Counter(case.path for case in collect_scenarios(list(files), root))
+    ordered = sorted(files, key=lambda path: (-weights[path], path))
+    groups: list[list[Path]] = [[] for _ in range(min(processes, len(ordered)) or 1)]
     loads = [0] * len(groups)
-    for path in files:
+    for path in ordered:
         lightest = loads.index(min(loads))
         groups[lightest].append(path)
         loads[lightest] += max(weights[path], 1)
@@ -112,7 +140,8 @@ def behave_command(
         "-o",
         str(results_dir),
         "-f",
-        "progress",
+        PROGRESS,
+        "--no-summary",
         "--junit",
         "--junit-directory",
         str(junit_dir),
@@ -127,6 +156,8 @@ def behave_command(
 def _relay(label: str, process: subprocess.Popen[str], lock: threading.Lock) -> None:
     assert process.stdout is not None
     for line in process.stdout:
+        if line.startswith(QUIET) or not line.strip():
+            continue
         with lock:
             print(f"[{label}] {line.rstrip()}", flush=True)
 
@@ -138,32 +169,35 @@ def run_behave(
     userdata: Sequence[str],
     tags: Sequence[str],
     root: Path,
+    messages_dir: Path | None = None,
 ) -> list[int]:
-    """Start one behave per group, relay each one's output under its label, return exit codes."""
+    """Start one behave per group, relay each one's lines under its label, return exit codes."""
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
         "ALLURE_RESULTS_DIR": str(results_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     }
+    if messages_dir is not None:
+        env[MESSAGES_ENV] = str(messages_dir)
     lock = threading.Lock()
     running = []
     for number, paths in enumerate(groups, start=1):
         label = f"behave {number}/{len(groups)}"
-        junit_dir = junit_root / f"p{number}"
-        command = behave_command(paths, results_dir, junit_dir, userdata, tags)
-        print(f"[{label}] {len(paths)} path(s): {' '.join(_shown(path, root) for path in paths)}", flush=True)
+        command = behave_command(paths, results_dir, junit_root / f"p{number}", userdata, tags)
+        print(f"[{label}] {len(paths)} feature file(s): {' '.join(_shown(path, root) for path in paths)}", flush=True)
         process = subprocess.Popen(
             command, cwd=root, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
         relay = threading.Thread(target=_relay, args=(label, process, lock), daemon=True)
         relay.start()
-        running.append((label, process, relay, time.monotonic()))
+        running.append((label, process, relay))
     codes = []
-    for label, process, relay, started in running:
+    for label, process, relay in running:
         code = process.wait()
         relay.join()
-        print(f"[{label}] finished with exit code {code} in {time.monotonic() - started:.1f}s", flush=True)
+        if code != 0:
+            print(f"[{label}] behave exited with code {code}", flush=True)
         codes.append(code)
     return codes
 
@@ -175,42 +209,30 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def environment(args: argparse.Namespace, processes: int) -> dict[str, object]:
-    """What the report's Environment panel shows: enough to reproduce the run."""
-    values: dict[str, object] = {
-        "suite": SUITE,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "behave": _version("behave"),
-        "allure-behave": _version("allure-behave"),
-        "processes": processes,
-        "tags": " and ".join(args.tags) or "(all scenarios)",
-    }
-    for key, _, value in (item.partition("=") for item in args.define):
-        values[f"userdata.{key}"] = value
-    return values
-
-
-def target_environment(results_dir: Path) -> dict[str, object]:
-    """What the hooks recorded about the target (one file per behave process; they agree)."""
-    values: dict[str, object] = {}
-    for path in sorted(results_dir.glob(TARGET_ENVIRONMENT)):
-        values.update(json.loads(path.read_text()))
-        path.unlink()  # not an Allure result
-    return values
-
-
 def _clean(*folders: Path) -> None:
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
+
+
+def _environment_name(path: Path) -> str:
+    """The file's [run] name, before the file is checked (a broken file is reported by the run)."""
+    try:
+        name = read_environment_file(path).get("run", {}).get("name")
+    except (OSError, ValueError):
+        name = None
+    return str(name) if name else path.name
+
+
+def _target_description(userdata: dict[str, str], recorded: dict[str, object]) -> str:
+    if str(recorded.get("target", "")).startswith("embedded"):
+        return "embedded sandbox"
+    if recorded.get("target"):
+        dsp = recorded.get("target.dsp")
+        return f"{recorded['target']}" + (f" (DSP {dsp})" if dsp else "")
+    if userdata.get("target") == "external":
+        return f"external (DSP {userdata.get('dsp_url', '?')})"
+    return "embedded sandbox"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -218,50 +240,89 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.root.resolve()
     features_dir = root / args.features
     reports = root / args.reports
-    results_dir, junit_root = reports / "allure-results", reports / "junit"
-    html_dir = reports / "allure-report"
+    results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
     if not features_dir.is_dir():
         print(f"no features folder at {features_dir}", file=sys.stderr)
         return 2
-    _clean(results_dir, junit_root)
-
-    groups = split_features(features_dir, args.processes, root) if args.processes > 1 else [[features_dir]]
-    codes = run_behave(groups, results_dir, junit_root, args.define, args.tags, root)
-
-    allure_report.write_environment(results_dir, environment(args, len(groups)) | target_environment(results_dir))
-    allure_report.write_categories(results_dir)
-    matrix = trace(features_dir, results_dir, junit_root, reports, CLAUSES, root)
-    evidence = matrix.evidence
-    statuses = Counter(evidence.statuses.values())
-    tally = ", ".join(f"{count} {status}" for status, count in statuses.most_common())
-    covered = sum(row.covered for row in matrix.coverage)
-    print(
-        f"\nScenarios: {len(matrix.scenarios)} written, {evidence.scenarios_run or 0} run by behave, "
-        f"{evidence.allure_results} Allure results ({tally or 'none'})"
+    mapping_file = args.test_cases or (root / DEFAULT_FILE)
+    try:
+        test_cases = load(mapping_file if mapping_file.is_file() else None)
+    except MappingError as error:
+        print(f"--test-cases: {error}", file=sys.stderr)
+        return 2
+    if args.test_cases is not None and not args.test_cases.is_file():
+        print(f"--test-cases: no such file: {args.test_cases}", file=sys.stderr)
+        return 2
+    userdata = dict(item.partition("=")[::2] for item in args.define)
+    defines = list(args.define)
+    environment_file = args.environment.resolve() if args.environment else None
+    if environment_file is not None:
+        defines.append(f"environment={environment_file}")
+    shard = f"{args.shard[0]}/{args.shard[1]}" if args.shard else ""
+    identity = run_identity(
+        root,
+        environment_file=environment_file,
+        target=_environment_name(environment_file) if environment_file else _target_description(userdata, {}),
+        tags=args.tags,
+        shard=shard,
+        userdata=userdata,
     )
-    print(f"Clauses: {len(matrix.coverage)} catalogued, {covered} covered")
-    print("Gate: " + ("passed" if not matrix.failures else f"{len(matrix.failures)} failure(s)"))
-    for failure in matrix.failures:
-        print(f"  - {failure}")
+    print(
+        f"{SUITE}: {identity.started}, commit {identity.short_commit} ({identity.work_tree}), "
+        f"{identity.target}, run by {identity.operator}" + (f", shard {shard}" if shard else ""),
+        flush=True,
+    )
+    _clean(results_dir, junit_root, messages_dir, reports / "allure-report")
 
-    html_failed = False
-    if not args.no_html:
-        shutil.rmtree(html_dir, ignore_errors=True)
+    files = feature_files(features_dir)
+    if args.shard:
+        files = select_shard(files, *args.shard)
+    if not files:
+        print("no feature files to run" + (f" in shard {shard}" if shard else ""), file=sys.stderr)
+        return 2
+    groups = split_features(files, args.processes, root) if args.processes > 1 else [files]
+    if environment_file is None:
+        codes = run_behave(groups, results_dir, junit_root, defines, args.tags, root, messages_dir)
+    else:
         try:
-            index = allure_report.generate_html(results_dir, html_dir)
-            print(f"Report: {index}")
-        except allure_report.ReportError as error:
-            html_failed = True
-            print(f"Report: not generated: {error}", file=sys.stderr)
-    print(f"Matrix: {matrix.markdown} and {matrix.csv}")
-    print(f"Results: {results_dir} (JUnit: {junit_root})")
+            with environment_run(environment_file) as (preflight, coordinated):
+                print(f"Preflight: {identity.target} is ready" + "".join(f"\n  note: {n}" for n in preflight.notes))
+                codes = run_behave(
+                    groups, results_dir, junit_root, defines + coordinated, args.tags, root, messages_dir
+                )
+        except (EnvironmentFileError, PreflightFailed) as problem:
+            print(problem, file=sys.stderr)
+            print("No scenario was run.", file=sys.stderr)
+            return 2
 
-    behave_failed = any(code != 0 for code in codes)
-    if behave_failed:
-        print("behave reported failures (exit codes: " + ", ".join(map(str, codes)) + ")")
-    passed = statuses.get("passed", 0)
-    print(f"Scenarios: {passed} passed, {len(matrix.scenarios) - passed} failed")
-    return 1 if behave_failed or matrix.failures or html_failed else 0
+    recorded = publish.target_values(results_dir, TARGET_ENVIRONMENT)
+    identity = replace(
+        identity,
+        target=_target_description(userdata, recorded),
+        switches=(
+            f"{describe_switches(recorded['mp107.switches.at.end'])} at the end of the run; each scenario sets "
+            "its own in its Given steps"
+            if recorded.get("mp107.switches.at.end")
+            else identity.switches
+        ),
+    )
+    extra_inputs = [Path(userdata["target_config"])] if userdata.get("target_config") else []
+    published = publish.publish(
+        root=root,
+        reports=reports,
+        features=files if args.shard else features_dir,
+        identity=identity,
+        test_cases=test_cases,
+        target_values={key: value for key, value in recorded.items() if key != "mp107.switches.at.end"},
+        coverage_required=not args.shard and environment_file is None,
+        html=not args.no_html,
+        pack_path=None if args.no_pack else reports / PACK_NAME,
+        pack_inputs=[*([environment_file] if environment_file else []), *extra_inputs],
+        test_cases_file=mapping_file if test_cases else None,
+        scenarios_run_failed=any(code != 0 for code in codes),
+        catalogue=CLAUSES,
+    )
+    return 1 if published.failed else 0
 
 
 if __name__ == "__main__":
