@@ -1,4 +1,8 @@
-"""The named cases: every bad input issue 5 lists, on every input path, and every S1SP fault."""
+"""The named cases: every bad input issue 5 lists, on every input path, and every S1SP fault.
+
+DUIS cases send the valid correction's Command Variant 4 to the Transform service (where a Critical
+request's access control happens) unless they say otherwise; `Bench.post` follows what the DSP accepts
+to its CV 5 and its delivered answer, so the S1SP's checks and faults are reached the way DCC has it."""
 
 from __future__ import annotations
 
@@ -6,21 +10,24 @@ import base64
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import requests
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from campaign.bench import S1SP_TIMEOUT, Bench
 from campaign.model import Case, Expect, Sent
 from duis.messages import RequestID
+from duis.precommand import pre_command_for, sign_pre_command
 from duis.signature import sign
-from duis.xml import SR, q, to_bytes
+from duis.xml import SR, parse, q, to_bytes
+from fake_services.dcc_internal import countersigned_request
+from fake_services.s1sp.responses import S1SP_PATH
 from serving.web import MAX_BODY_BYTES
-from support.duis_client import sign_request
+from support.duis_client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH, SigningIdentity, sign_request
 from support.targets import TargetError, open_target
 
 NOT_DUIS = "not DUIS (HTTP 4xx)"
@@ -33,9 +40,12 @@ CONTROL = "Control API"
 CLI = "command line"
 CONFIG = "configuration file"
 FAULTS = "S1SP faults"
+CRITICAL = "critical flow (CV, Pre-Command, bypass)"
 
 E_SCHEMA, E_SIGNATURE, E_REPLAY, E_UNKNOWN_DEVICE, E_DEVICE_TYPE, E_S1SP = "E100", "E1", "E100", "E19", "E11", "E20"
+E_COMMAND_VARIANT, E_WEB_SERVICE, E_PRE_COMMAND = "E12", "E13", "E100"
 INVALID_CERTIFICATE = "S1SP-INVALID-CERTIFICATE"
+OWNER_MISMATCH = "S1SP-CERT-OWNER-MISMATCH"
 DER = Encoding.DER
 
 
@@ -46,6 +56,7 @@ def named_cases(bench: Bench) -> Iterator[Case]:
     yield from _replay(bench)
     yield from _device(bench)
     yield from _certificates(bench)
+    yield from _critical_flow(bench)
     yield from _control_api(bench)
     yield from _command_line()
     yield from _configuration()
@@ -72,9 +83,10 @@ def _case(
     content_type="application/xml",
     prepare=None,
     bench: Bench | None = None,
+    path: str = TRANSFORM_PATH,
 ) -> Case:
     assert bench is not None
-    return Case(category, name, lambda: bench.post(body(), content_type), expect, prepare)
+    return Case(category, name, lambda: bench.post(body(), content_type, path), expect, prepare)
 
 
 def _not_duis(bench: Bench) -> Iterator[Case]:
@@ -112,6 +124,17 @@ def _not_duis(bench: Bench) -> Iterator[Case]:
         bench=bench,
     )
     yield _case(NOT_DUIS, "wrong content type", valid, Expect(status=415), content_type="text/plain", bench=bench)
+    yield _case(
+        NOT_DUIS,
+        "CV 5 with the wrong content type (Send Command)",
+        bench.valid_cv5,
+        Expect(status=415),
+        content_type="text/plain",
+        bench=bench,
+        path=SERVICE_PATH,
+    )
+    yield _case(NOT_DUIS, "not XML (Send Command)", lambda: b"hello, DCC", e400, bench=bench, path=SERVICE_PATH)
+    yield _case(NOT_DUIS, "not XML (Non-Device)", lambda: b"hello, DCC", e400, bench=bench, path=NON_DEVICE_PATH)
 
 
 def _billion_laughs() -> bytes:
@@ -212,6 +235,20 @@ def _authentication(bench: Bench) -> Iterator[Case]:
         e1,
         bench=bench,
     )
+
+    def device_signing_certificate() -> bytes:
+        """The User's own Digital Signing certificate (role 03): it signs Pre-Commands, not DUIS envelopes."""
+        certificate = x509.load_pem_x509_certificate(bench.holder.ds_pem.encode())
+        identity = SigningIdentity(bench.holder.entity_id, bench.holder.ds_key, certificate)
+        return sign_request(bench.correction(), identity)
+
+    yield _case(
+        AUTHENTICATION,
+        "signed with the Digital Signing certificate, not the XML-signing one",
+        device_signing_certificate,
+        e1,
+        bench=bench,
+    )
     # the test SMKI certifies these keys in `prepare`, before the state is fingerprinted
     made: dict[str, object] = {}
 
@@ -225,6 +262,7 @@ def _authentication(bench: Bench) -> Iterator[Case]:
         ("expired certificate", {"not_before": bench.past(400), "not_after": bench.past(30)}),
         ("certificate not yet valid", {"not_before": bench.past(-30)}),
         ("key agreement certificate used to sign", {"key_use": "KA"}),
+        ("certificate of another role (Network Operator 03) used to sign", {"role": "03"}),
     ):
         yield _case(
             AUTHENTICATION,
@@ -242,20 +280,40 @@ def _authentication(bench: Bench) -> Iterator[Case]:
 
     yield _case(AUTHENTICATION, "RequestID originator is not the signer", not_signer, e1, bench=bench)
 
+    def cv5_by_another_user() -> bytes:
+        root = parse(bench.valid_cv5())
+        for signature in root.findall("{http://www.w3.org/2000/09/xmldsig#}Signature"):
+            root.remove(signature)
+        identity = bench.registered.identity
+        return to_bytes(sign(root, identity.key, identity.certificate))
+
+    yield _case(AUTHENTICATION, "CV 5 signed by another User", cv5_by_another_user, e1, bench=bench, path=SERVICE_PATH)
+
 
 def _replay(bench: Bench) -> Iterator[Case]:
     sent: dict[str, bytes] = {}
 
     def succeed_once() -> None:
-        sent["body"] = _signed(bench)
+        request = bench.correction()
+        sent["body"] = sign_request(request, bench.holder.identity)
+        sent["cv5"] = bench.cv5(request, sign_pre_command(bench.pre_command(request), bench.holder.device_signing_key))
         sent["counter"] = bench.counters.next(bench.holder.entity_id)  # later than the accepted one
-        if not bench.post(sent["body"]).succeeded:
+        if not bench.post(sent["cv5"], path=SERVICE_PATH).succeeded:
             raise RuntimeError("the valid correction was refused: the bench is broken")
         bench.restore()
 
     yield _case(
         REPLAY,
-        "replayed request",
+        "replayed request (its CV 5, to Send Command)",
+        lambda: sent["cv5"],
+        Expect(response_code=E_REPLAY),
+        prepare=succeed_once,
+        bench=bench,
+        path=SERVICE_PATH,
+    )
+    yield _case(
+        REPLAY,
+        "replayed request (its CV 4, to Transform)",
         lambda: sent["body"],
         Expect(response_code=E_REPLAY),
         prepare=succeed_once,
@@ -339,6 +397,98 @@ def _certificates(bench: Bench) -> Iterator[Case]:
         ),
         alert,
         bench=bench,
+    )
+
+
+def _critical_flow(bench: Bench) -> Iterator[Case]:
+    """DUIS's critical flow: the Command Variant an SRV allows and the web service that takes it, the
+    Pre-Command a CV 5 must carry, the key that must sign it, and the S1SP only the DSP may reach."""
+    yield _case(
+        CRITICAL,
+        "Critical SRV sent as CV 1 to Send Command",
+        lambda: _signed(bench, command_variant=1),
+        Expect(response_code=E_COMMAND_VARIANT),
+        bench=bench,
+        path=SERVICE_PATH,
+    )
+    yield _case(
+        CRITICAL,
+        "CV 4 sent to Send Command",
+        lambda: _signed(bench),
+        Expect(response_code=E_WEB_SERVICE),
+        bench=bench,
+        path=SERVICE_PATH,
+    )
+    yield _case(
+        CRITICAL,
+        "CV 4 sent to Non-Device",
+        lambda: _signed(bench),
+        Expect(response_code=E_WEB_SERVICE),
+        bench=bench,
+        path=NON_DEVICE_PATH,
+    )
+    yield _case(CRITICAL, "CV 5 sent to Transform", bench.valid_cv5, Expect(response_code=E_WEB_SERVICE), bench=bench)
+
+    def cv5_with(pre_command: Callable[[object], bytes], issue: bool = True) -> Callable[[], bytes]:
+        """A CV 5 for a fresh correction (its Pre-Command issued unless `issue` is False) carrying what
+        `pre_command(issued payload)` makes of the Pre-Command."""
+
+        def body() -> bytes:
+            request = bench.correction()
+            issued = bench.pre_command(request) if issue else pre_command_for(request, request.to_xml()).to_bytes()
+            return bench.cv5(request, pre_command(issued))
+
+        return body
+
+    holder_key, registered_key = bench.holder.device_signing_key, bench.registered.device_signing_key
+    altered = lambda issued: sign_pre_command(issued[:-1] + bytes([issued[-1] ^ 1]), holder_key)  # noqa: E731
+    for name, body, expect in (
+        (
+            "CV 5 whose Pre-Command the DCC never issued",
+            cv5_with(lambda issued: sign_pre_command(issued, holder_key), issue=False),
+            Expect(response_code=E_PRE_COMMAND),
+        ),
+        ("CV 5 with an altered Pre-Command", cv5_with(altered), Expect(response_code=E_PRE_COMMAND)),
+        ("CV 5 with an unsigned Pre-Command", cv5_with(lambda issued: issued), Expect(response_code=E_PRE_COMMAND)),
+        (
+            "Pre-Command signed with another User's Digital Signing key",
+            cv5_with(lambda issued: sign_pre_command(issued, registered_key)),
+            Expect(alert=OWNER_MISMATCH),
+        ),
+        (
+            "Pre-Command signed with the sender's XML-signing key",
+            cv5_with(lambda issued: sign_pre_command(issued, bench.holder.identity.key)),
+            Expect(alert=OWNER_MISMATCH),
+        ),
+    ):
+        yield _case(CRITICAL, name, body, expect, bench=bench, path=SERVICE_PATH)
+
+    def to_s1sp(body: Callable[[], bytes]) -> Callable[[], Sent]:
+        def run() -> Sent:
+            try:
+                reply = requests.post(
+                    bench.urls["S1SP1"] + S1SP_PATH,
+                    data=body(),
+                    headers={"Content-Type": "application/xml"},
+                    timeout=10,
+                )
+            except requests.RequestException as exc:
+                return Sent(0, detail=str(exc))
+            return Sent(reply.status_code, detail=reply.text.strip()[:200])
+
+        return run
+
+    def countersigned_by_the_user() -> bytes:
+        identity = bench.holder.identity
+        envelope = countersigned_request(parse(_signed(bench)), None)
+        return to_bytes(sign(envelope, identity.key, identity.certificate))
+
+    yield Case(CRITICAL, "request sent straight to an S1SP", to_s1sp(lambda: _signed(bench)), Expect(status=403))
+    yield Case(
+        CRITICAL,
+        "request countersigned by the User, sent straight to an S1SP",
+        to_s1sp(countersigned_by_the_user),
+        Expect(status=403),
     )
 
 
@@ -460,11 +610,12 @@ def _faults(bench: Bench) -> Iterator[Case]:
         def run() -> Sent:
             bench.control.set_s1sp_fault("S1SP1", mode, delay)
             try:
-                return bench.post(_signed(bench))
+                sent = bench.post(_signed(bench))
             finally:
                 bench.control.set_s1sp_fault("S1SP1", "none")
-                if delay:
-                    time.sleep(delay - S1SP_TIMEOUT + 0.2)  # let the slow S1SP finish (and not commit)
+            if delay and sent.acknowledged:
+                bench.wait_for_s1sp_answer(sent.acknowledged)  # the slow S1SP finishes (and must not commit)
+            return sent
 
         return run
 

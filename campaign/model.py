@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Sent:
     """What came back: an HTTP status (or a command's exit code), the DUIS response code and S1SP
-    Alert code (if DUIS), and whether it was a success."""
+    Alert code (if DUIS) of the answer that decided it (for a request the DSP acknowledged, the one
+    delivered later), and whether it was a success."""
 
     status: int
     response_code: str | None = None
@@ -17,6 +18,9 @@ class Sent:
     succeeded: bool = False
     detail: str = ""
     kind: str = "http"  # "http", "exit" (a command) or "raised" (a library call that refused)
+    acknowledged: str | None = None
+    """The RequestID the DSP accepted (I99) before the answer reported here: its originator counter is
+    used up whatever came after, so that is the one change a refused request may leave."""
 
     @property
     def crashed(self) -> bool:

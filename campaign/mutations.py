@@ -1,7 +1,11 @@
 """Generated cases: random mutations of the valid correction, reproducible from a seed.
 
-Half are byte-level (what a fuzzer or a broken client sends); half edit the XML and sign it again
-properly, so the signature passes and the deeper checks must catch them."""
+Half mutate its Command Variant 4 request, sent to the Transform service (`serviceT`, where every
+access-control check of a Critical request is made), half its Command Variant 5 (the signed
+Pre-Command for a CV 4 the DSP has just transformed), sent to Send Command (`serviceS`). Of each, half
+are byte-level (what a fuzzer or a broken client sends) and half edit the XML and sign it again
+properly, so the signature passes and the deeper checks must catch them. A mutated CV 4 the DSP still
+accepts is followed, as a User would, to its CV 5 and its delivered answer (`Bench.post`)."""
 
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from lxml import etree
 from campaign.bench import Bench
 from campaign.model import Case, Expect
 from duis.signature import sign
-from duis.xml import DS, to_bytes
-from support.duis_client import sign_request
+from duis.xml import DS, parse, to_bytes
+from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, sign_request
 
 GENERATED = "generated mutations"
 ANY_REJECTION = Expect(harmless_success=True)
@@ -83,31 +87,47 @@ def _tree_mutation(rng: random.Random, root: etree._Element) -> None:
 
 def generated_cases(bench: Bench, count: int, seed: int) -> Iterator[Case]:
     rng = random.Random(seed)
+    kinds = (
+        ("CV 4 bytes", _bytes_case, TRANSFORM_PATH),
+        ("CV 4 re-signed tree", _tree_case, TRANSFORM_PATH),
+        ("CV 5 bytes", _bytes_case, SERVICE_PATH),
+        ("CV 5 re-signed tree", _tree_case, SERVICE_PATH),
+    )
     for n in range(count):
         case_seed = rng.randrange(2**32)
-        if n % 2 == 0:
-            yield Case(GENERATED, f"bytes #{n} (seed {case_seed})", _bytes_case(bench, case_seed), ANY_REJECTION)
-        else:
-            yield Case(
-                GENERATED, f"re-signed tree #{n} (seed {case_seed})", _tree_case(bench, case_seed), ANY_REJECTION
-            )
+        name, make, path = kinds[n % len(kinds)]
+        yield Case(GENERATED, f"{name} #{n} (seed {case_seed})", make(bench, case_seed, path), ANY_REJECTION)
 
 
-def _bytes_case(bench: Bench, seed: int) -> Callable:
+def _valid(bench: Bench, path: str) -> bytes:
+    """The valid message for the web service at `path`: the correction's CV 4, or a CV 5 for it."""
+    if path == SERVICE_PATH:
+        return bench.valid_cv5()
+    return sign_request(bench.correction(), bench.holder.identity)
+
+
+def _bytes_case(bench: Bench, seed: int, path: str) -> Callable:
     def run():
-        body = sign_request(bench.correction(), bench.holder.identity)
-        return bench.post(_byte_mutation(random.Random(seed), body))
+        return bench.post(_byte_mutation(random.Random(seed), _valid(bench, path)), path=path)
 
     return run
 
 
-def _tree_case(bench: Bench, seed: int) -> Callable:
+def _tree_case(bench: Bench, seed: int, path: str) -> Callable:
     def run():
         rng = random.Random(seed)
-        root = bench.correction().to_xml()
+        root = bench.correction().to_xml() if path == TRANSFORM_PATH else _unsigned(_valid(bench, path))
         for _ in range(rng.randint(1, 3)):
             _tree_mutation(rng, root)
         identity = bench.holder.identity
-        return bench.post(to_bytes(sign(root, identity.key, identity.certificate)))
+        return bench.post(to_bytes(sign(root, identity.key, identity.certificate)), path=path)
 
     return run
+
+
+def _unsigned(body: bytes) -> etree._Element:
+    """A signed message without its signature (to be edited and signed again)."""
+    root = parse(body)
+    for signature in root.findall(f"{{{DS}}}Signature"):
+        root.remove(signature)
+    return root

@@ -1,6 +1,10 @@
 """Run the campaign and print what it tried: per category the cases, how many were rejected
 correctly, state changes found (must be 0) and crashes (must be 0). Exits 1 otherwise.
 
+A request the DSP refuses at once must change nothing (the state fingerprint is unchanged). A request
+the DSP accepted (I99) and an S1SP then refused has used up its originator counter, as DUIS has it,
+and must change nothing else: that is what it is judged by.
+
     python -m campaign [--generated N] [--seed S]
 """
 
@@ -15,20 +19,26 @@ from campaign.bench import Bench
 from campaign.cases import named_cases
 from campaign.model import Case, Sent, Tally
 from campaign.mutations import generated_cases
+from duis.messages import RequestID
 
 LIVENESS_EVERY = 50
 
 
 def run_case(bench: Bench, case: Case) -> tuple[Sent, bool]:
-    """Send one case; return what came back and whether state changed without a success."""
+    """Send one case; return what came back and whether state changed without a success (beyond the
+    originator counter of a request the DSP accepted before it was refused)."""
     if case.prepare:
         case.prepare()
-    before = bench.fingerprint()
+    before, state, counters = bench.fingerprint(), bench.state(), bench.counters_used()
     try:
         sent = case.run()
     except Exception as exc:  # the campaign must finish and say so
         sent = Sent(0, detail=f"the case itself failed: {exc!r}", kind="raised")
-    changed = bench.fingerprint() != before
+    if sent.acknowledged:
+        used = RequestID.parse(sent.acknowledged)
+        changed = bench.state() != state or bench.counters_used() != counters | {used.originator: str(used.counter)}
+    else:
+        changed = bench.fingerprint() != before
     if sent.succeeded:
         bench.restore()
     return sent, changed and not sent.succeeded
@@ -37,7 +47,7 @@ def run_case(bench: Bench, case: Case) -> tuple[Sent, bool]:
 def run(generated: int, seed: int, progress=print) -> dict[str, Tally]:
     bench = Bench()
     tallies: dict[str, Tally] = {}
-    accepted = 0
+    accepted = refused_after_i99 = 0
     try:
         cases = itertools.chain(named_cases(bench), generated_cases(bench, generated, seed))
         for n, case in enumerate(cases, start=1):
@@ -45,6 +55,7 @@ def run(generated: int, seed: int, progress=print) -> dict[str, Tally]:
             sent, state_changed = run_case(bench, case)
             tally.cases += 1
             accepted += sent.succeeded
+            refused_after_i99 += bool(sent.acknowledged) and not sent.succeeded
             crashed = sent.crashed
             if (crashed or n % LIVENESS_EVERY == 0) and not bench.alive():
                 crashed = True
@@ -63,6 +74,7 @@ def run(generated: int, seed: int, progress=print) -> dict[str, Tally]:
     finally:
         bench.close()
     tallies["(harmless mutations accepted)"] = Tally(cases=accepted, correct=accepted)
+    tallies["(accepted with I99, then refused)"] = Tally(cases=refused_after_i99, correct=refused_after_i99)
     return tallies
 
 
@@ -83,6 +95,12 @@ def report(tallies: dict[str, Tally]) -> str:
         lines.append(
             f"generated mutations accepted because they are still valid DUIS (e.g. only one certificate "
             f"replaced, white space): {harmless.cases}"
+        )
+    deferred = tallies.get("(accepted with I99, then refused)")
+    if deferred:
+        lines.append(
+            f"cases the DSP accepted (I99) and an S1SP or device then refused, the answer delivered later: "
+            f"{deferred.cases} (each used up its originator counter and changed nothing else)"
         )
     for category, t in tallies.items():
         for failure in t.failures[:10]:

@@ -10,6 +10,7 @@ from fake_services.sandbox import Sandbox
 from support.control_client import ControlClient
 from support.duis_client import DUISClient
 from support.user_system import UserSystem
+from support.world_clients import MeterEventsClient, MigrationControlCentreClient
 from tests.helpers import Cast, enrol_cast
 
 
@@ -22,6 +23,22 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture(scope="session")
 def control(sandbox: Sandbox) -> Iterator[ControlClient]:
     client = ControlClient(sandbox.services["Control"].url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def mcc(sandbox: Sandbox) -> Iterator[MigrationControlCentreClient]:
+    """The sandbox's enrolment interface (the DCC Migration Control Centre), as a Supplier reaches it."""
+    client = MigrationControlCentreClient(sandbox.services["MCC"].url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def meters(sandbox: Sandbox) -> Iterator[MeterEventsClient]:
+    """The sandbox's meter-events interface: make a meter raise an alert."""
+    client = MeterEventsClient(sandbox.services["Meters"].url)
     yield client
     client.close()
 

@@ -3,16 +3,21 @@ itself is `support.seeding`, the one module every harness uses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from catalogue import Clause
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant, UserRole
 from fake_services.sandbox import S1SP_NAMES
+from support import test_data
 from support.control_client import ControlClient
-from support.duis_client import DUISClient, Exchange
+from support.duis_client import DUISClient, Exchange, SigningIdentity
 from support.organisations import Organisation
 from support.seeding import Installation, Parties, Roster, seed_installation, set_mp107
+from support.user_system import UserSystem
+from support.world_clients import MeterEventsClient
 
 
 @dataclass
@@ -30,6 +35,38 @@ class Cast:
     acb: Organisation  # the sandbox's own Access Control Broker
 
 
+@dataclass(frozen=True)
+class SignedAs:
+    """A `Sender` for tests that sign as no User's own system would: any identity for the DUIS envelope
+    and any key for the Pre-Command (a User is an `Organisation`, whose keys are its own)."""
+
+    identity: SigningIdentity
+    device_signing_key: ec.EllipticCurvePrivateKey
+
+
+def transform(request: ServiceRequest) -> ServiceRequest:
+    """A Critical request as the Transform service takes it: Command Variant 4."""
+    return replace(request, command_variant=4)
+
+
+def another_client(system: UserSystem) -> DUISClient:
+    """One more DUIS client of the same User system (e.g. one per thread): its own HTTP session, the same
+    counters, waiting at the same Receive Response Service and trusting the same DCC signatures."""
+
+    def answer(request_id: str, timeout: float) -> tuple[bytes, dict[str, str]]:
+        received = system.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
+        return received.raw, received.headers
+
+    client = DUISClient(
+        system.duis.dsp_url,
+        awaiter=answer,
+        verifier=system.signatures.verify,
+        answer_timeout=system.duis.answer_timeout,
+    )
+    client.counters = system.duis.counters
+    return client
+
+
 def enrol_cast(control: ControlClient, receive_url: str | None = None) -> Cast:
     """Enrol the cast in the sandbox behind `control` (keys made here, certified by its test SMKI), each
     delivered to at `receive_url` (the tests' Receive Response Service) when given."""
@@ -45,6 +82,14 @@ def enrol_cast(control: ControlClient, receive_url: str | None = None) -> Cast:
         other_user=roster.ensure("Meter Insights", UserRole.OTHER_USER),
         acb=roster.acb(),
     )
+
+
+def new_user(control: ControlClient, receive_url: str, name: str, role: UserRole) -> Organisation:
+    """A DCC User of its own (not in the cast), enrolled with its certificates and delivered to at
+    `receive_url` (the tests' Receive Response Service)."""
+    organisation = Organisation(name, role, test_data.entity_id()).enrol(control)
+    control.set_receive_address(organisation.entity_id, receive_url)
+    return organisation
 
 
 def standard_installation(
@@ -134,3 +179,12 @@ def holder_of(control: ControlClient, device_id: str, role: str = "NetworkOperat
 
 
 # --- the sandbox as its own process: `support.sandbox_process` (the benchmarks use it too) -----------
+
+
+def alert_recipient(meters: MeterEventsClient, control: ControlClient, device_id: str) -> str | None:
+    """The meter raises an alert for its Network Operator; whom the S1SP sent it to (the sandbox's own
+    record, read from its Control API: these are the fakes' tests, not the suite's judgement)."""
+    before = len(control.alerts())
+    meters.raise_alert(device_id)
+    new = control.alerts()[before:]
+    return new[-1]["recipient"] if new else None

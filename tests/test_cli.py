@@ -17,7 +17,7 @@ import pytest
 import requests
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("DSP", "S1SP1", "S1SP2", "S1SP3", "Control")
+SERVICES = ("DSP", "S1SP1", "S1SP2", "S1SP3", "Control", "MCC", "Meters")
 LINE = re.compile(r"^(?P<name>\S+) (?P<url>http://127\.0\.0\.1:(?P<port>\d+))$")
 START_SECONDS = 20
 STOP_SECONDS = 5

@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
 from catalogue import PIA_2_3_2_A, SRPD_6_1_F, SRPD_16_1
-from duis.messages import RequestID
+from duis.messages import RequestID, ServiceResponse
 from duis.schema import SchemaUnavailable, duis_tool_jar
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import parse, q, text, to_bytes
@@ -77,13 +78,13 @@ def _stderr(result: subprocess.CompletedProcess) -> str:
 
 def test_dcc_validate_accepts_a_request_our_client_signs(control, duis, cast, dcc_tool, tmp_path) -> None:
     inst = standard_installation(control, cast)
-    request = krp_request(duis, control, cast.western, inst.esme, cast.northern)
+    request = replace(krp_request(duis, control, cast.western, inst.esme, cast.northern), command_variant=4)
     signed = duis.sign(request, cast.western.identity)
     result = run_tool(
         dcc_tool,
         "Validate",
         _write(tmp_path / "request.xml", signed),
-        _write(tmp_path / "cert.pem", cast.western.ds_pem),
+        _write(tmp_path / "cert.pem", cast.western.xml_pem),  # what signs a DUIS envelope: OU=87
     )
     assert result.returncode == 0, _stderr(result)
     assert "passed xsd validation" in _stderr(result)
@@ -93,13 +94,13 @@ def test_dcc_validate_accepts_a_request_our_client_signs(control, duis, cast, dc
 def test_dcc_validate_rejects_our_request_tampered_after_signing(control, duis, cast, dcc_tool, tmp_path) -> None:
     """The check above is a real one: the same tool refuses a signed request altered afterwards."""
     inst = standard_installation(control, cast)
-    request = krp_request(duis, control, cast.western, inst.esme, cast.northern)
+    request = replace(krp_request(duis, control, cast.western, inst.esme, cast.northern), command_variant=4)
     tampered = duis.sign(request, cast.western.identity).replace(b">NetworkOperator<", b">Supplier<")
     result = run_tool(
         dcc_tool,
         "Validate",
         _write(tmp_path / "request.xml", tampered),
-        _write(tmp_path / "cert.pem", cast.western.ds_pem),
+        _write(tmp_path / "cert.pem", cast.western.xml_pem),  # the right certificate: only the edit fails
     )
     assert result.returncode == VALIDATION_FAILED, _stderr(result)
     assert "passed xsd validation" in _stderr(result)
@@ -108,9 +109,7 @@ def test_dcc_validate_rejects_our_request_tampered_after_signing(control, duis, 
 
 def test_dcc_validate_accepts_a_rejection_our_dsp_signs(sandbox, control, duis, cast, dcc_tool, tmp_path) -> None:
     inst = standard_installation(control, cast)
-    exchange = duis.send(
-        request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
-    )
+    exchange = duis.send(request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern)
     assert exchange.response.response_code == "E4"
     assert exchange.response.body_kind == "ResponseMessage"
     result = run_tool(
@@ -126,9 +125,7 @@ def test_dcc_validate_accepts_a_rejection_our_dsp_signs(sandbox, control, duis, 
 def test_dcc_validate_finds_our_smets1_response_schema_valid(sandbox, control, duis, cast, dcc_tool, tmp_path) -> None:
     """Two signatures (the S1SP's inside, the DSP's outside): Validate checks the XSD only."""
     inst = standard_installation(control, cast)
-    exchange = duis.send(
-        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    exchange = duis.send(request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert exchange.response.succeeded, exchange.reason
     assert exchange.response.body_kind == "SMETS1ResponseMessage"
     result = run_tool(
@@ -152,7 +149,7 @@ def test_request_signed_by_dcc_sign_is_accepted_by_our_dsp(sandbox, control, dui
     key_file = tmp_path / "key.pem"  # made at run time in a private temporary folder, never committed
     key_file.touch(mode=0o600)
     key_file.write_bytes(
-        sender.ds_key.private_bytes(
+        sender.xml_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
@@ -162,7 +159,7 @@ def test_request_signed_by_dcc_sign_is_accepted_by_our_dsp(sandbox, control, dui
             "Sign",
             "-",
             "--preserveCounter",
-            _write(tmp_path / "cert.pem", sender.ds_pem),
+            _write(tmp_path / "cert.pem", sender.xml_pem),
             str(key_file),
             stdin=to_bytes(request.to_xml()),
         )
@@ -176,9 +173,11 @@ def test_request_signed_by_dcc_sign_is_accepted_by_our_dsp(sandbox, control, dui
 
     exchange = duis.post(request, result.stdout)
     assert exchange.http_status == 200
+    assert ServiceResponse.from_xml(parse(exchange.legs[1].xml)).is_acknowledgement  # I99, then the answer
     assert exchange.response.response_code == "I0", exchange.reason
     assert exchange.response.succeeded
     assert_decided_by(exchange, SRPD_6_1_F, SRPD_16_1, PIA_2_3_2_A)  # a non-critical read: no owner check
-    [entry] = control.log()
-    assert entry["outcome"] == "accepted"
-    assert entry["sender"] == sender.entity_id
+    accepted, routed = control.log()
+    assert (accepted["service"], accepted["outcome"], accepted["response_code"]) == ("DSP S", "accepted", "I99")
+    assert (routed["service"], routed["outcome"], routed["response_code"]) == ("DSP route", "accepted", "I0")
+    assert accepted["sender"] == routed["sender"] == sender.entity_id

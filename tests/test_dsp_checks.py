@@ -35,7 +35,7 @@ from catalogue import (
     Clause,
     clauses_named,
 )
-from duis.messages import RequestID, ServiceRequest
+from duis.messages import RequestID, ServiceRequest, ServiceResponse
 from duis.schema import duis_schema
 from duis.signature import sign, verify
 from duis.srv import (
@@ -49,16 +49,19 @@ from duis.xml import parse, q, to_bytes
 from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
 from smki.profile import KeyUse, RemotePartyRole
 from support import test_data
-from support.duis_client import SERVICE_PATH, Exchange, SigningIdentity
-from support.organisations import Organisation
+from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, Exchange, SigningIdentity
+from support.organisations import XML_SIGNING, Organisation
 from tests.helpers import (
+    SignedAs,
     assert_decided_by,
     ca_der,
     enable_mp107,
     holder_of,
     krp_request,
+    new_user,
     request_to,
     standard_installation,
+    transform,
 )
 
 KRP_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, S1SR_4_2)
@@ -113,9 +116,9 @@ def inst(control, cast):
 
 
 @pytest.fixture(scope="module")
-def second_supplier(control) -> Organisation:
+def second_supplier(control, user_system) -> Organisation:
     """An Import Supplier registered for nothing in these tests."""
-    return Organisation("Other Energy", UserRole.IMPORT_SUPPLIER, test_data.entity_id()).enrol(control)
+    return new_user(control, user_system.receive_url, "Other Energy", UserRole.IMPORT_SUPPLIER)
 
 
 def _krp(duis, control, cast, inst, sender=None, replacement=None, **overrides) -> ServiceRequest:
@@ -131,19 +134,19 @@ def _signed(request: ServiceRequest, identity: SigningIdentity) -> bytes:
 
 
 def test_schema_valid_request_is_accepted(sandbox, control, duis, cast, inst) -> None:
-    exchange = duis.send(_krp(duis, control, cast, inst), cast.western.identity)
+    exchange = duis.send(_krp(duis, control, cast, inst), cast.western)
     assert_accepted(sandbox, exchange, KRP_BY_REGISTERED)
     assert holder_of(control, inst.esme) == cast.northern.entity_id
 
 
 def test_schema_invalid_request_is_rejected_e100(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
-    request = _krp(duis, control, cast, inst)
+    request = transform(_krp(duis, control, cast, inst))
     root = request.to_xml()
     body = root.find(f"{q('Body')}/{q('UpdateSecurityCredentialsKRP')}")
     body.remove(body.find(q("RemotePartyRole")))
     identity = cast.western.identity
-    exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)))
+    exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)), TRANSFORM_PATH)
     assert_rejected(sandbox, exchange, "E100", DUIS_SCHEMA)
     assert exchange.response.service_reference_variant == "6.15.1"
     assert "RemotePartyRole" in exchange.reason
@@ -166,19 +169,24 @@ def test_srv_not_offered_is_rejected_e100_echoing_its_header(sandbox, control, d
 # --- HTTP: not DUIS at all ---------------------------------------------------------------------
 
 
-def _post(sandbox, body: bytes, content_type: str = "application/xml") -> requests.Response:
+def _post(sandbox, body: bytes, content_type: str = "application/xml", path: str = SERVICE_PATH) -> requests.Response:
     return requests.post(
-        sandbox.services["DSP"].url + SERVICE_PATH, data=body, headers={"Content-Type": content_type}, timeout=10
+        sandbox.services["DSP"].url + path, data=body, headers={"Content-Type": content_type}, timeout=10
     )
 
 
-def test_duis_with_charset_parameter_is_accepted(sandbox, control, duis, cast, inst) -> None:
+def test_duis_with_charset_parameter_is_accepted(sandbox, control, duis, cast, inst, user_system) -> None:
+    """Accepted at once (I99, access control decided by 6.1(f)); the answer reaches the User later."""
     request = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
     reply = _post(sandbox, _signed(request, cast.western.identity), "application/xml; charset=utf-8")
     assert reply.status_code == 200
     assert reply.headers["Content-Type"] == "application/xml"
-    assert clauses_named(reply.headers["X-DUIS-Clause"]) == READ_BY_REGISTERED
-    assert reply.headers["X-DUIS-Clause"] == ", ".join(c.display for c in READ_BY_REGISTERED)
+    assert ServiceResponse.from_xml(parse(reply.content)).is_acknowledgement
+    assert clauses_named(reply.headers["X-DUIS-Clause"]) == (SRPD_6_1_F,)
+    answer = user_system.receiver.wait_for(str(request.request_id), lambda r: not r.response.is_acknowledgement)
+    assert answer.response.succeeded
+    assert clauses_named(answer.headers["X-DUIS-Clause"]) == READ_BY_REGISTERED
+    assert answer.headers["X-DUIS-Clause"] == ", ".join(c.display for c in READ_BY_REGISTERED)
 
 
 @pytest.mark.parametrize(
@@ -215,8 +223,8 @@ def test_what_is_not_duis_gets_plain_text_4xx(sandbox, control, inst, body, cont
 
 
 def test_wrong_content_type_with_valid_duis_is_still_refused(sandbox, control, duis, cast, inst) -> None:
-    request = _krp(duis, control, cast, inst)
-    reply = _post(sandbox, _signed(request, cast.western.identity), "text/xml")
+    request = transform(_krp(duis, control, cast, inst))
+    reply = _post(sandbox, _signed(request, cast.western.identity), "text/xml", TRANSFORM_PATH)
     assert reply.status_code == 415
     assert holder_of(control, inst.esme) == cast.western.entity_id
 
@@ -226,8 +234,8 @@ def test_wrong_content_type_with_valid_duis_is_still_refused(sandbox, control, d
 
 def test_unsigned_request_is_rejected(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
-    request = _krp(duis, control, cast, inst)
-    exchange = duis.post(request, to_bytes(request.to_xml()))
+    request = transform(_krp(duis, control, cast, inst))
+    exchange = duis.post(request, to_bytes(request.to_xml()), TRANSFORM_PATH)
     assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "not signed" in exchange.reason
     unchanged.check()
@@ -235,23 +243,23 @@ def test_unsigned_request_is_rejected(sandbox, control, duis, cast, inst) -> Non
 
 def test_request_tampered_after_signing_is_rejected(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
-    request = _krp(duis, control, cast, inst)
+    request = transform(_krp(duis, control, cast, inst))
     tampered = _signed(request, cast.western.identity).replace(b">NetworkOperator<", b">Supplier<")
-    exchange = duis.post(request, tampered)
+    exchange = duis.post(request, tampered, TRANSFORM_PATH)
     assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "does not verify" in exchange.reason
     unchanged.check()
 
 
 def test_certificate_unknown_to_the_smki_is_rejected(sandbox, control, duis, cast, inst) -> None:
-    """Western's own key, but certified by another SMKI with the same CA names."""
+    """Western's own XML-signing key, but certified by another SMKI with the same CA names."""
     unchanged = Unchanged(control, inst.esme)
     foreign = SMKIAuthority().issue(
-        cast.western.ds_key.public_key(), cast.western.entity_id, RemotePartyRole.NETWORK_OPERATOR, KeyUse.DS
+        cast.western.xml_key.public_key(), cast.western.entity_id, RemotePartyRole.XML_SIGNING_USER, KeyUse.DS
     )
-    identity = SigningIdentity(cast.western.entity_id, cast.western.ds_key, foreign.certificate)
+    identity = SigningIdentity(cast.western.entity_id, cast.western.xml_key, foreign.certificate)
     request = _krp(duis, control, cast, inst)
-    exchange = duis.send(request, identity)
+    exchange = duis.send(request, SignedAs(identity, cast.western.device_signing_key))
     assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "no SMKI certificate" in exchange.reason
     unchanged.check()
@@ -277,17 +285,17 @@ def test_signing_certificate_is_found_by_issuer_name_as_a_distinguished_name(
         assert "no SMKI certificate" in exchange.reason
 
 
-def test_expired_certificate_is_rejected(sandbox, control, duis, cast) -> None:
+def test_expired_certificate_is_rejected(sandbox, control, duis, cast, user_system) -> None:
     """An expired certificate, as the SMKI Repository would still list it. A Network Operator of its
     own, so the certificate stays out of the cast's way for the rest of the session."""
-    holder = Organisation("Expired Networks", UserRole.ELECTRICITY_DISTRIBUTOR, test_data.entity_id()).enrol(control)
+    holder = new_user(control, user_system.receive_url, "Expired Networks", UserRole.ELECTRICITY_DISTRIBUTOR)
     inst = standard_installation(control, cast, distributor=holder)
     now = dt.datetime.now(dt.UTC)
     key = ec.generate_private_key(ec.SECP256R1())
     expired = sandbox.smki.authority.issue(
         key.public_key(),
         holder.entity_id,
-        RemotePartyRole.NETWORK_OPERATOR,
+        RemotePartyRole.XML_SIGNING_USER,
         KeyUse.DS,
         not_before=now - dt.timedelta(days=400),
         not_after=now - dt.timedelta(days=35),
@@ -295,11 +303,12 @@ def test_expired_certificate_is_rejected(sandbox, control, duis, cast) -> None:
     sandbox.smki.publish(expired)
     unchanged = Unchanged(control, inst.esme)
     request = krp_request(duis, control, holder, inst.esme, cast.northern)
-    exchange = duis.send(request, SigningIdentity(holder.entity_id, key, expired.certificate))
+    identity = SigningIdentity(holder.entity_id, key, expired.certificate)
+    exchange = duis.send(request, SignedAs(identity, holder.device_signing_key))
     assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "not valid at" in exchange.reason
     unchanged.check()
-    assert_accepted(sandbox, duis.send(request, holder.identity), KRP_BY_REGISTERED)
+    assert_accepted(sandbox, duis.send(request, holder), KRP_BY_REGISTERED)
 
 
 def test_key_agreement_certificate_cannot_sign(sandbox, control, duis, cast, inst) -> None:
@@ -307,7 +316,7 @@ def test_key_agreement_certificate_cannot_sign(sandbox, control, duis, cast, ins
     ka = SigningIdentity(
         cast.western.entity_id, cast.western.ka_key, x509.load_pem_x509_certificate(cast.western.ka_pem.encode())
     )
-    exchange = duis.send(_krp(duis, control, cast, inst), ka)
+    exchange = duis.send(_krp(duis, control, cast, inst), SignedAs(ka, cast.western.device_signing_key))
     assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert "key usage is KA, DS required" in exchange.reason
     unchanged.check()
@@ -316,7 +325,7 @@ def test_key_agreement_certificate_cannot_sign(sandbox, control, duis, cast, ins
 def test_originator_must_be_the_signer(sandbox, control, duis, cast, inst) -> None:
     """Eastern signs a request that claims Western as its Business Originator."""
     unchanged = Unchanged(control, inst.esme)
-    exchange = duis.send(_krp(duis, control, cast, inst), cast.eastern.identity)
+    exchange = duis.send(_krp(duis, control, cast, inst), cast.eastern)
     assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
     assert f"is not the signer {cast.eastern.entity_id}" in exchange.reason
     unchanged.check()
@@ -325,36 +334,44 @@ def test_originator_must_be_the_signer(sandbox, control, duis, cast, inst) -> No
 # --- the sender is a User ----------------------------------------------------------------------
 
 
-def test_certificate_role_must_fit_the_user_role(sandbox, control, duis, cast) -> None:
-    """An Import Supplier signing with a Network Operator (03) certificate of its own: a valid
-    signature, but not from a User in that User Role (DUIS User, E1)."""
-    supplier = Organisation("Two Hats Energy", UserRole.IMPORT_SUPPLIER, test_data.entity_id()).enrol(control)
+def test_certificate_role_must_fit_the_user_role(sandbox, control, duis, cast, user_system) -> None:
+    """An Import Supplier signing its DUIS envelope with a Network Operator (03) certificate of its own,
+    or with its own Supplier (02) Digital Signing certificate: a valid signature, but a DUIS envelope is
+    signed with the User's XML-signing certificate (role 135, OU=87) and nothing else (DUIS signature, E1)."""
+    supplier = new_user(control, user_system.receive_url, "Two Hats Energy", UserRole.IMPORT_SUPPLIER)
     inst = standard_installation(control, cast, supplier=supplier)
     key = ec.generate_private_key(ec.SECP256R1())
     pem = control.issue_certificate(key.public_key(), supplier.entity_id, "03", "DS", "wrong role")
     identity = SigningIdentity(supplier.entity_id, key, x509.load_pem_x509_certificate(pem.encode()))
     request = request_to(duis, supplier, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    exchange = duis.send(request, identity)
-    assert_rejected(sandbox, exchange, "E1", DUIS_USER)
-    assert "cannot sign with a role 03 certificate" in exchange.reason
-    assert_accepted(sandbox, duis.send(request, supplier.identity), READ_BY_REGISTERED)
+    exchange = duis.send(request, SignedAs(identity, supplier.device_signing_key))
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
+    assert "signed with an XML-signing certificate (OU=87), not role 03" in exchange.reason
+    own_ds = SigningIdentity(
+        supplier.entity_id, supplier.ds_key, x509.load_pem_x509_certificate(supplier.ds_pem.encode())
+    )
+    exchange = duis.send(request, SignedAs(own_ds, supplier.device_signing_key))
+    assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
+    assert "signed with an XML-signing certificate (OU=87), not role 02" in exchange.reason
+    assert_accepted(sandbox, duis.send(request, supplier), READ_BY_REGISTERED)
 
 
-def acb_identity(sandbox, cast) -> SigningIdentity:
-    """The sandbox's own Access Control Broker signing with its own DS key and certificate."""
-    key, certificate = sandbox.identities.load("Access Control Broker/DS")
-    return SigningIdentity(cast.acb.entity_id, key, certificate)
+def acb_sender(sandbox, control, cast) -> SignedAs:
+    """The sandbox's own Access Control Broker, with an XML-signing certificate (OU=87) the test SMKI
+    issues it, and its own DS key for Pre-Commands."""
+    key, _ = sandbox.identities.load("Access Control Broker/DS")
+    xml_key = ec.generate_private_key(ec.SECP256R1())
+    pem = control.issue_certificate(xml_key.public_key(), cast.acb.entity_id, XML_SIGNING, "DS", "ACB XML signing")
+    return SignedAs(SigningIdentity(cast.acb.entity_id, xml_key, x509.load_pem_x509_certificate(pem.encode())), key)
 
 
 def test_known_user_is_accepted_and_unknown_user_rejected(sandbox, control, duis, cast, inst) -> None:
-    """The ACB holds valid SMKI certificates but is not a DCC User."""
+    """The ACB holds valid SMKI certificates (an XML-signing one too) but is not a DCC User."""
     request = request_to(duis, cast.acb, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    exchange = duis.send(request, acb_identity(sandbox, cast))
+    exchange = duis.send(request, acb_sender(sandbox, control, cast))
     assert_rejected(sandbox, exchange, "E1", DUIS_USER)
     assert "is not a DCC User" in exchange.reason
-    ok = duis.send(
-        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    ok = duis.send(request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert_accepted(sandbox, ok, READ_BY_REGISTERED)
 
 
@@ -376,14 +393,14 @@ def _handover(duis, control, sender, device_id, replacement) -> ServiceRequest:
 
 def test_supplier_may_send_6_21(sandbox, control, duis, cast) -> None:
     inst = standard_installation(control, cast, no_certificate_holder=cast.acb)
-    exchange = duis.send(_handover(duis, control, cast.supplier, inst.esme, cast.western), cast.supplier.identity)
+    exchange = duis.send(_handover(duis, control, cast.supplier, inst.esme, cast.western), cast.supplier)
     assert_accepted(sandbox, exchange, READ_BY_REGISTERED)  # 6.21 is not Critical: no owner check
     assert holder_of(control, inst.esme) == cast.western.entity_id
 
 
 def test_electricity_distributor_may_not_send_6_21(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
-    exchange = duis.send(_handover(duis, control, cast.western, inst.esme, cast.northern), cast.western.identity)
+    exchange = duis.send(_handover(duis, control, cast.western, inst.esme, cast.northern), cast.western)
     assert_rejected(sandbox, exchange, "E2", DUIS_ELIGIBILITY)
     assert "Electricity Distributor may not send SRV 6.21" in exchange.reason
     unchanged.check()
@@ -392,15 +409,37 @@ def test_electricity_distributor_may_not_send_6_21(sandbox, control, duis, cast,
 def test_other_user_may_not_send_6_15_1(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
     request = krp_request(duis, control, cast.other_user, inst.esme, cast.northern)
-    exchange = duis.send(request, cast.other_user.identity)
+    exchange = duis.send(request, cast.other_user)
     assert_rejected(sandbox, exchange, "E2", DUIS_ELIGIBILITY)
     unchanged.check()
 
 
-def test_command_variant_not_offered_is_rejected(sandbox, control, duis, cast, inst) -> None:
+@pytest.mark.parametrize(("command_variant", "path"), [(3, SERVICE_PATH), (1, SERVICE_PATH), (8, "/api/v1/serviceD")])
+def test_command_variant_not_offered_is_rejected(sandbox, control, duis, cast, inst, command_variant, path) -> None:
+    """6.15.1 is Critical: the XSD offers it as CV 4-7 only, so never as CV 1 (nor 3 or 8)."""
     unchanged = Unchanged(control, inst.esme)
-    exchange = duis.send(_krp(duis, control, cast, inst, command_variant=3), cast.western.identity)
+    request = _krp(duis, control, cast, inst, command_variant=command_variant)
+    exchange = duis.post(request, _signed(request, cast.western.identity), path)
     assert_rejected(sandbox, exchange, "E12", DUIS_COMMAND_VARIANT)
+    assert f"Command Variant {command_variant} is not offered for SRV 6.15.1" in exchange.reason
+    unchanged.check()
+
+
+@pytest.mark.parametrize(
+    ("srv", "command_variant", "path"),
+    [("6.15.1", 4, SERVICE_PATH), ("6.15.1", 4, "/api/v1/serviceD"), ("4.1.1", 1, TRANSFORM_PATH)],
+)
+def test_command_variant_sent_to_the_wrong_web_service_is_rejected_e13(
+    sandbox, control, duis, cast, inst, srv, command_variant, path
+) -> None:
+    unchanged = Unchanged(control, inst.esme)
+    if srv == "6.15.1":
+        request = _krp(duis, control, cast, inst, command_variant=command_variant)
+    else:
+        request = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    exchange = duis.post(request, _signed(request, cast.western.identity), path)
+    assert_rejected(sandbox, exchange, "E13", DUIS_COMMAND_VARIANT)
+    assert f"Command Variant {command_variant} is sent to /api/v1/service" in exchange.reason
     unchanged.check()
 
 
@@ -419,7 +458,7 @@ def test_same_counter_twice_is_rejected(sandbox, control, duis, cast, inst) -> N
 def test_decreasing_counter_is_rejected_and_the_last_one_kept(sandbox, control, duis, cast, inst) -> None:
     unchanged = Unchanged(control, inst.esme)
     first = _krp(duis, control, cast, inst, replacement=cast.western)
-    assert_accepted(sandbox, duis.send(first, cast.western.identity), KRP_BY_REGISTERED)
+    assert_accepted(sandbox, duis.send(first, cast.western), KRP_BY_REGISTERED)
     unchanged.check()  # the same certificates placed again
     counter = first.request_id.counter
     older = dataclasses.replace(
@@ -428,28 +467,28 @@ def test_decreasing_counter_is_rejected_and_the_last_one_kept(sandbox, control, 
         digital_signing_certificate=cast.northern.ds_der,
         key_agreement_certificate=cast.northern.ka_der,
     )
-    exchange = duis.send(older, cast.western.identity)
+    exchange = duis.send(older, cast.western)
     assert_rejected(sandbox, exchange, "E100", DUIS_ANTI_REPLAY)
     assert f"counter {counter - 1} is not above {counter}" in exchange.reason
     unchanged.check()
     newer = ServiceRequest(
         RequestID(cast.western.entity_id, inst.esme, counter + 1), READ_INSTANTANEOUS_IMPORT_REGISTERS
     )
-    assert_accepted(sandbox, duis.send(newer, cast.western.identity), READ_BY_REGISTERED)
+    assert_accepted(sandbox, duis.send(newer, cast.western), READ_BY_REGISTERED)
 
 
 def test_a_rejected_request_does_not_use_up_its_counter(sandbox, control, duis, cast, inst) -> None:
     request = _krp(duis, control, cast, inst)
-    exchange = duis.post(request, to_bytes(request.to_xml()))  # unsigned: rejected
+    exchange = duis.post(transform(request), to_bytes(transform(request).to_xml()), TRANSFORM_PATH)  # unsigned
     assert_rejected(sandbox, exchange, "E1", DUIS_SIGNATURE)
-    assert_accepted(sandbox, duis.send(request, cast.western.identity), KRP_BY_REGISTERED)
+    assert_accepted(sandbox, duis.send(request, cast.western), KRP_BY_REGISTERED)
 
 
 def test_counters_are_per_originator(sandbox, control, duis, cast, inst) -> None:
     high = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    assert_accepted(sandbox, duis.send(high, cast.western.identity), READ_BY_REGISTERED)
+    assert_accepted(sandbox, duis.send(high, cast.western), READ_BY_REGISTERED)
     low = ServiceRequest(RequestID(cast.other_user.entity_id, inst.esme, 1), READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    assert_accepted(sandbox, duis.send(low, cast.other_user.identity), (SRPD_6_2_C, SRPD_16_1, PIA_2_3_2_A))
+    assert_accepted(sandbox, duis.send(low, cast.other_user), (SRPD_6_2_C, SRPD_16_1, PIA_2_3_2_A))
 
 
 # --- the device ----------------------------------------------------------------------------------
@@ -458,24 +497,20 @@ def test_counters_are_per_originator(sandbox, control, duis, cast, inst) -> None
 def test_unknown_device_is_rejected_e19(sandbox, control, duis, cast, inst) -> None:
     exchange = duis.send(
         request_to(duis, cast.western, test_data.device_id(), READ_INSTANTANEOUS_IMPORT_REGISTERS),
-        cast.western.identity,
+        cast.western,
     )
     assert_rejected(sandbox, exchange, "E19", DUIS_DEVICE)
     assert "not in the Smart Metering Inventory" in exchange.reason
-    known = duis.send(
-        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    known = duis.send(request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert_accepted(sandbox, known, READ_BY_REGISTERED)
 
 
 def test_srv_to_the_wrong_device_type_is_rejected_e11(sandbox, control, duis, cast, inst) -> None:
-    exchange = duis.send(
-        request_to(duis, cast.western, inst.gsme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    exchange = duis.send(request_to(duis, cast.western, inst.gsme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert_rejected(sandbox, exchange, "E11", DUIS_DEVICE)
     assert "cannot be sent to a GSME" in exchange.reason
     unchanged = Unchanged(control, inst.gpf)
-    krp_to_gpf = duis.send(krp_request(duis, control, cast.western, inst.gpf, cast.northern), cast.western.identity)
+    krp_to_gpf = duis.send(krp_request(duis, control, cast.western, inst.gpf, cast.northern), cast.western)
     assert_rejected(sandbox, krp_to_gpf, "E11", DUIS_DEVICE)
     unchanged.check()
 
@@ -484,28 +519,24 @@ def test_srv_to_the_wrong_device_type_is_rejected_e11(sandbox, control, duis, ca
 
 
 def test_registered_party_passes_registration_data_check(sandbox, control, duis, cast, inst) -> None:
-    exchange = duis.send(
-        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    exchange = duis.send(request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert_accepted(sandbox, exchange, READ_BY_REGISTERED)
     assert exchange.reason.startswith(f"DSP: {cast.western.name} is the registered Electricity Distributor")
     gas = duis.send(
         krp_request(duis, control, cast.gas_transporter, inst.gsme, cast.gas_transporter),
-        cast.gas_transporter.identity,
+        cast.gas_transporter,
     )
     assert_accepted(sandbox, gas, KRP_BY_REGISTERED)
 
 
 def test_party_not_registered_is_rejected_e4(sandbox, control, duis, cast, inst) -> None:
-    exchange = duis.send(
-        request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
-    )
+    exchange = duis.send(request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern)
     assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
     assert "is not the registered Electricity Distributor" in exchange.reason
     unchanged = Unchanged(control, inst.gsme)
     gas = duis.send(
         krp_request(duis, control, cast.other_gas_transporter, inst.gsme, cast.other_gas_transporter),
-        cast.other_gas_transporter.identity,
+        cast.other_gas_transporter,
     )
     assert_rejected(sandbox, gas, "E4", SRPD_6_1_F)
     unchanged.check()
@@ -516,7 +547,7 @@ def test_party_not_registered_is_rejected_e4(sandbox, control, duis, cast, inst)
 
 def test_6_2_a_import_supplier_joins_the_gas_meter_to_the_gpf(sandbox, control, duis, cast, inst) -> None:
     exchange = duis.send(
-        request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=inst.gsme), cast.supplier.identity
+        request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=inst.gsme), cast.supplier
     )
     assert_accepted(sandbox, exchange, (SRPD_6_2_A, SRPD_16_1, PIA_2_3_2_A))
     assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(a)")
@@ -527,12 +558,12 @@ def test_6_2_a_does_not_cover_a_gas_meter_of_another_installation(
 ) -> None:
     other = standard_installation(control, cast)
     exchange = duis.send(
-        request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=other.gsme), cast.supplier.identity
+        request_to(duis, cast.supplier, inst.gpf, JOIN_SERVICE, other_device_id=other.gsme), cast.supplier
     )
     assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
     not_responsible = duis.send(
         request_to(duis, second_supplier, inst.gpf, JOIN_SERVICE, other_device_id=inst.gsme),
-        second_supplier.identity,
+        second_supplier,
     )
     assert_rejected(sandbox, not_responsible, "E4", SRPD_6_1_F)
 
@@ -543,7 +574,7 @@ def test_6_2_a_does_not_cover_a_gas_meter_of_another_installation(
 def test_6_2_b_import_supplier_restores_the_gpf_device_log(sandbox, control, duis, cast, inst) -> None:
     exchange = duis.send(
         request_to(duis, cast.supplier, inst.gpf, RESTORE_GPF_DEVICE_LOG, old_gpf_id=test_data.device_id()),
-        cast.supplier.identity,
+        cast.supplier,
     )
     assert_accepted(sandbox, exchange, (SRPD_6_2_B, SRPD_16_1, PIA_2_3_2_A))
     assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(b)")
@@ -554,7 +585,7 @@ def test_6_2_b_does_not_cover_an_import_supplier_not_responsible(
 ) -> None:
     exchange = duis.send(
         request_to(duis, second_supplier, inst.gpf, RESTORE_GPF_DEVICE_LOG, old_gpf_id=test_data.device_id()),
-        second_supplier.identity,
+        second_supplier,
     )
     assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
 
@@ -564,7 +595,7 @@ def test_6_2_b_does_not_cover_an_import_supplier_not_responsible(
 
 def test_6_2_c_other_user_reads_without_registration(sandbox, control, duis, cast, inst) -> None:
     exchange = duis.send(
-        request_to(duis, cast.other_user, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.other_user.identity
+        request_to(duis, cast.other_user, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.other_user
     )
     assert_accepted(sandbox, exchange, (SRPD_6_2_C, SRPD_16_1, PIA_2_3_2_A))
     assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(c)")
@@ -573,7 +604,7 @@ def test_6_2_c_other_user_reads_without_registration(sandbox, control, duis, cas
 def test_6_2_c_is_only_for_the_other_user_role(sandbox, control, duis, cast, inst, second_supplier) -> None:
     """The same read from Users in other roles that are not registered is still checked."""
     for sender in (cast.eastern, second_supplier):
-        exchange = duis.send(request_to(duis, sender, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), sender.identity)
+        exchange = duis.send(request_to(duis, sender, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), sender)
         assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
 
 
@@ -592,7 +623,7 @@ def test_6_2_d_switch_off_rejects_the_wrong_no_at_the_dsp(sandbox, control, duis
     for name in ("S1SP1", "S1SP2", "S1SP3"):
         control.set_s1sp_mp107(name, True)
     unchanged = Unchanged(control, inst.esme)
-    exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern.identity)
+    exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern)
     assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
     unchanged.check()
     assert holder_of(control, inst.esme) == cast.eastern.entity_id
@@ -601,7 +632,7 @@ def test_6_2_d_switch_off_rejects_the_wrong_no_at_the_dsp(sandbox, control, duis
 def test_6_2_d_switch_on_passes_the_wrong_no_through_the_dsp(sandbox, control, duis, cast, wrong_certificate) -> None:
     inst = wrong_certificate
     enable_mp107(control)
-    exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern.identity)
+    exchange = duis.send(krp_request(duis, control, cast.eastern, inst.esme, cast.western), cast.eastern)
     assert_accepted(sandbox, exchange, (SRPD_6_2_D, PIA_3_3, S1SR_4_2))
     assert exchange.reason.startswith("DSP: Registration Data not checked under SRPD 6.2(d)")
     assert holder_of(control, inst.esme) == cast.western.entity_id
@@ -613,14 +644,12 @@ def test_6_2_d_covers_only_6_15_1_from_a_network_operator(
 ) -> None:
     inst = wrong_certificate
     enable_mp107(control)
-    read = duis.send(
-        request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
-    )
+    read = duis.send(request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern)
     assert_rejected(sandbox, read, "E4", SRPD_6_1_F)
     unchanged = Unchanged(control, inst.esme)
     supplier = duis.send(
         krp_request(duis, control, second_supplier, inst.esme, second_supplier, role="Supplier"),
-        second_supplier.identity,
+        second_supplier,
     )
     assert_rejected(sandbox, supplier, "E4", SRPD_6_1_F)
     unchanged.check()
@@ -630,10 +659,10 @@ def test_6_2_d_gas_transporter(sandbox, control, duis, cast) -> None:
     inst = standard_installation(control, cast, gas_no_holder=cast.other_gas_transporter)
     control.set_dsp_mp107(False)
     sender = cast.other_gas_transporter
-    off = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender.identity)
+    off = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender)
     assert_rejected(sandbox, off, "E4", SRPD_6_1_F)
     enable_mp107(control)
-    on = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender.identity)
+    on = duis.send(krp_request(duis, control, sender, inst.gsme, cast.gas_transporter), sender)
     assert_accepted(sandbox, on, (SRPD_6_2_D, PIA_3_3, S1SR_4_2))
     assert holder_of(control, inst.gsme) == cast.gas_transporter.entity_id
 
@@ -648,7 +677,7 @@ def smets2(control, cast):
 
 def test_smets2_holder_of_the_no_certificate_replaces_it(sandbox, control, duis, cast, smets2) -> None:
     control.set_dsp_mp107(False)
-    exchange = duis.send(krp_request(duis, control, cast.eastern, smets2.esme, cast.western), cast.eastern.identity)
+    exchange = duis.send(krp_request(duis, control, cast.eastern, smets2.esme, cast.western), cast.eastern)
     assert_accepted(sandbox, exchange, (PIA_2_2,))
     assert exchange.reason.startswith("DSP: Registration Data not checked under PIA 2.2")
     assert exchange.response.body_kind == "ResponseMessage"
@@ -660,27 +689,23 @@ def test_smets2_device_rejects_anyone_else(sandbox, control, duis, cast, smets2)
     unchanged = Unchanged(control, smets2.esme)
     enable_mp107(control)
     for sender in (cast.western, cast.northern):
-        exchange = duis.send(krp_request(duis, control, sender, smets2.esme, sender), sender.identity)
+        exchange = duis.send(krp_request(duis, control, sender, smets2.esme, sender), sender)
         assert_rejected(sandbox, exchange, "E100", PIA_2_2)
         assert "not signed with the NetworkOperator certificate the device holds" in exchange.reason
     unchanged.check()
 
 
 def test_smets2_non_critical_keeps_the_registration_data_check(sandbox, control, duis, cast, smets2) -> None:
-    exchange = duis.send(
-        request_to(duis, cast.eastern, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
-    )
+    exchange = duis.send(request_to(duis, cast.eastern, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern)
     assert_rejected(sandbox, exchange, "E4", SRPD_6_1_F)
-    ok = duis.send(
-        request_to(duis, cast.western, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    ok = duis.send(request_to(duis, cast.western, smets2.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert_accepted(sandbox, ok, (SRPD_6_1_F,))  # a read changes nothing on the device: 6.1(f) decided it
 
 
 def test_rejections_are_logged_with_their_clause(sandbox, control, duis, cast, inst) -> None:
-    duis.send(request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity)
+    duis.send(request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern)
     [entry] = control.log()
-    assert entry["service"] == "DSP"
+    assert entry["service"] == "DSP S"
     assert entry["outcome"] == "rejected"
     assert entry["response_code"] == "E4"
     assert entry["clause"] == SRPD_6_1_F.display

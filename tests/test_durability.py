@@ -2,7 +2,12 @@
 corrections restarts as the same DCC and has lost no acknowledged change: the trust anchor holder is
 the last acknowledged one or the one in flight (never anything else, never DS and KA apart), the
 SMKI is the same, every certificate issued before still verifies, and the originator counters
-survived (the last acknowledged request replayed is refused)."""
+survived (the last acknowledged request replayed is refused).
+
+A correction is the real DUIS flow: CV 4 (Transform) -> Pre-Command -> CV 5 (Send Command) -> I99, the
+answer delivered later to the User's Receive Response Service, which keeps running across the DSP's
+restarts. A correction is acknowledged when its I0 has been delivered; one the DSP answered I99 before
+the kill must still be applied and answered after the restart (an accepted command is never lost)."""
 
 from __future__ import annotations
 
@@ -19,8 +24,10 @@ from duis.messages import ServiceRequest
 from duis.srv import UserRole
 from support.control_client import ControlClient
 from support.duis_client import DUISClient, Exchange
+from support.organisations import Organisation
 from support.sandbox_process import SandboxProcess, start_sandbox_process
 from support.seeding import Parties, Roster, seed_installation
+from support.user_system import UserSystem
 from tests.helpers import assert_decided_by, enable_mp107, holder_of, krp_request
 
 KILLS = 3
@@ -29,9 +36,12 @@ KILLS = 3
 @dataclass
 class Sent:
     request: ServiceRequest
-    body: bytes
-    sender: str
+    sender: Organisation
     replacement: str
+    last_sent: tuple[bytes, str] | None = None
+    """The last message the User sent for it (body, web service path): what a replay sends again."""
+    dsp_acknowledged: bool = False
+    """The DSP answered I99: it has accepted the command, so it must be applied even across a crash."""
 
 
 class Stream:
@@ -45,24 +55,45 @@ class Stream:
         self.acknowledged: list[Sent] = []
         self.in_flight: Sent | None = None
         self.counters = None  # kept across processes: counters only ever go up, as a User's would
+        self.system: UserSystem | None = None  # the User's system (and its Receive Response Service) outlives the DSP
 
     def start(self) -> None:
         started = start_sandbox_process("--database", self.database)
         assert isinstance(started, SandboxProcess), f"the sandbox exited {started.returncode}"
         self.sandbox = started
         self.control = ControlClient(started.urls["Control"])
-        self.duis = DUISClient(started.urls["DSP"], timeout=10)
+        if self.system is None:
+            self.system = UserSystem(started.urls["DSP"], self.control.smki()["dcc_signers"]).start()
+        # The full flow, waiting for each delivered answer; and a client that stops at the I99, for the
+        # request the sandbox is killed under (its answer can only come after the restart).
+        self.duis = DUISClient(
+            started.urls["DSP"],
+            awaiter=self._answer,
+            verifier=self.system.signatures.verify,
+            timeout=10,
+            answer_timeout=15,
+        )
+        self.unawaited = DUISClient(started.urls["DSP"], timeout=10)
         if self.counters is not None:
             self.duis.counters = self.counters
-        self.counters = self.duis.counters
+        self.counters = self.unawaited.counters = self.duis.counters
+
+    def _answer(self, request_id: str, timeout: float) -> tuple[bytes, dict[str, str]]:
+        received = self.system.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
+        return received.raw, received.headers
 
     def close_clients(self) -> None:
-        for client in (getattr(self, "control", None), getattr(self, "duis", None)):
+        for client in (getattr(self, "control", None), getattr(self, "duis", None), getattr(self, "unawaited", None)):
             if client is not None:
                 client.close()
 
+    def close(self) -> None:
+        self.close_clients()
+        if self.system is not None:
+            self.system.close()
+
     def enrol(self) -> None:
-        roster = Roster(self.control)
+        roster = Roster(self.control, self.system.receive_url)
         self.a = roster.ensure("Western Power", UserRole.ELECTRICITY_DISTRIBUTOR)
         self.b = roster.ensure("Northern Grid", UserRole.ELECTRICITY_DISTRIBUTOR)
         self.parties = {self.a.entity_id: self.a, self.b.entity_id: self.b}
@@ -82,17 +113,18 @@ class Stream:
         sender = self.parties[self.holder]
         replacement = self.b if sender is self.a else self.a
         request = krp_request(self.duis, self.control, sender, self.inst.esme, replacement)
-        return Sent(request, self.duis.sign(request, sender.identity), sender.entity_id, replacement.entity_id)
+        return Sent(request, sender, replacement.entity_id)
 
     def acknowledge(self, sent: Sent, exchange: Exchange) -> None:
         assert exchange.response is not None and exchange.response.succeeded, exchange.reason
+        sent.last_sent = (exchange.last_sent.xml, exchange.last_sent.path or "")
         self.acknowledged.append(sent)
         self.holder = sent.replacement
 
     def send_some(self, count: int) -> None:
         for _ in range(count):
             sent = self.next_correction()
-            self.acknowledge(sent, self.duis.post(sent.request, sent.body))
+            self.acknowledge(sent, self.duis.send(sent.request, sent.sender))
 
     def kill_mid_request(self) -> None:
         """Send one more correction and SIGKILL the sandbox while it is in flight (or just after)."""
@@ -101,7 +133,7 @@ class Stream:
 
         def post() -> None:
             try:
-                answer["exchange"] = self.duis.post(sent.request, sent.body)
+                answer["exchange"] = self.unawaited.send(sent.request, sent.sender)
             except requests.RequestException as exc:
                 answer["error"] = exc
 
@@ -113,28 +145,32 @@ class Stream:
         assert answer, "the request neither got an answer nor failed"
         self.close_clients()
         if "exchange" in answer:
-            self.acknowledge(sent, answer["exchange"])
-            self.in_flight = None
-        else:
-            self.in_flight = sent
+            exchange = answer["exchange"]
+            assert exchange.response is not None, exchange.reason
+            assert exchange.response.is_acknowledgement, exchange.reason  # the sandbox was killed, never rejected it
+            sent.dsp_acknowledged = True
+        self.in_flight = sent
 
     def check_after_restart(self) -> None:
         control, inst = self.control, self.inst
-        ds, ka = holder_of(control, inst.esme, key_use="DS"), holder_of(control, inst.esme, key_use="KA")
+        # One read of the anchors: a command accepted before the kill may be routed (and applied) in the
+        # background at any moment after the restart, so DS and KA are compared in the same snapshot.
+        held = {
+            a["key_use"]: a["entity_id"] for a in control.trust_anchors(inst.esme) if a["role"] == "NetworkOperator"
+        }
+        ds, ka = held["DS"], held["KA"]
         assert ds == ka, "DS and KA held by different organisations after a crash"
         allowed = {self.holder} | ({self.in_flight.replacement} if self.in_flight else set())
         assert ds in allowed, f"holder {ds} is neither the last acknowledged nor the one in flight ({allowed})"
-        if self.in_flight is not None and ds == self.in_flight.replacement:
-            # applied but never answered: its counter was written ahead, so a resend is not applied twice
-            resend = self.duis.post(self.in_flight.request, self.in_flight.body)
-            assert resend.response is not None, resend.reason
-            assert_decided_by(resend, RULES["anti_replay"].clause)
-        self.holder = ds
         assert control.smki()["root"] == self.root, "the SMKI root changed across the restart"
+        if self.in_flight is not None:
+            self.settle_in_flight(self.in_flight, ds)
+            self.in_flight = None
 
         last = self.acknowledged[-1]
         before = control.fingerprint()
-        replay = self.duis.post(last.request, last.body)
+        body, path = last.last_sent
+        replay = self.duis.post(last.request, body, path)
         assert replay.response is not None and not replay.response.succeeded
         assert replay.response.response_code == "E100", replay.reason
         assert_decided_by(replay, RULES["anti_replay"].clause)
@@ -144,6 +180,28 @@ class Stream:
         # replacement's certificates are accepted.
         self.send_some(1)
         assert holder_of(control, inst.esme) == self.holder
+
+    def settle_in_flight(self, sent: Sent, held_after_restart: str) -> None:
+        """The request in flight at the kill, sent again as a User would: if the DSP had accepted it
+        (its counter was written ahead) the resend is refused by anti-replay and the original is applied
+        once and answered after the restart; if not, the resend is the first acceptance. Either way it
+        ends applied exactly once."""
+        resend = self.duis.send(sent.request, sent.sender)
+        assert resend.response is not None, resend.reason
+        if resend.response.succeeded:
+            assert not sent.dsp_acknowledged, "a command the DSP acknowledged (I99) was accepted a second time"
+            assert held_after_restart == self.holder, "a command the DSP never accepted was applied"
+            self.acknowledge(sent, resend)
+            return
+        assert_decided_by(resend, RULES["anti_replay"].clause)
+        final = self.system.receiver.wait_for(
+            str(sent.request.request_id), lambda r: not r.response.is_acknowledgement, 15
+        )
+        assert final.response.succeeded, f"the command accepted before the kill was answered {final.response}"
+        assert holder_of(self.control, self.inst.esme) == sent.replacement
+        sent.last_sent = (resend.last_sent.xml, resend.last_sent.path or "")
+        self.acknowledged.append(sent)
+        self.holder = sent.replacement
 
 
 def test_sigkill_mid_stream_loses_no_acknowledged_correction(tmp_path) -> None:
@@ -166,11 +224,12 @@ def test_sigkill_mid_stream_loses_no_acknowledged_correction(tmp_path) -> None:
     finally:
         if stream.sandbox is not None and stream.sandbox.process.poll() is None:
             stream.sandbox.kill()
-        stream.close_clients()
+        stream.close()
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         accepted = db.execute(
-            "SELECT request_id FROM request_log WHERE srv = '6.15.1' AND outcome = 'accepted' ORDER BY id"
+            "SELECT request_id FROM request_log WHERE srv = '6.15.1' AND service = 'DSP route'"
+            " AND outcome = 'accepted' ORDER BY id"
         ).fetchall()
     logged = [rid for (rid,) in accepted]
     acknowledged = [str(s.request.request_id) for s in stream.acknowledged]

@@ -11,11 +11,14 @@ import requests
 
 from catalogue import DUIS_S1SP_COMMUNICATION, SRV_6_21, clauses_named
 from duis.schema import duis_schema
+from duis.signature import sign, verify
 from duis.srv import REQUEST_HANDOVER
-from duis.xml import parse
+from duis.xml import parse, q, to_bytes
+from fake_services.dcc_internal import ENVELOPE, countersigned_request, read_countersigned
 from support import test_data
-from support.control_client import ControlClient, ControlError
-from tests.helpers import ca_der, holder_of, krp_request, simple_request
+from support.control_client import ControlClient
+from support.world_clients import WorldInterfaceError
+from tests.helpers import alert_recipient, ca_der, holder_of, krp_request, simple_request
 
 
 @pytest.fixture
@@ -48,19 +51,19 @@ def _acb(control: ControlClient) -> str:
     return control.smki()["access_control_broker"]["entity_id"]
 
 
-def test_tmad_5_10_12_accepts_the_registered_network_operators_certificate(control, cast, meter):
-    ma = control.migration_authorisation(
+def test_tmad_5_10_12_accepts_the_registered_network_operators_certificate(control, cast, meter, mcc):
+    ma = mcc.migration_authorisation(
         meter["esme"], cast.supplier.entity_id, "DCC", cast.western.ds_pem, cast.western.ka_pem
     )
     assert ma["accepted"] and ma["source"] == "Supplier, in the Migration Authorisation"
-    result = control.commission(ma["id"])
+    result = mcc.commission(ma["id"])
     assert result["accepted"], result
     assert holder_of(control, meter["esme"]) == cast.western.entity_id
     assert holder_of(control, meter["esme"], key_use="KA") == cast.western.entity_id
 
 
-def test_tmad_5_10_12_refuses_another_network_operators_certificate(control, cast, meter):
-    ma = control.migration_authorisation(
+def test_tmad_5_10_12_refuses_another_network_operators_certificate(control, cast, meter, mcc):
+    ma = mcc.migration_authorisation(
         meter["esme"], cast.supplier.entity_id, "DCC", cast.eastern.ds_pem, cast.eastern.ka_pem
     )
     assert ma == {"accepted": False, "clause": "TMAD 5.10.12", "reason": ma["reason"]}
@@ -69,39 +72,39 @@ def test_tmad_5_10_12_refuses_another_network_operators_certificate(control, cas
 
 
 @pytest.mark.parametrize("offer", ["supplier certificate", "swapped DS and KA", "two owners", "not a certificate"])
-def test_tmad_5_10_17_refuses_what_is_not_a_network_operator_certificate(control, cast, meter, offer):
+def test_tmad_5_10_17_refuses_what_is_not_a_network_operator_certificate(control, cast, meter, offer, mcc):
     ds, ka = {
         "supplier certificate": (cast.supplier.ds_pem, cast.supplier.ka_pem),
         "swapped DS and KA": (cast.western.ka_pem, cast.western.ds_pem),
         "two owners": (cast.western.ds_pem, cast.eastern.ka_pem),
         "not a certificate": ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", None),
     }[offer]
-    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC", ds, ka)
+    ma = mcc.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC", ds, ka)
     assert not ma["accepted"] and ma["clause"] == "TMAD 5.10.17", ma
     assert control.trust_anchors(meter["esme"]) == []
 
 
-def test_tmad_4_42_provides_the_registered_network_operators_certificate(control, cast, meter):
-    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+def test_tmad_4_42_provides_the_registered_network_operators_certificate(control, cast, meter, mcc):
+    ma = mcc.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
     assert ma["source"] == "DCC Migration Control Centre (TMAD 4.42)"
-    control.commission(ma["id"])
+    mcc.commission(ma["id"])
     assert holder_of(control, meter["esme"]) == cast.western.entity_id
 
 
-def test_tmad_4_42_is_for_the_electricity_meter_only(control, cast, meter):
-    ma = control.migration_authorisation(meter["gsme"], cast.gas_supplier.entity_id, "DCC")
+def test_tmad_4_42_is_for_the_electricity_meter_only(control, cast, meter, mcc):
+    ma = mcc.migration_authorisation(meter["gsme"], cast.gas_supplier.entity_id, "DCC")
     assert ma["source"] == "none available: ACB default"
-    control.commission(ma["id"])
+    mcc.commission(ma["id"])
     assert holder_of(control, meter["gsme"]) == _acb(control)
 
 
-def test_no_certificate_available_leaves_the_acb_default(control, cast):
+def test_no_certificate_available_leaves_the_acb_default(control, cast, mcc, meters):
     uncertified = test_data.entity_id()
     control.add_user(uncertified, "Midland Networks", "Electricity Distributor")
     meter = _installation(control, cast, "Active", distributor=SimpleNamespace(entity_id=uncertified))
-    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    ma = mcc.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
     assert ma["source"] == "none available: ACB default"
-    result = control.commission(ma["id"])
+    result = mcc.commission(ma["id"])
     assert result["request_xml"] is None  # nothing to hand over
     anchors = {(a["role"], a["key_use"]): a["entity_id"] for a in control.trust_anchors(meter["esme"])}
     acb = _acb(control)
@@ -113,71 +116,113 @@ def test_no_certificate_available_leaves_the_acb_default(control, cast):
         ("Supplier", "DS"): cast.supplier.entity_id,
         ("Supplier", "KA"): cast.supplier.entity_id,
     }
-    assert control.raise_alert(meter["esme"])["delivered_to"] == acb
+    assert alert_recipient(meters, control, meter["esme"]) == acb
 
 
-def test_dormant_meter_migration_notification_routes(control, cast):
+def test_dormant_meter_migration_notification_routes(control, cast, mcc):
     meter = _installation(control, cast, "Dormant")
-    given = control.respond_to_dormant_notification(
-        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id),
+    given = mcc.respond_to_dormant_notification(
+        mcc.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id),
         cast.western.ds_pem,
         cast.western.ka_pem,
     )
     assert given["source"] == "Supplier, in the Dormant Meter Migration Notification response"
-    refused = control.respond_to_dormant_notification(
-        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id),
+    refused = mcc.respond_to_dormant_notification(
+        mcc.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id),
         cast.northern.ds_pem,
         cast.northern.ka_pem,
     )
     assert refused["clause"] == "TMAD 5.10.12"
-    none_given = control.respond_to_dormant_notification(
-        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id)
+    none_given = mcc.respond_to_dormant_notification(
+        mcc.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id)
     )
     assert none_given["source"] == "DCC Migration Control Centre (TMAD 4.42)"
 
 
-def test_dormant_notification_needs_a_dormant_meter(control, cast, meter):
-    with pytest.raises(ControlError, match="not a Dormant meter"):
-        control.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id)
+def test_dormant_notification_needs_a_dormant_meter(control, cast, meter, mcc):
+    with pytest.raises(WorldInterfaceError, match="not a Dormant meter"):
+        mcc.dormant_meter_migration_notification(meter["esme"], cast.supplier.entity_id)
 
 
-def test_dormant_esme_beside_an_active_gsme_has_no_certificate_captured(control, cast):
+def test_dormant_esme_beside_an_active_gsme_has_no_certificate_captured(control, cast, mcc):
     meter = _installation(control, cast, esme_status="Dormant", gsme_status="Active")
-    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    ma = mcc.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
     assert ma["source"] == "none captured: Supplier applies it later with SRV 6.21"
-    control.commission(ma["id"])
+    mcc.commission(ma["id"])
     assert holder_of(control, meter["esme"]) == _acb(control)
 
 
-def test_the_commissioning_partys_handover_is_valid_signed_duis(control, cast, meter):
-    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
-    result = control.commission(ma["id"])
-    request = parse(result["request_xml"].encode())
+def test_the_commissioning_partys_handover_is_valid_signed_duis(sandbox, control, cast, meter, mcc):
+    """The Commissioning Party's 6.21 is valid DUIS it signs itself, carried to the S1SP in a Countersigned
+    Service Request it signs as well (the only thing an S1SP takes)."""
+    ma = mcc.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+    result = mcc.commission(ma["id"])
+    envelope = parse(result["request_xml"].encode())
+    assert envelope.tag == ENVELOPE
+    party = sandbox.commissioning_party.signer.certificate.certificate
+    verify(envelope, party)
+    request = read_countersigned(envelope).request
     assert duis_schema().validate(request), duis_schema().error_log
-    assert "RequestHandoverOfDCCControlledDevice" in result["request_xml"]
+    verify(request, party)
+    assert request.find(f"{q('Body')}/{q('RequestHandoverOfDCCControlledDevice')}") is not None
     assert "SMETS1SignedResponse" in result["response_xml"]
 
 
-def test_s1sp_refuses_a_handover_at_enrolment_from_anyone_but_the_commissioning_party(
-    sandbox, control, duis, cast, meter
-):
-    # a Supplier-signed 6.21 posted straight to the S1SP's commissioning interface
-    request = krp_request(duis, control, cast.supplier, meter["esme"], cast.western)
-    body = duis.sign(replace(request, srv=REQUEST_HANDOVER), cast.supplier.identity)
-    reply = requests.post(
+def _to_commissioning(sandbox, body: bytes) -> requests.Response:
+    return requests.post(
         sandbox.services["S1SP1"].url + "/s1sp/v1/commissioning",
         data=body,
         headers={"Content-Type": "application/xml"},
         timeout=10,
     )
+
+
+def test_s1sp_refuses_a_handover_at_enrolment_from_anyone_but_the_commissioning_party(
+    sandbox, control, duis, cast, meter
+):
+    """The commissioning interface takes envelopes countersigned by the DCC Commissioning Party only: a
+    Supplier's 6.21 sent straight, or in an envelope the Supplier (or even the DSP) signs, gets a 403 and
+    changes nothing."""
+    request = replace(
+        krp_request(duis, control, cast.supplier, meter["esme"], cast.western), srv=REQUEST_HANDOVER, command_variant=1
+    )
+    signed = parse(duis.sign(request, cast.supplier.identity))
+    supplier = cast.supplier.identity
+    attempts = {
+        "straight": to_bytes(signed),
+        "countersigned by the Supplier": to_bytes(
+            sign(countersigned_request(signed, None), supplier.key, supplier.certificate)
+        ),
+        "countersigned by the DSP": to_bytes(sandbox.dsp_signer.sign(countersigned_request(signed, None))),
+    }
+    before = control.fingerprint()
+    for how, body in attempts.items():
+        reply = _to_commissioning(sandbox, body)
+        assert reply.status_code == 403, how
+        assert reply.headers["Content-Type"].startswith("text/plain"), how
+        assert b"S1SPAlert" not in reply.content, how
+    assert control.fingerprint() == before
+    assert control.trust_anchors(meter["esme"]) == []
+
+
+def test_the_commissioning_interface_takes_srv_6_21_only(sandbox, control, duis, cast, meter):
+    """Even from the DCC Commissioning Party, anything but a 6.21 is refused with the S1SP Alert."""
+    request = krp_request(duis, control, cast.supplier, meter["esme"], cast.western)
+    party = sandbox.commissioning_party.signer
+    inner = party.sign(
+        replace(request, request_id=replace(request.request_id, originator=party.certificate.entity_id)).to_xml()
+    )
+    before = control.fingerprint()
+    reply = _to_commissioning(sandbox, to_bytes(party.sign(countersigned_request(inner, None))))
     assert b"S1SPAlert" in reply.content and b"S1SP-NOT-DCC" in reply.content
     assert clauses_named(reply.headers["X-DUIS-Clause"]) == (SRV_6_21,)
     assert reply.headers["X-DUIS-Clause"] == SRV_6_21.display
+    assert control.fingerprint() == before
 
 
-def test_supplier_commissioned_meter_gets_its_certificate_from_the_suppliers_handover(control, duis, cast, meter):
-    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "Supplier")
-    result = control.commission(ma["id"])
+def test_supplier_commissioned_meter_gets_its_certificate_from_the_suppliers_handover(control, duis, cast, meter, mcc):
+    ma = mcc.migration_authorisation(meter["esme"], cast.supplier.entity_id, "Supplier")
+    result = mcc.commission(ma["id"])
     assert result["request_xml"] is None
     assert holder_of(control, meter["esme"]) == _acb(control)
     fields = cast.western.as_replacement("NetworkOperator", ca_der(control))
@@ -188,11 +233,11 @@ def test_supplier_commissioned_meter_gets_its_certificate_from_the_suppliers_han
     assert holder_of(control, meter["esme"]) == cast.western.entity_id
 
 
-def test_commissioning_with_the_s1sp_down_leaves_the_acb_default_and_says_so(sandbox, control, cast, meter):
-    ma = control.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
+def test_commissioning_with_the_s1sp_down_leaves_the_acb_default_and_says_so(sandbox, control, cast, meter, mcc):
+    ma = mcc.migration_authorisation(meter["esme"], cast.supplier.entity_id, "DCC")
     control.set_s1sp_fault("S1SP1", "down")
     try:
-        result = control.commission(ma["id"])
+        result = mcc.commission(ma["id"])
     finally:
         control.set_s1sp_fault("S1SP1", "none")
     assert not result["accepted"] and result["decided_by"] == DUIS_S1SP_COMMUNICATION.display, result

@@ -33,7 +33,8 @@ from support import test_data
 from support.control_client import ControlClient, ControlError
 from support.duis_client import SERVICE_PATH, DUISClient, Exchange
 from support.organisations import Organisation
-from tests.helpers import Cast, enable_mp107, krp_request, request_to, standard_installation
+from support.user_system import UserSystem
+from tests.helpers import Cast, another_client, enable_mp107, krp_request, request_to, standard_installation
 
 MIB = 1_048_576
 SOCKET_TIMEOUT = 15.0
@@ -229,7 +230,7 @@ class InFlight:
         self.name = name
         self.exchange: Exchange | None = None
         self.error: Exception | None = None
-        self._send = lambda: client.send(request, sender.identity)
+        self._send = lambda: client.send(request, sender)
         self._finished = finished
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -251,11 +252,10 @@ class InFlight:
         return self.exchange
 
 
-def parallel_client(duis: DUISClient) -> DUISClient:
-    """Another DUIS client (its own connection) drawing counters from the same source as `duis`."""
-    client = DUISClient(duis.dsp_url)
-    client.counters = duis.counters
-    return client
+def parallel_client(user_system: UserSystem) -> DUISClient:
+    """Another DUIS client (its own connection) of the tests' User system: counters drawn from the same
+    source, answers awaited at the same Receive Response Service."""
+    return another_client(user_system)
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------------
@@ -518,13 +518,15 @@ ENROLMENT_BAD_INPUT: dict[str, Callable[[Cast], tuple[str, dict]]] = {
 @pytest.mark.parametrize("case", ENROLMENT_BAD_INPUT)
 def test_enrolment_bad_input_is_a_plain_text_400(sandbox: Sandbox, cast: Cast, case: str) -> None:
     path, body = ENROLMENT_BAD_INPUT[case](cast)
-    reply = requests.post(sandbox.services["Control"].url + path, json=body, timeout=30)
+    reply = requests.post(sandbox.services["MCC"].url + path, json=body, timeout=30)
     assert reply.status_code == 400, f"HTTP {reply.status_code}: {reply.text[:300]}"
     assert reply.headers.get("Content-Type", "").startswith("text/plain"), reply.headers.get("Content-Type")
     assert reply.text.strip(), "no reason given"
 
 
-def test_a_meter_on_s1sp2_is_answered_while_s1sp1_is_slow(control: ControlClient, duis: DUISClient, cast: Cast) -> None:
+def test_a_meter_on_s1sp2_is_answered_while_s1sp1_is_slow(
+    control: ControlClient, duis: DUISClient, user_system: UserSystem, cast: Cast
+) -> None:
     """A correction to a meter on a slow S1SP1 is in flight; a read of a meter on S1SP2 (another sender,
     another device) must be answered, and succeed, before the correction finishes."""
     slow_meter = standard_installation(control, cast, s1sp="S1SP1", no_certificate_holder=cast.eastern)
@@ -533,7 +535,7 @@ def test_a_meter_on_s1sp2_is_answered_while_s1sp1_is_slow(control: ControlClient
     correction = krp_request(duis, control, cast.eastern, slow_meter.esme, cast.western)
     read = request_to(duis, cast.supplier, other_meter.esme, READ)
     finished: list[str] = []
-    first, second = parallel_client(duis), parallel_client(duis)
+    first, second = parallel_client(user_system), parallel_client(user_system)
     control.set_s1sp_fault("S1SP1", "slow", delay_seconds=SLOW_S1SP_SECONDS)
     try:
         slow = InFlight("S1SP1 correction", first, correction, cast.eastern, finished)
@@ -549,15 +551,20 @@ def test_a_meter_on_s1sp2_is_answered_while_s1sp1_is_slow(control: ControlClient
     assert finished == ["S1SP2 read", "S1SP1 correction"], f"finished in the order {finished}"
 
 
-def test_requests_for_the_same_device_are_serialised(control: ControlClient, duis: DUISClient, cast: Cast) -> None:
+def test_requests_for_the_same_device_are_serialised(
+    sandbox: Sandbox, control: ControlClient, duis: DUISClient, user_system: UserSystem, cast: Cast
+) -> None:
     """A correction is in flight to a meter on a slow S1SP1; S1SP1 is then healed and a read of the SAME
-    meter sent. Not held back, the read would overtake the correction; it must finish after it."""
+    meter sent. Not held back, the read would overtake the correction; it must reach the S1SP after it.
+
+    Both are accepted at once (I99) and answered later, each to its own sender: answers to different Users
+    are delivered independently, so the order is read where the DSP routes them, not at the Users."""
     meter = standard_installation(control, cast, s1sp="S1SP1", no_certificate_holder=cast.eastern)
     enable_mp107(control)
     correction = krp_request(duis, control, cast.eastern, meter.esme, cast.western)
     read = request_to(duis, cast.supplier, meter.esme, READ)
     finished: list[str] = []
-    first, second = parallel_client(duis), parallel_client(duis)
+    first, second = parallel_client(user_system), parallel_client(user_system)
     control.set_s1sp_fault("S1SP1", "slow", delay_seconds=SLOW_S1SP_SECONDS)
     try:
         slow = InFlight("correction", first, correction, cast.eastern, finished)
@@ -571,4 +578,12 @@ def test_requests_for_the_same_device_are_serialised(control: ControlClient, dui
         second.close()
     assert slow_exchange.response.succeeded, slow_exchange.reason
     assert later_exchange.response.succeeded, later_exchange.reason
-    assert finished == ["correction", "read"], f"finished in the order {finished}"
+    ids = {str(correction.request_id): "correction", str(read.request_id): "read"}
+    log = [(e["service"], ids.get(e["request_id"])) for e in control.log() if e["service"] != "DSP T"]
+    # the read was accepted while the correction was still at the slow S1SP: it could have overtaken it
+    assert log.index(("DSP S", "read")) < log.index(("DSP route", "correction")), log
+    s1sp_order = [
+        ids.get(row["request_id"])
+        for row in sandbox.store.all("SELECT request_id FROM s1sp_answers WHERE s1sp = 'S1SP1' ORDER BY rowid")
+    ]
+    assert s1sp_order == ["correction", "read"], f"S1SP1 answered in the order {s1sp_order}"

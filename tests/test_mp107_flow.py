@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import holder_of, krp_update, standard_installation
+from tests.helpers import alert_recipient, holder_of, krp_update, standard_installation
 
 
 def _wrong_certificate_meter(control, cast):
@@ -32,14 +32,14 @@ def test_wrong_no_is_rejected_by_dsp_registration_data_check(control, duis, cast
     assert holder_of(control, inst.esme) == cast.eastern.entity_id
 
 
-def test_wrong_no_corrects_certificate_with_mp107(control, duis, cast):
+def test_wrong_no_corrects_certificate_with_mp107(control, duis, cast, meters):
     inst = _wrong_certificate_meter(control, cast)
     _enable_mp107(control)
-    assert control.raise_alert(inst.esme)["delivered_to"] == cast.eastern.entity_id
+    assert alert_recipient(meters, control, inst.esme) == cast.eastern.entity_id
     exchange = krp_update(duis, control, cast.eastern, inst.esme, cast.western)
     assert exchange.response.succeeded, exchange.reason
     assert holder_of(control, inst.esme) == cast.western.entity_id
     assert holder_of(control, inst.esme, key_use="KA") == cast.western.entity_id
-    assert control.raise_alert(inst.esme)["delivered_to"] == cast.western.entity_id
+    assert alert_recipient(meters, control, inst.esme) == cast.western.entity_id
     again = krp_update(duis, control, cast.western, inst.esme, cast.western)
     assert again.response.succeeded, again.reason

@@ -268,18 +268,18 @@ def test_health_lists_the_services(api, sandbox) -> None:
     reply = api("GET", "/health")
     assert reply.status_code == 200
     assert reply.json() == {"status": "ok", "services": sandbox.urls()}
-    assert set(reply.json()["services"]) == {"DSP", "S1SP1", "S1SP2", "S1SP3", "Control"}
+    assert set(reply.json()["services"]) == {"DSP", "S1SP1", "S1SP2", "S1SP3", "Control", "MCC", "Meters"}
 
 
 # --- reset -----------------------------------------------------------------------------------------
 
 
-def test_reset_forgets_the_scenario_and_keeps_the_organisations(sandbox, control, duis, cast) -> None:
+def test_reset_forgets_the_scenario_and_keeps_the_organisations(sandbox, control, duis, cast, meters) -> None:
     inst = standard_installation(control, cast)
     enable_mp107(control)
-    control.raise_alert(inst.esme)
+    meters.raise_alert(inst.esme)
     high = request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    assert duis.send(high, cast.western.identity).response.succeeded
+    assert duis.send(high, cast.western).response.succeeded
 
     control.reset()
 
@@ -288,15 +288,13 @@ def test_reset_forgets_the_scenario_and_keeps_the_organisations(sandbox, control
     assert control.alerts() == []
     with pytest.raises(ControlError, match="HTTP 404"):
         control.trust_anchors(inst.esme)
-    gone = duis.send(
-        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    gone = duis.send(request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert gone.response.response_code == "E19"
 
     # organisations and their certificates survive; counters start again; the same MPAN can be registered
     again = standard_installation(control, cast)
     control.register_mpan(inst.mpan, cast.western.entity_id, cast.supplier.entity_id)
     low = ServiceRequest(RequestID(cast.western.entity_id, again.esme, 1), READ_INSTANTANEOUS_IMPORT_REGISTERS)
-    exchange = duis.send(low, cast.western.identity)
+    exchange = duis.send(low, cast.western)
     assert exchange.response.succeeded, exchange.reason
     assert high.request_id.counter > 1

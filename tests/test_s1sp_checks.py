@@ -4,6 +4,8 @@ replacement certificates, and where a meter's alerts go (PIA 2.3.2)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from catalogue import (
@@ -24,9 +26,10 @@ from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS, REQUEST_HANDOVER
 from duis.xml import parse, q, to_bytes
 from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
-from support.control_client import ControlError
-from support.duis_client import Exchange
+from support.duis_client import TRANSFORM_PATH, Exchange
+from support.world_clients import WorldInterfaceError
 from tests.helpers import (
+    alert_recipient,
     assert_decided_by,
     ca_der,
     enable_mp107,
@@ -46,13 +49,15 @@ NON_CRITICAL_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, PIA_2_3_2_A)
 
 
 def assert_s1sp_alert(sandbox, exchange: Exchange, code: str, clause: Clause, s1sp: str = "S1SP1") -> None:
-    """Passed by the DSP, rejected by the S1SP: a DCC Alert carrying the S1SP's signed alert, reported
-    as the clause of the rule its S1SP Alert code stands for."""
+    """Passed by the DSP (I99), rejected by the S1SP: delivered later, a DCC Alert carrying the S1SP's
+    signed alert, with the response code of the rule its S1SP Alert code stands for (never I0), reported
+    as that rule's clause."""
     assert exchange.http_status == 200
     response = exchange.response
     assert response is not None
     assert response.body_kind == "DCCAlertMessage"
     assert not response.succeeded
+    assert response.response_code == rule_for_s1sp_alert(code).response_code != "I0", exchange.reason
     assert response.s1sp_alert is not None, exchange.reason
     assert response.s1sp_alert.code == code, exchange.reason
     assert rule_for_s1sp_alert(code).clause == clause
@@ -120,8 +125,14 @@ def test_dsp_log_records_the_s1sp_alert_with_its_clause(sandbox, control, duis, 
     inst = standard_installation(control, cast, no_certificate_holder=cast.eastern)
     enable_mp107(control, s1sps=())
     krp_update(duis, control, cast.eastern, inst.esme, cast.western)
-    [entry] = control.log()
+    transform, accepted, entry = control.log()  # the DSP issued the Pre-Command, accepted the CV 5, then routed it
+    assert [(e["service"], e["outcome"]) for e in (transform, accepted)] == [
+        ("DSP T", "accepted"),
+        ("DSP S", "accepted"),
+    ]
+    assert entry["service"] == "DSP route"
     assert entry["outcome"] == "rejected"
+    assert entry["response_code"] == RULES["s1sp_registration_data"].response_code
     assert entry["clause"] == SRPD_16_1.display
     assert f"S1SP Alert {RULES['s1sp_registration_data'].s1sp_alert_code} from S1SP1: " in entry["reason"]
 
@@ -209,7 +220,7 @@ def test_s1sr_4_2_gas_meter(sandbox, control, duis, cast) -> None:
 
 def _replacement(duis, control, cast, inst, **certs) -> Exchange:
     request = krp_request(duis, control, cast.western, inst.esme, cast.northern, **certs)
-    return duis.send(request, cast.western.identity)
+    return duis.send(request, cast.western)
 
 
 @pytest.fixture
@@ -282,10 +293,11 @@ def test_replacement_certificate_not_base64_is_refused_by_the_dsp(sandbox, contr
     inst = holder_installation
     before = control.trust_anchors(inst.esme)
     request = krp_request(duis, control, cast.western, inst.esme, cast.northern)
+    request = replace(request, command_variant=4)  # a Critical request: its content is checked at the Transform
     root = request.to_xml()
     root.find(f".//{q('DigitalSigningCertificate')}").text = "not*base64"
     identity = cast.western.identity
-    exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)))
+    exchange = duis.post(request, to_bytes(sign(root, identity.key, identity.certificate)), TRANSFORM_PATH)
     assert exchange.response.response_code == "E100"
     assert_decided_by(exchange, DUIS_SCHEMA)
     assert control.trust_anchors(inst.esme) == before
@@ -310,26 +322,25 @@ def test_accepted_update_replaces_ds_and_ka_together(sandbox, control, duis, cas
 # --- alerts: PIA 2.3.2 B -------------------------------------------------------------------------------
 
 
-def test_esme_alerts_go_to_the_holder_of_the_ka_network_operator_certificate(control, cast) -> None:
+def test_esme_alerts_go_to_the_holder_of_the_ka_network_operator_certificate(control, cast, meters) -> None:
     inst = standard_installation(control, cast)
     control.place_trust_anchor(inst.esme, "NetworkOperator", cast.western.ds_pem, cast.eastern.ka_pem)
-    delivered = control.raise_alert(inst.esme)
-    assert delivered == {"delivered_to": cast.eastern.entity_id, "recipient_name": cast.eastern.name}
+    assert alert_recipient(meters, control, inst.esme) == cast.eastern.entity_id
     assert [a["device_id"] for a in control.alerts(cast.eastern.entity_id)] == [inst.esme]
     assert control.alerts(cast.western.entity_id) == []
 
 
-def test_gsme_raises_no_network_operator_alert(control, cast) -> None:
+def test_gsme_raises_no_network_operator_alert(control, cast, meters) -> None:
     inst = standard_installation(control, cast)
-    assert control.raise_alert(inst.gsme) == {"delivered_to": None, "recipient_name": None}
+    assert alert_recipient(meters, control, inst.gsme) is None
     assert control.alerts() == []
 
 
 def test_acb_default_routes_alerts_to_the_acb_until_a_supplier_applies_the_no_certificate(
-    sandbox, control, duis, cast
+    sandbox, control, duis, cast, meters
 ) -> None:
     inst = standard_installation(control, cast, no_certificate_holder=cast.acb)
-    assert control.raise_alert(inst.esme)["delivered_to"] == cast.acb.entity_id
+    assert alert_recipient(meters, control, inst.esme) == cast.acb.entity_id
     handover = request_to(
         duis,
         cast.supplier,
@@ -340,22 +351,22 @@ def test_acb_default_routes_alerts_to_the_acb_until_a_supplier_applies_the_no_ce
         key_agreement_certificate=cast.western.ka_der,
         certification_path=(ca_der(control),),
     )
-    assert_accepted(sandbox, duis.send(handover, cast.supplier.identity), NON_CRITICAL_BY_REGISTERED)
-    assert control.raise_alert(inst.esme)["delivered_to"] == cast.western.entity_id
+    assert_accepted(sandbox, duis.send(handover, cast.supplier), NON_CRITICAL_BY_REGISTERED)
+    assert alert_recipient(meters, control, inst.esme) == cast.western.entity_id
 
 
-def test_correction_with_mp107_reroutes_esme_alerts(sandbox, control, duis, cast, wrong_certificate) -> None:
+def test_correction_with_mp107_reroutes_esme_alerts(sandbox, control, duis, cast, wrong_certificate, meters) -> None:
     inst = wrong_certificate
-    assert control.raise_alert(inst.esme)["delivered_to"] == cast.eastern.entity_id
+    assert alert_recipient(meters, control, inst.esme) == cast.eastern.entity_id
     enable_mp107(control)
     assert_accepted(sandbox, krp_update(duis, control, cast.eastern, inst.esme, cast.western), KRP_UNDER_MP107)
-    assert control.raise_alert(inst.esme)["delivered_to"] == cast.western.entity_id
+    assert alert_recipient(meters, control, inst.esme) == cast.western.entity_id
     assert [a["recipient"] for a in control.alerts()] == [cast.eastern.entity_id, cast.western.entity_id]
 
 
-def test_alert_for_an_unknown_device_is_refused(control) -> None:
-    with pytest.raises(ControlError, match="HTTP 404"):
-        control.raise_alert("00-DB-12-00-00-00-00-01")
+def test_alert_for_an_unknown_device_is_refused(control, meters) -> None:
+    with pytest.raises(WorldInterfaceError, match="HTTP 404"):
+        meters.raise_alert("00-DB-12-00-00-00-00-01")
 
 
 # --- PIA 2.3.2 A: Non-Critical requests work with a wrong certificate held ---------------------------
@@ -365,9 +376,7 @@ def test_registered_no_reads_the_meter_with_a_wrong_certificate_held(
     sandbox, control, duis, cast, wrong_certificate
 ) -> None:
     inst = wrong_certificate
-    exchange = duis.send(
-        request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western.identity
-    )
+    exchange = duis.send(request_to(duis, cast.western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.western)
     assert_accepted(sandbox, exchange, NON_CRITICAL_BY_REGISTERED)
     assert holder_of(control, inst.esme) == cast.eastern.entity_id
 
@@ -376,8 +385,6 @@ def test_wrongly_held_no_cannot_read_the_meter(sandbox, control, duis, cast, wro
     """Holding the certificate gives no right to Non-Critical requests: the DSP checks registration."""
     inst = wrong_certificate
     enable_mp107(control)
-    exchange = duis.send(
-        request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern.identity
-    )
+    exchange = duis.send(request_to(duis, cast.eastern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS), cast.eastern)
     assert exchange.response.response_code == "E4"
     assert_decided_by(exchange, SRPD_6_1_F)

@@ -20,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS, UserRole
 from support import test_data
 from support.control_client import ControlClient, ControlError
-from support.duis_client import SERVICE_PATH, DUISClient
+from support.duis_client import SERVICE_PATH
 from support.organisations import Organisation
 from support.sandbox_process import SANDBOX_SERVICES, SandboxProcess, start_sandbox_process
 from support.seeding import Parties, Roster, seed_installation
+from support.user_system import UserSystem
 from tests.helpers import enable_mp107, krp_update, simple_request, standard_installation
 
 TOKEN = "s3cret-for-the-test"
@@ -165,12 +166,13 @@ def sandbox_keys(store_rows: Iterable[tuple[str, str]]) -> dict[str, ec.Elliptic
 def cast_keys(cast) -> dict[str, ec.EllipticCurvePrivateKey]:
     """The test's own Users' keys (they never leave the test process)."""
     orgs = [getattr(cast, name) for name in vars(cast)]
-    return {f"{o.name} {use}": getattr(o, f"{use}_key") for o in orgs for use in ("ds", "ka")}
+    return {f"{o.name} {use}": getattr(o, f"{use}_key") for o in orgs for use in ("ds", "ka", "xml")}
 
 
 @pytest.fixture
-def recorded(control, duis) -> Iterator[dict[str, list[bytes]]]:
-    """Every body the Control API and the DSP answer during the test."""
+def recorded(control, duis, mcc, meters) -> Iterator[dict[str, list[bytes]]]:
+    """Every body the Control API (with the enrolment and meter-event interfaces beside it) and the DSP
+    answer during the test."""
     bodies: dict[str, list[bytes]] = {"control": [], "dsp": []}
 
     def hook(kind: str):
@@ -179,17 +181,23 @@ def recorded(control, duis) -> Iterator[dict[str, list[bytes]]]:
 
         return record
 
-    hooks = {"control": hook("control"), "dsp": hook("dsp")}
-    control.session.hooks["response"].append(hooks["control"])
-    duis.session.hooks["response"].append(hooks["dsp"])
+    sessions = {"control": (control.session, mcc.session, meters.session), "dsp": (duis.session,)}
+    hooks = {kind: hook(kind) for kind in sessions}
+    for kind, kind_sessions in sessions.items():
+        for session in kind_sessions:
+            session.hooks["response"].append(hooks[kind])
     try:
         yield bodies
     finally:
-        control.session.hooks["response"].remove(hooks["control"])
-        duis.session.hooks["response"].remove(hooks["dsp"])
+        for kind, kind_sessions in sessions.items():
+            for session in kind_sessions:
+                session.hooks["response"].remove(hooks[kind])
 
 
-def test_no_private_key_in_control_api_or_dsp_answers(sandbox, control, duis, cast, recorded) -> None:
+def test_no_private_key_in_control_api_or_dsp_answers(
+    sandbox, control, duis, cast, recorded, user_system, mcc, meters
+) -> None:
+    delivered_before = len(user_system.receiver.arrivals())
     # Seeding and reading through the Control API, enrolment included.
     inst = standard_installation(control, cast, no_certificate_holder=cast.eastern)
     enable_mp107(control)
@@ -197,14 +205,14 @@ def test_no_private_key_in_control_api_or_dsp_answers(sandbox, control, duis, ca
     control.health()
     control.switches()
     control.trust_anchors(inst.esme)
-    control.raise_alert(inst.esme)
+    meters.raise_alert(inst.esme)
     control.alerts()
     esme, mpan = test_data.device_id(), test_data.mpan_core()
     control.register_mpan(mpan, cast.western.entity_id, cast.supplier.entity_id)
     control.add_device(device_id=esme, device_type="ESME", smets=1, s1sp="S1SP2", installation=esme, mpxn=mpan)
-    ma = control.migration_authorisation(esme, cast.supplier.entity_id, "DCC", cast.western.ds_pem, cast.western.ka_pem)
-    control.commission(ma["id"])
-    refused = control.migration_authorisation(esme, cast.supplier.entity_id, "DCC", cast.northern.ds_pem)
+    ma = mcc.migration_authorisation(esme, cast.supplier.entity_id, "DCC", cast.western.ds_pem, cast.western.ka_pem)
+    mcc.commission(ma["id"])
+    refused = mcc.migration_authorisation(esme, cast.supplier.entity_id, "DCC", cast.northern.ds_pem)
     assert refused["accepted"] is False
     with pytest.raises(ControlError):
         control.add_device(device_id="nonsense")
@@ -223,22 +231,28 @@ def test_no_private_key_in_control_api_or_dsp_answers(sandbox, control, duis, ca
     duis.session.post(duis.dsp_url + SERVICE_PATH, data=b"<x/>", headers={"Content-Type": "application/xml"})
     control.log()
     control.trust_anchors(inst.esme)
+    # what the DSP delivered later to the Users' Receive Response Service is an answer too
+    delivered = [r.raw for r in user_system.receiver.arrivals()[delivered_before:]]
+    assert len(delivered) >= 3  # the two corrections' and the Other User's read's answers
 
     keys = sandbox_keys(sandbox.store.all("SELECT name, key_pem FROM identity"))
     assert {"smki-root", "smki-issuing-ca", "DSP/DS"} <= set(keys)
     assert sandbox.dsp_signer.key.private_numbers() == keys["DSP/DS"].private_numbers()
-    keys |= cast_keys(cast) | {f"{newcomer.name} {use}": getattr(newcomer, f"{use}_key") for use in ("ds", "ka")}
+    keys |= cast_keys(cast) | {f"{newcomer.name} {use}": getattr(newcomer, f"{use}_key") for use in ("ds", "ka", "xml")}
     assert assert_no_private_key("Control API", recorded["control"], keys) >= 20
     assert assert_no_private_key("DSP", recorded["dsp"], keys) >= 5
+    assert assert_no_private_key("DSP deliveries", delivered, keys) == len(delivered)
 
 
 def test_no_private_key_in_the_verbose_log(started, tmp_path) -> None:
     database, log = tmp_path / "sandbox.db", tmp_path / "stderr.log"
     with log.open("w") as stderr:
         sandbox = _serve(started, "-v", "--database", str(database), stderr=stderr, env=_env())
-        control, duis = ControlClient(sandbox.urls["Control"]), DUISClient(sandbox.urls["DSP"])
+        control = ControlClient(sandbox.urls["Control"])
+        system = UserSystem(sandbox.urls["DSP"], control.smki()["dcc_signers"]).start()
+        duis = system.duis
         try:
-            roster = Roster(control)
+            roster = Roster(control, system.receive_url)
             western, eastern = (
                 roster.ensure(n, UserRole.ELECTRICITY_DISTRIBUTOR) for n in ("Western Power", "Eastern")
             )
@@ -259,14 +273,14 @@ def test_no_private_key_in_the_verbose_log(started, tmp_path) -> None:
             requests.get(sandbox.urls["S1SP1"] + "/anything", timeout=5)
         finally:
             control.close()
-            duis.close()
+            system.close()
         assert sandbox.terminate() == 0
     text = log.read_bytes()
     assert b"POST /api/v1/serviceS" in text and b"POST /users" in text, "verbose mode logged no requests"
     with sqlite3.connect(database) as db:
         keys = sandbox_keys(db.execute("SELECT name, key_pem FROM identity"))
     assert "DSP/DS" in keys
-    keys |= {f"{o.name} {u}": getattr(o, f"{u}_key") for o in (western, eastern, supplier) for u in ("ds", "ka")}
+    keys |= {f"{o.name} {u}": getattr(o, f"{u}_key") for o in (western, eastern, supplier) for u in ("ds", "ka", "xml")}
     assert_no_private_key("the sandbox's verbose log", [text], keys)
 
 
