@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from duis.schema import SchemaUnavailable, duis_schema
 from fake_services.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
+from fake_services.faults import Fault
 from fake_services.provisioning import ProvisioningError, provision
 from fake_services.sandbox import S1SP_NAMES, S1SP_TIMEOUT_SECONDS, InsecureBinding, Sandbox
 from support.environment_file import Environment, EnvironmentFileError, load_environment
@@ -96,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
         help="with --pki dcc-boxed: the instant its certificates are judged at (default: "
         f"{BOXED_PKI_DATE:%Y-%m-%dT%H:%M:%SZ}; they expired in 2025-26)",
     )
+    serve.add_argument(
+        "--s1sp-latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="every S1SP answers after this long, as a real one takes time (default: 0; for measuring a run "
+        "against a slow environment: benchmarks/environment_run.py)",
+    )
     serve.add_argument("-v", "--verbose", action="store_true", help="log every HTTP request")
     return parser
 
@@ -122,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.s1sp_timeout <= 0:
         print("error: --s1sp-timeout must be positive", file=sys.stderr)
         return 2
+    if not 0 <= args.s1sp_latency <= 60 or args.s1sp_latency >= args.s1sp_timeout:
+        print("error: --s1sp-latency is 0 to 60 seconds and less than --s1sp-timeout", file=sys.stderr)
+        return 2
     try:
         sandbox = Sandbox(args.database, args.s1sp_timeout, args.control_token, pki=args.pki, pki_date=args.pki_date)
     except sqlite3.Error as exc:
@@ -132,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.no_control:
         sandbox.services.pop("Control")
+    if args.s1sp_latency:
+        for name in S1SP_NAMES:
+            sandbox.faults.set(name, Fault("slow", args.s1sp_latency))
     if environment is not None:
         try:
             provision(sandbox, environment)

@@ -144,3 +144,16 @@ def test_a_port_in_use_is_reported_and_exits_2() -> None:
                 process.communicate()
     assert process.returncode == 2
     assert "cannot listen" in stderr
+
+
+@pytest.mark.parametrize("latency", ["-1", "61", "30"])
+def test_an_s1sp_latency_out_of_range_or_beyond_the_dsps_patience_is_refused(latency: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fake_services", "serve", "--s1sp-latency", latency, "--s1sp-timeout", "20"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--s1sp-latency is 0 to 60 seconds and less than --s1sp-timeout" in result.stderr

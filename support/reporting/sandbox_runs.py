@@ -53,12 +53,12 @@ def _listening(url: str) -> bool:
 
 
 @contextmanager
-def sandbox_from(path: Path) -> Iterator[subprocess.Popen[str]]:
+def sandbox_from(path: Path, *options: str) -> Iterator[subprocess.Popen[str]]:
     """`python -m fake_services serve --environment FILE --no-control`, until its DSP answers and its
     declared interfaces listen; stopped
     (SIGTERM, then SIGKILL) however the block ends."""
     env = load_environment(path)
-    command = [sys.executable, "-m", "fake_services", "serve", "--environment", str(path), "--no-control"]
+    command = [sys.executable, "-m", "fake_services", "serve", "--environment", str(path), "--no-control", *options]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + START_SECONDS
