@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import logging
+import sqlite3
 import threading
 
 from lxml import etree
@@ -186,16 +187,23 @@ class Sandbox:
         return found[KeyUse.DS], found[KeyUse.KA]
 
     def _deliver(
-        self, user: str, response: etree._Element, request_id: str, kind: str, evidence: dict[str, str] | None = None
+        self,
+        user: str,
+        response: etree._Element,
+        request_id: str,
+        kind: str,
+        evidence: dict[str, str] | None = None,
+        db: sqlite3.Connection | None = None,
     ) -> None:
-        """Queue a signed DUIS Response for a User's Receive Response Service (with the sandbox's evidence)."""
+        """Queue a signed DUIS Response for a User's Receive Response Service (with the sandbox's evidence),
+        within the caller's transaction `db` when given."""
         headers = {}
         if evidence:
             headers = {
                 CLAUSE_HEADER: header_safe(evidence.get("decided_by", "")),
                 REASON_HEADER: header_safe(evidence.get("reason", "")),
             }
-        self.deliveries.enqueue(user, response, request_id, kind, evidence=headers)
+        self.deliveries.enqueue(user, response, request_id, kind, db=db, evidence=headers)
 
     def run_due(self) -> int:
         """Every S1SP applies the future-dated commands the sandbox's clock has reached."""

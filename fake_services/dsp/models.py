@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from lxml import etree
 
@@ -88,8 +90,21 @@ class S1SPAnswer:
 
 S1SPSend = Callable[[str, bytes], S1SPAnswer]
 """Send a countersigned request to the named S1SP and return its answer (raises Rejection on failure)."""
-Deliver = Callable[[str, etree._Element, str, str, dict[str, str]], None]
-"""Queue a response for a User's Receive Response Service: (user, response, request id, kind, evidence)."""
+
+
+class Deliver(Protocol):
+    """Queue a response for a User's Receive Response Service, within the caller's transaction `db` when
+    given (so that marking a command routed and queueing its answer stand or fall together)."""
+
+    def __call__(
+        self,
+        user: str,
+        response: etree._Element,
+        request_id: str,
+        kind: str,
+        evidence: dict[str, str] | None = None,
+        db: sqlite3.Connection | None = None,
+    ) -> None: ...
 
 
 @dataclass
@@ -463,16 +478,7 @@ class DSP:
     def _route_forever(self) -> None:
         while (accepted := self._routing.get()) is not None:
             try:
-                outcome = self._route(accepted)
-                evidence = {"decided_by": ", ".join(c.display for c in outcome.decided_by), "reason": outcome.reason}
-                if outcome.response is not None:
-                    self.deliver(
-                        accepted.sender.entity_id,
-                        outcome.response,
-                        str(accepted.request.request_id),
-                        "response",
-                        evidence,
-                    )
+                self._route(accepted, deliver_answer=True)
             except Exception:  # a routing failure must never stop routing
                 log.exception("routing %s failed", accepted.request.request_id)
             finally:
@@ -480,9 +486,11 @@ class DSP:
                     self._unrouted -= 1
                     self._routed.notify_all()
 
-    def _route(self, accepted: Accepted) -> Outcome:
+    def _route(self, accepted: Accepted, deliver_answer: bool = False) -> Outcome:
         """Route an accepted command to its device (SMETS2) or the S1SP that serves it (SMETS1) and turn
-        the answer into the User's response; marks the command routed."""
+        the answer into the User's response; marks the command routed and (`deliver_answer`) queues the
+        answer for the sender in the same transaction: a crash keeps both or neither, so an accepted
+        command is either routed again after a restart (the S1SP answers it as before) or answered."""
         request = accepted.request
         with self._devices.hold(accepted.device.device_id):
             try:
@@ -500,7 +508,12 @@ class DSP:
                 "UPDATE commands SET state = 'routed', response_code = ? WHERE request_id = ?",
                 (outcome.response_code, str(request.request_id)),
             )
-        self._log(request, outcome, "route")
+            if deliver_answer and outcome.response is not None:
+                evidence = {"decided_by": ", ".join(c.display for c in outcome.decided_by), "reason": outcome.reason}
+                self.deliver(
+                    accepted.sender.entity_id, outcome.response, str(request.request_id), "response", evidence, db
+                )
+            self._log(request, outcome, "route", db)
         return outcome
 
     def _to_smets2_device(self, accepted: Accepted) -> Outcome:
@@ -562,9 +575,12 @@ class DSP:
             response_code,
         )
 
-    def _log(self, request: ServiceRequest | None, outcome: Outcome, service: str) -> None:
-        with self.store.transaction() as db:
-            db.execute(
+    def _log(
+        self, request: ServiceRequest | None, outcome: Outcome, service: str, db: sqlite3.Connection | None = None
+    ) -> None:
+        """The request log (evidence), written within the caller's transaction `db` when given."""
+        with self.store.within(db) as conn:
+            conn.execute(
                 "INSERT INTO request_log (service, request_id, srv, sender, device_id, outcome,"
                 " response_code, clause, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -234,38 +235,46 @@ class S1SP:
                 )
             else:
                 owner = Verdict(PIA_2_3_2_A, "not a Critical request: no certificate-owner check")
-            answer, how = self._carry_out(request, content.request, deadline)
+            answer, how, placing = self._carry_out(request, content.request)
+            decision = Decision(
+                self.signer.sign(answer), True, (rdp.clause, owner.clause), f"{rdp.reason}; {owner.reason}; {how}"
+            )
+            if placing is not None:  # applied and remembered in one transaction: a crash keeps both or neither
+                self._apply(request, placing, deadline, remember=decision)
+                return decision
         except Rejection as rejection:
             return self._remember(request, self._alert(request, rejection))
-        decision = Decision(
-            self.signer.sign(answer), True, (rdp.clause, owner.clause), f"{rdp.reason}; {owner.reason}; {how}"
-        )
         return self._remember(request, decision)
 
     def _carry_out(
-        self, request: ServiceRequest, root: etree._Element, deadline: float | None
-    ) -> tuple[etree._Element, str]:
-        """Do what an accepted request asks, now or (future-dated) when its time comes."""
+        self, request: ServiceRequest, root: etree._Element
+    ) -> tuple[etree._Element, str, list[OrganisationCertificate] | None]:
+        """What an accepted request asks: its answer, in words, and the certificates to place now (None when
+        nothing is placed now: a read, a cancellation, or a future-dated update scheduled for later)."""
         counter = request.request_id.counter
         if request.srv is RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP:
             details = credentials_held(self.anchors, request.device_id, request.remote_party_roles)
-            return smets1_credentials_read_response(request.request_id, request.srv, counter, details), "read"
+            return smets1_credentials_read_response(request.request_id, request.srv, counter, details), "read", None
         if request.srv not in (UPDATE_SECURITY_CREDENTIALS_KRP, REQUEST_HANDOVER):
-            return smets1_signed_response(request.request_id, request.srv, counter), "done"
+            return smets1_signed_response(request.request_id, request.srv, counter), "done", None
         when = request.execution_date_time
         if when is not None and when >= CANCELLATION:
             cancelled = self._cancel(request)
-            return smets1_credentials_update_response(request.request_id, request.srv, counter, False), (
-                f"cancelled {cancelled} pending future-dated update(s)"
-            )
+            answer = smets1_credentials_update_response(request.request_id, request.srv, counter, False)
+            return answer, f"cancelled {cancelled} pending future-dated update(s)", None
         if when is not None and when > self.clock.now():
-            gbcs_replacement_certificates(request, self.smki)  # checked on receipt, applied when due
+            self._certificates(request)  # checked on receipt, applied when due
             self._schedule(request, root, when)
-            return smets1_credentials_update_response(request.request_id, request.srv, counter, False), (
-                f"future-dated: to be applied at {when.isoformat()}"
-            )
-        self._apply(request, deadline)
-        return smets1_credentials_update_response(request.request_id, request.srv, counter, True), "applied"
+            answer = smets1_credentials_update_response(request.request_id, request.srv, counter, False)
+            return answer, f"future-dated: to be applied at {when.isoformat()}", None
+        answer = smets1_credentials_update_response(request.request_id, request.srv, counter, True)
+        return answer, "applied", self._certificates(request)
+
+    def _certificates(self, request: ServiceRequest) -> list[OrganisationCertificate]:
+        """The certificates an update or a handover places, checked (GBCS replacement rules, SRV 6.21)."""
+        if request.srv is UPDATE_SECURITY_CREDENTIALS_KRP:
+            return list(gbcs_replacement_certificates(request, self.smki))
+        return list(srv_6_21_request_handover(request, self.smki))
 
     def _answered(self, request_id: RequestID) -> Decision | None:
         row = self.store.one(
@@ -277,19 +286,16 @@ class S1SP:
             return None
         return Decision(parse(row["answer"]), bool(row["accepted"]), (), f"answered before: {row['reason']}")
 
-    def _remember(self, request: ServiceRequest, decision: Decision) -> Decision:
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO s1sp_answers (s1sp, request_id, answer, accepted, reason)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    self.name,
-                    str(request.request_id),
-                    to_bytes(decision.answer),
-                    int(decision.accepted),
-                    decision.reason,
-                ),
-            )
+    def _remember(self, request: ServiceRequest, decision: Decision, db: sqlite3.Connection | None = None) -> Decision:
+        """Keep the answer, so that the same request again is answered the same way (within the caller's
+        transaction `db` when the answer must stand or fall with a change)."""
+        if db is None:
+            with self.store.transaction() as own:
+                return self._remember(request, decision, own)
+        db.execute(
+            "INSERT OR REPLACE INTO s1sp_answers (s1sp, request_id, answer, accepted, reason) VALUES (?, ?, ?, ?, ?)",
+            (self.name, str(request.request_id), to_bytes(decision.answer), int(decision.accepted), decision.reason),
+        )
         return decision
 
     # --- future dating ---------------------------------------------------------------------------------
@@ -325,7 +331,7 @@ class S1SP:
         for row in due:
             request = ServiceRequest.from_xml(parse(row["request_xml"]))
             try:
-                self._apply(request, None, future_dated=row["request_id"])
+                self._apply(request, self._certificates(request), None, future_dated=row["request_id"])
                 success = True
             except Rejection:
                 success = False
@@ -385,7 +391,7 @@ class S1SP:
                     "commissioning_party", f"the commissioning interface takes SRV 6.21, not {request.srv.variant}"
                 )
             self.served_device(request.device_id)
-            self._apply(request, deadline)
+            self._apply(request, self._certificates(request), deadline)
         except Rejection as rejection:
             return self._alert(request, rejection)
         answer = smets1_credentials_update_response(request.request_id, request.srv, request.request_id.counter, True)
@@ -412,19 +418,24 @@ class S1SP:
             raise Rejection("device_unknown", f"{device_id} is not served by {self.name}")
         return device
 
-    def _apply(self, request: ServiceRequest, deadline: float | None, future_dated: str | None = None) -> None:
+    def _apply(
+        self,
+        request: ServiceRequest,
+        certificates: list[OrganisationCertificate],
+        deadline: float | None,
+        future_dated: str | None = None,
+        remember: Decision | None = None,
+    ) -> None:
         """Accepted credential updates replace the role's anchors in one transaction, committed only
-        while the DSP is still waiting for the answer (and, for a future-dated one, with its schedule
-        entry removed in the same transaction)."""
-        if request.srv is UPDATE_SECURITY_CREDENTIALS_KRP:
-            certificates = gbcs_replacement_certificates(request, self.smki)
-        else:
-            certificates = srv_6_21_request_handover(request, self.smki)
+        while the DSP is still waiting for the answer, with the answer remembered (and, for a future-dated
+        one, its schedule entry removed) in the same transaction."""
         with self.store.transaction() as db:
             for cert in certificates:
                 self.anchors.place(db, request.device_id, request.remote_party_role or "", cert)
             if future_dated is not None:
                 db.execute("DELETE FROM future_dated WHERE request_id = ?", (future_dated,))
+            if remember is not None:
+                self._remember(request, remember, db)
             duis_s1sp_deadline_check(deadline)
 
 
