@@ -262,6 +262,16 @@ PIA_2_2 = Clause(
     "NO can already correct it.",
     (_A + "pia_2_2_smets2_critical_skips_registration_data", "fake_services.devices.pia_2_2_smets2_device_update"),
 )
+PIA_3_A = Clause(
+    "PIA-3.A",
+    "PIA 3 option A",
+    "Consequence of the chosen option: the holder may place any Network Operator's certificates",
+    PIA,
+    "Option A lifts the Registration Data checks (#1 and #2) for a Network Operator's SRV 6.15.1 and keeps only "
+    "the certificate-owner check (#3), which looks at the sender, not at whose certificates are placed: the "
+    "holder may put any Network Operator's certificates on the meter, as on SMETS2 and unlike TMAD 5.10.12.",
+    (_A + "srpd_6_2_d_smets1_krp_from_network_operator", _S1SP + "s1sr_4_2_certificate_owner_check"),
+)
 PIA_3_B = Clause(
     "PIA-3.B",
     "PIA 3 option B",
@@ -270,6 +280,15 @@ PIA_3_B = Clause(
     "Skipping check #3 was rejected as a higher security risk: a third party still cannot replace a Device's "
     "Network Operator certificates.",
     (_S1SP + "s1sr_4_2_certificate_owner_check",),
+)
+PIA_3_C = Clause(
+    "PIA-3.C",
+    "PIA 3 option C",
+    "Rejected option C: the anti-replay check on SRV 6.21 stays",
+    PIA,
+    "Relaxing the anti-replay check on SRV 6.21 (so a Supplier's handover could be sent again) was rejected: "
+    "a handover request received a second time is still refused.",
+    (_DSP + "duis_anti_replay_check",),
 )
 
 # --- the DCC's standard checks that come before any of the above (DUIS) ---------------------------------
@@ -366,7 +385,7 @@ GBCS_REPLACEMENT_CERTIFICATES = Clause(
 _CATALOGUE = (
     SRPD_6_1_F, SRPD_6_2_A, SRPD_6_2_B, SRPD_6_2_C, SRPD_6_2_D, SRPD_16_1, S1SR_4_2,
     TMAD_4_42, TMAD_5_10_12, TMAD_5_10_17, SRV_6_21,
-    PIA_3_2, PIA_3_3, PIA_2_3_2_A, PIA_2_3_2_B, PIA_2_2, PIA_3_B,
+    PIA_3_2, PIA_3_3, PIA_2_3_2_A, PIA_2_3_2_B, PIA_2_2, PIA_3_A, PIA_3_B, PIA_3_C,
     DUIS_SCHEMA, DUIS_SIGNATURE, DUIS_USER, DUIS_ELIGIBILITY, DUIS_COMMAND_VARIANT, DUIS_ANTI_REPLAY, DUIS_DEVICE,
     DUIS_S1SP_COMMUNICATION, GBCS_REPLACEMENT_CERTIFICATES,
 )  # fmt: skip

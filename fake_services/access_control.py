@@ -79,7 +79,8 @@ def srpd_6_2_d_smets1_krp_from_network_operator(request: ServiceRequest, sender:
     """SRPD 6.2(d) (MP107): a SMETS1 Service Request with SRV 6.15.1 (Update Security Credentials)
     received from an Electricity Distributor or Gas Transporter. The clause names the sender's User
     Role, not the meter: a Gas Transporter's request to an electricity meter is let through too (the
-    S1SP's owner check stops it)."""
+    S1SP's owner check stops it). Nor does it look at whose certificates are placed: PIA 3 option A keeps
+    only the owner check, so the holder may place any Network Operator's (the consequence the PIA accepts)."""
     return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and device.smets == 1 and sender.user_role.is_network_operator
 
 

@@ -31,3 +31,16 @@ Feature: A wrong Network Operator certificate on a SMETS1 meter cannot be correc
         | meter             | s1sp  | registered    | wrong              |
         | electricity meter | S1SP1 | Western Power | Eastern Networks   |
         | gas meter         | S1SP3 | Cadent Gas    | Wales Gas Networks |
+
+    @SRPD-6.1.f
+    Scenario Outline: <other> is refused by the DCC's Registration Data check on a <meter> registered to <registered>
+      Given a SMETS1 <meter> served by S1SP1 whose registered Network Operator is <registered>
+      And the meter holds <registered>'s Network Operator certificates
+      When <other> asks to replace the meter's Network Operator certificates with its own
+      Then the DCC rejects the request because <other> is not registered for the meter
+      And the meter still holds <registered>'s Network Operator certificates
+
+      Examples: An Electricity Distributor on a gas meter, a Gas Transporter on an electricity meter
+        | meter             | registered    | other         |
+        | gas meter         | Cadent Gas    | Western Power |
+        | electricity meter | Western Power | Cadent Gas    |

@@ -2,9 +2,14 @@
 Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
   Figure 1 of the PIA. During enrolment the certificate comes from the Supplier (in the Migration
   Authorisation or in the response to a Dormant Meter Migration Notification), from the DCC's
-  Migration Control Centre, or later from the Supplier's own handover request (SRV 6.21). In enduring
+  Migration Control Centre, or later from the Supplier's own handover request. In enduring
   operation a Network Operator updates it with Update Security Credentials (SRV 6.15.1). Where no
   certificate is available, the Access Control Broker's certificate stands in.
+
+  A handover request is SRV 6.21 'Request Handover of DCC Controlled Device': the request with which
+  the DCC's Commissioning Party, or a Supplier, places certificates on a meter the DCC has enrolled. The
+  certificates a meter holds, one per role and use, are its trust anchors: they decide whose signed
+  commands it obeys and where its alerts go.
 
   Background:
     Given these organisations take part:
@@ -64,16 +69,18 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
   Rule: Certificates offered at enrolment are validated
 
     @TMAD-5.10.12
-    Scenario Outline: A certificate of a Network Operator that is not registered for <status> meter is refused
-      Given <status> SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
-      When <offer>
+    Scenario: A certificate of a Network Operator that is not registered for an Active meter is refused
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving Eastern Networks' Network Operator certificates
       Then the Migration Control Centre refuses the certificate because its owner is not the registered Network Operator
       And nothing is held for the meter at the S1SP
 
-      Examples:
-        | status     | offer                                                                                                                                   |
-        | an Active  | Bright Energy authorises the meter's migration for the DCC to commission, giving Eastern Networks' Network Operator certificates         |
-        | a Dormant  | the DCC notifies Bright Energy of the Dormant meter's migration and Bright Energy responds giving Eastern Networks' Network Operator certificates |
+    @TMAD-5.10.12
+    Scenario: A certificate of a Network Operator that is not registered for a Dormant meter is refused
+      Given a Dormant SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When the DCC notifies Bright Energy of the Dormant meter's migration and Bright Energy responds giving Eastern Networks' Network Operator certificates
+      Then the Migration Control Centre refuses the certificate because its owner is not the registered Network Operator
+      And nothing is held for the meter at the S1SP
 
     @TMAD-5.10.17
     Scenario: A certificate that is not a Network Operator certificate is refused
@@ -85,14 +92,20 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
   Rule: Where the DCC does not place it, the Supplier applies the certificate with a handover request
 
     @SRV-6.21
-    Scenario: Route 5 – a Dormant electricity meter beside an Active gas meter gets its certificate from the Supplier later
+    Scenario: Route 5 – a Dormant electricity meter beside an Active gas meter is enrolled without a Network Operator certificate
       Given a Dormant SMETS1 electricity meter sharing its communications hub with an Active gas meter, awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
       And the DCC Commissioning Party commissions the meter
       Then no Network Operator certificate was captured at enrolment
       And the meter holds Access Control Broker's Network Operator certificates
+
+    @SRV-6.21
+    Scenario: Route 5 – the Supplier then places the registered Network Operator's certificates with a handover request
+      Given a Dormant SMETS1 electricity meter sharing its communications hub with an Active gas meter, awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the DCC has commissioned the meter for Bright Energy without a Network Operator certificate
       When Bright Energy sends a handover request placing Western Power's Network Operator certificates
       Then the request succeeds
+      And the meter holds Western Power's Network Operator certificates
       And the meter holds Western Power's Network Operator certificates
 
     @SRV-6.21

@@ -5,6 +5,10 @@ Feature: From enrolment to correction: a meter left with the wrong certificate, 
   alerts then go to the wrong party. With MP107 the Network Operator holding the certificate puts the
   registered Network Operator's in its place; without MP107 the meter stays stuck.
 
+  Here a Supplier commissions the meter itself and, with a handover request (see "How a Network
+  Operator certificate reaches a SMETS1 electricity meter"), puts the wrong Network Operator's
+  certificates on it.
+
   Background:
     Given these organisations take part:
       | organisation          | role                    |
@@ -26,19 +30,35 @@ Feature: From enrolment to correction: a meter left with the wrong certificate, 
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
       Then the request succeeds
       And the meter holds Western Power's Network Operator certificates
-      And when the meter raises an alert for its Network Operator the alert goes to Western Power
+
+    @SRPD-6.2.d
+    Scenario: Once corrected, the meter's alerts reach Western Power
+      Given MP107 is enabled
+      And Eastern Networks has replaced the meter's Network Operator certificates with Western Power's
+      When the meter raises an alert for its Network Operator
+      Then the alert goes to Western Power
 
   Rule: Without MP107 the meter stays stuck with the wrong certificate
 
     @SRPD-6.1.f
-    Scenario: Neither Network Operator can correct the certificate the Supplier placed in error
+    Scenario: Eastern Networks cannot correct the certificate the Supplier placed in error
       Given MP107 is not enabled
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
       Then the DCC rejects the request because Eastern Networks is not registered for the meter
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @S1SR-4.2
+    Scenario: Western Power cannot replace the certificate the Supplier placed in error
+      Given MP107 is not enabled
       When Western Power asks to replace the meter's Network Operator certificates with its own
       Then the S1SP rejects the request because Western Power does not own the certificate it holds
       And the meter still holds Eastern Networks' Network Operator certificates
-      And when the meter raises an alert for its Network Operator the alert goes to Eastern Networks
+
+    @PIA-2.3.2.B
+    Scenario: Without the correction the meter's alerts still go to Eastern Networks
+      Given MP107 is not enabled
+      When the meter raises an alert for its Network Operator
+      Then the alert goes to Eastern Networks
 
   Rule: A slip in enduring operation is corrected the same way
 
@@ -49,16 +69,22 @@ Feature: From enrolment to correction: a meter left with the wrong certificate, 
       And Western Power has replaced the meter's Network Operator certificates with Eastern Networks'
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
       Then the request succeeds
-      And when the meter raises an alert for its Network Operator the alert goes to Western Power
+      And the meter holds Western Power's Network Operator certificates
 
   Rule: The Access Control Broker's default is replaced by the Supplier, not by a Network Operator
 
-    @SRV-6.21
-    Scenario: A meter enrolled without a certificate gets the registered Network Operator's from the Supplier
+    @S1SR-4.2
+    Scenario: Western Power cannot replace the Access Control Broker's default on a meter enrolled without a certificate
       Given a second meter enrolled without a Network Operator certificate, whose alerts go to the Access Control Broker
       And MP107 is enabled
       When Western Power asks to replace the meter's Network Operator certificates with its own
       Then the S1SP rejects the request because Western Power does not own the certificate it holds
+      And the meter still holds Access Control Broker's Network Operator certificates
+
+    @SRV-6.21
+    Scenario: The Supplier replaces the Access Control Broker's default with Western Power's certificates
+      Given a second meter enrolled without a Network Operator certificate, whose alerts go to the Access Control Broker
+      And MP107 is enabled
       When Bright Energy sends a handover request placing Western Power's Network Operator certificates
       Then the request succeeds
-      And when the meter raises an alert for its Network Operator the alert goes to Western Power
+      And the meter holds Western Power's Network Operator certificates

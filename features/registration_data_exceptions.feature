@@ -1,7 +1,11 @@
 @exceptions
 Feature: The existing exceptions to the Registration Data check still hold with MP107
   SRPD 6.2 already lets some requests through without the Registration Data check. MP107 adds
-  6.2(d) and must leave (a), (b) and (c) exactly as they are.
+  6.2(d) and must leave (a), (b) and (c) exactly as they are: each applies where the SEC says, and
+  nowhere else.
+
+  The gas proxy function (GPF) is the part of the communications hub that stands in for a gas meter
+  (which sleeps to save its battery); an electricity and a gas meter sharing a hub share its GPF.
 
   Background:
     Given these organisations take part:
@@ -9,6 +13,7 @@ Feature: The existing exceptions to the Registration Data check still hold with 
       | Western Power         | Electricity Distributor |
       | Cadent Gas            | Gas Transporter         |
       | Bright Energy         | Import Supplier         |
+      | Flame Energy          | Import Supplier         |
       | Flame Gas Supply      | Gas Supplier            |
       | Meter Insights        | Other User              |
       | Access Control Broker | Access Control Broker   |
@@ -23,6 +28,7 @@ Feature: The existing exceptions to the Registration Data check still hold with 
       When Bright Energy joins the gas meter to the gas proxy function
       Then the DCC does not check Registration Data for the request
       And the S1SP does not reject it for Registration Data
+      And the request succeeds
 
       Examples:
         | MP107       |
@@ -33,6 +39,7 @@ Feature: The existing exceptions to the Registration Data check still hold with 
     Scenario Outline: The Import Supplier restores the gas proxy function's device log when MP107 is <MP107>
       Given MP107 is <MP107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the gas meter on the same communications hub is supplied by Flame Gas Supply
       When Bright Energy restores the device log of the gas proxy function
       Then the request succeeds
 
@@ -40,6 +47,20 @@ Feature: The existing exceptions to the Registration Data check still hold with 
         | MP107       |
         | not enabled |
         | enabled     |
+
+    @SRPD-6.2.a
+    Scenario: An Import Supplier not registered for the electricity meter may not join the gas meter to the gas proxy function
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the gas meter on the same communications hub is supplied by Flame Gas Supply
+      When Flame Energy joins the gas meter to the gas proxy function
+      Then the DCC rejects the request because Flame Energy is not registered for the meter
+
+    @SRPD-6.2.b
+    Scenario: An Import Supplier not registered for the electricity meter may not restore the gas proxy function's device log
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the gas meter on the same communications hub is supplied by Flame Gas Supply
+      When Flame Energy restores the device log of the gas proxy function
+      Then the DCC rejects the request because Flame Energy is not registered for the meter
 
   Rule: An Other User is not checked against Registration Data
 
@@ -54,3 +75,9 @@ Feature: The existing exceptions to the Registration Data check still hold with 
         | MP107       |
         | not enabled |
         | enabled     |
+
+    @SRPD-6.2.c
+    Scenario: A request that is not from an Other User is checked against Registration Data
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Flame Energy reads the meter's import registers
+      Then the DCC rejects the request because Flame Energy is not registered for the meter

@@ -7,15 +7,17 @@ Feature: What MP107 leaves as it is
 
   Background:
     Given these organisations take part:
-      | organisation          | role                    |
-      | Western Power         | Electricity Distributor |
-      | Eastern Networks      | Electricity Distributor |
-      | Cadent Gas            | Gas Transporter         |
-      | Wales Gas Networks    | Gas Transporter         |
-      | Bright Energy         | Import Supplier         |
-      | Flame Energy          | Import Supplier         |
-      | Flame Gas Supply      | Gas Supplier            |
-      | Access Control Broker | Access Control Broker   |
+      | organisation                 | role                    |
+      | Western Power                | Electricity Distributor |
+      | Eastern Networks             | Electricity Distributor |
+      | Cadent Gas                   | Gas Transporter         |
+      | Wales Gas Networks           | Gas Transporter         |
+      | Bright Energy                | Import Supplier         |
+      | Flame Energy                 | Import Supplier         |
+      | Flame Gas Supply             | Gas Supplier            |
+      | Duo Energy (Import Supplier) | Import Supplier         |
+      | Duo Energy (Gas Supplier)    | Gas Supplier            |
+      | Access Control Broker        | Access Control Broker   |
 
   Rule: The registered Network Operator cannot replace a certificate another Network Operator owns
 
@@ -37,11 +39,24 @@ Feature: What MP107 leaves as it is
   Rule: The wrong certificate limits Network Operators only in Critical requests and alerts
 
     @PIA-2.3.2.A
-    Scenario Outline: The registered Network Operator can still read the meter, when MP107 is <MP107>
+    Scenario Outline: The registered Network Operator can still read an electricity meter that holds another's certificate, when MP107 is <MP107>
       Given MP107 is <MP107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
       When Western Power reads the meter's import registers
+      Then the request succeeds
+
+      Examples:
+        | MP107       |
+        | not enabled |
+        | enabled     |
+
+    @PIA-2.3.2.A
+    Scenario Outline: The registered Network Operator can still read a gas meter that holds another's certificate, when MP107 is <MP107>
+      Given MP107 is <MP107>
+      And a SMETS1 gas meter served by S1SP1 whose registered Network Operator is Cadent Gas
+      And the meter holds Wales Gas Networks' Network Operator certificates
+      When Cadent Gas reads the meter's security credentials
       Then the request succeeds
 
       Examples:
@@ -97,6 +112,57 @@ Feature: What MP107 leaves as it is
       And the meter holds Eastern Networks' Network Operator certificates
       When Eastern Networks reads the meter's import registers
       Then the DCC rejects the request because Eastern Networks is not registered for the meter
+
+      Examples:
+        | MP107       |
+        | not enabled |
+        | enabled     |
+
+    @PIA-3.2
+    Scenario Outline: A Supplier not registered for the meter cannot replace its Network Operator certificates, when MP107 is <MP107>
+      Given MP107 is <MP107>
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the meter holds Eastern Networks' Network Operator certificates
+      When Flame Energy asks to replace the meter's Network Operator certificates with Western Power's
+      Then the DCC rejects the request because Flame Energy is not registered for the meter
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+      Examples:
+        | MP107       |
+        | not enabled |
+        | enabled     |
+
+  Rule: The Registration Data check is by User Role, not by organisation
+    Duo Energy supplies both fuels. DCC gives a User one User ID for each User Role it acts in, so Duo
+    Energy sends either as its Import Supplier or as its Gas Supplier. Registered as the Import Supplier
+    for the electricity meter, it is refused there when it sends as its Gas Supplier.
+
+    @SRPD-6.1.f
+    Scenario Outline: A dual-fuel supplier sending as its Gas Supplier is refused on the electricity meter it supplies as Import Supplier, when MP107 is <MP107>
+      Given MP107 is <MP107>
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Duo Energy (Import Supplier)
+      And the gas meter on the same communications hub is supplied by Duo Energy (Gas Supplier)
+      When Duo Energy (Gas Supplier) asks to replace the meter's Supplier certificates with its own
+      Then the DCC rejects the request because Duo Energy (Gas Supplier) is not registered for the meter
+      And the meter still holds Duo Energy (Import Supplier)'s Supplier certificates
+
+      Examples:
+        | MP107       |
+        | not enabled |
+        | enabled     |
+
+  Rule: A handover request is acted on once (the PIA's option C, relaxing this for SRV 6.21, was rejected)
+    Like every request, a Supplier's handover request carries a counter that must be new, so a copy
+    received again is refused.
+
+    @PIA-3.C
+    Scenario Outline: A handover request received a second time is refused, when MP107 is <MP107>
+      Given MP107 is <MP107>
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And Bright Energy has placed Western Power's Network Operator certificates with a handover request
+      When the same handover request reaches the DCC again
+      Then the DCC rejects the request because it has already received it
+      And the meter still holds Western Power's Network Operator certificates
 
       Examples:
         | MP107       |

@@ -40,6 +40,11 @@ def step_read(context, sender: str) -> None:
     attach_exchange(context.world.request(sender, "4.1.1"), f"Read Instantaneous Import Registers from {sender}")
 
 
+@when(r"(?P<sender>.+?) reads the meter's security credentials")
+def step_read_credentials(context, sender: str) -> None:
+    attach_exchange(context.world.read_as(sender), f"Retrieve Device Security Credentials from {sender}")
+
+
 @when(r"(?P<sender>.+?) joins the gas meter to the gas proxy function")
 def step_join(context, sender: str) -> None:
     world = context.world
@@ -76,7 +81,7 @@ def step_signed_by_stranger(context, sender: str) -> None:
     )
 
 
-@when(r"the same correction reaches the DCC again")
+@when(r"the same (?:correction|handover request) reaches the DCC again")
 def step_again(context) -> None:
     attach_exchange(context.world.send_again(), "The same request, received again")
 

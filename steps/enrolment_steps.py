@@ -89,6 +89,12 @@ def step_supplier_commissioned_in_error(context, supplier: str, owner: str) -> N
     step_has_handed_over(context, supplier, owner)
 
 
+@given(r"the DCC has commissioned the meter for (?P<supplier>.+?) without a Network Operator certificate")
+def step_dcc_commissioned_without(context, supplier: str) -> None:
+    context.world.commission_without_certificate(supplier)
+    attach_json(context.world.anchors_evidence(), "Trust anchors after commissioning")
+
+
 @given(r"the meter's alerts go to (?P<receiver>.+)")
 def step_alerts_go_to(context, receiver: str) -> None:
     """Where the meter's Network Operator alerts go: to the party in the Non-Critical Network Operator cell

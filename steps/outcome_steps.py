@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from catalogue import RULES
 from support import verdicts
-from support.evidence import attach_json
 from support.stepping import then, use_step_matcher
 
 use_step_matcher("re")
@@ -68,11 +67,6 @@ def step_dsp_rdp(context, sender: str) -> None:
     verdicts.rejected_by_dcc(context.world.last, RULES["registration_data"])
 
 
-@then(r"the DCC rejects the request for Registration Data")
-def step_dsp_rdp_short(context) -> None:
-    verdicts.rejected_by_dcc(context.world.last, RULES["registration_data"])
-
-
 @then(r"the S1SP rejects the request because (?P<sender>.+?) does not own the certificate it holds")
 def step_s1sp_owner(context, sender: str) -> None:
     _sender_is(context, sender)
@@ -85,11 +79,6 @@ def step_s1sp_owner(context, sender: str) -> None:
 @then(r"the S1SP rejects the request because (?P<sender>.+?) is not registered for the meter")
 def step_s1sp_rdp(context, sender: str) -> None:
     _sender_is(context, sender)
-    verdicts.rejected_by_s1sp(context.world.last, RULES["s1sp_registration_data"])
-
-
-@then(r"the S1SP rejects the request with an S1SP Alert for Registration Data")
-def step_s1sp_rdp_short(context) -> None:
     verdicts.rejected_by_s1sp(context.world.last, RULES["s1sp_registration_data"])
 
 
@@ -124,10 +113,3 @@ def step_alert_to(context, receiver: str) -> None:
 @then(r"no Network Operator receives an alert")
 def step_no_alert(context) -> None:
     assert context.world.alert_recipient is None, f"the alert went to {context.world.alert_recipient}"
-
-
-@then(r"when the meter raises an alert for its Network Operator the alert goes to (?P<receiver>.+)")
-def step_alert_after(context, receiver: str) -> None:
-    recipient = context.world.raise_alert()
-    attach_json({"delivered_to": recipient}, "Alert delivery")
-    assert recipient == receiver, f"the alert went to {recipient}"

@@ -307,6 +307,12 @@ class World:
         )
         return self.enrolment
 
+    def commission_without_certificate(self, supplier: str) -> dict:
+        """The Supplier authorises the migration for the DCC to commission, giving no certificate, and the
+        DCC Commissioning Party commissions the meter (what Route 5 leaves: no certificate captured)."""
+        self.authorise_migration(supplier, "DCC", None)
+        return self.commission()
+
     def commission(self) -> dict:
         if not self.enrolment or not self.enrolment.get("accepted"):
             raise RuntimeError(f"there is no accepted Migration Authorisation to commission: {self.enrolment}")
@@ -331,6 +337,11 @@ class World:
         if exchange.response is None or not exchange.response.succeeded:
             raise AssertionError(f"{reader.name} could not read what {device_id} holds: {exchange.reason}")
         return exchange
+
+    def read_as(self, sender: str) -> Exchange:
+        """`sender` reads what the meter holds in every role (SRV 6.24.1, non-critical): the scenario's own
+        request, judged like any other (not an observation)."""
+        return self.request(sender, "6.24.1", remote_party_roles=("NetworkOperator", "Supplier", "ACB"))
 
     def holders(
         self, role: str = "NetworkOperator", device_id: str | None = None, site: Site | None = None

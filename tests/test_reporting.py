@@ -72,7 +72,9 @@ def test_catalogue_has_every_clause_of_the_primer_table_and_the_srv_6_21_route_a
         "PIA-2.3.2.A",
         "PIA-2.3.2.B",
         "PIA-2.2",
+        "PIA-3.A",
         "PIA-3.B",
+        "PIA-3.C",
         "SRV-6.21",
         # the DCC's standard checks before any of the above, and the certificate rule (DUIS, GBCS)
         "DUIS-schema",

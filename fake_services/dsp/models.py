@@ -187,7 +187,8 @@ def duis_command_variant_check(request: ServiceRequest, web_service: str) -> Non
 
 def duis_anti_replay_check(request: ServiceRequest, last: int | None) -> None:
     """DUIS anti-replay: the originator counter must be above every counter accepted before from the
-    same Business Originator, so a resent or replayed request is never applied twice."""
+    same Business Originator, so a resent or replayed request is never applied twice: a Supplier's SRV 6.21
+    included (PIA 3 option C, relaxing this for 6.21, was rejected)."""
     if last is not None and request.request_id.counter <= last:
         raise Rejection(
             "anti_replay", f"counter {request.request_id.counter} is not above {last} for {request.originator}"
@@ -503,17 +504,21 @@ class DSP:
                     f"DSP: {accepted.verdict.reason}; {rejection.detail}",
                     rejection.rule.response_code,
                 )
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE commands SET state = 'routed', response_code = ? WHERE request_id = ?",
-                (outcome.response_code, str(request.request_id)),
-            )
-            if deliver_answer and outcome.response is not None:
-                evidence = {"decided_by": ", ".join(c.display for c in outcome.decided_by), "reason": outcome.reason}
-                self.deliver(
-                    accepted.sender.entity_id, outcome.response, str(request.request_id), "response", evidence, db
+            # still holding the device: the log's order is the order its changes were made in
+            with self.store.transaction() as db:
+                db.execute(
+                    "UPDATE commands SET state = 'routed', response_code = ? WHERE request_id = ?",
+                    (outcome.response_code, str(request.request_id)),
                 )
-            self._log(request, outcome, "route", db)
+                if deliver_answer and outcome.response is not None:
+                    evidence = {
+                        "decided_by": ", ".join(c.display for c in outcome.decided_by),
+                        "reason": outcome.reason,
+                    }
+                    self.deliver(
+                        accepted.sender.entity_id, outcome.response, str(request.request_id), "response", evidence, db
+                    )
+                self._log(request, outcome, "route", db)
         return outcome
 
     def _to_smets2_device(self, accepted: Accepted) -> Outcome:

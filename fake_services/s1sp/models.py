@@ -103,7 +103,8 @@ def s1sr_4_2_certificate_owner_check(
     """S1SR 4.2: for a Critical SR the Business Originator ID must equal the entity identifier of the
     certificate the S1SP holds for the device in that role (the role the command acts for), and the
     Pre-Command made from this very request must be signed with that certificate's key: the right ID
-    with a wrong key is refused too. This is check #3, which PIA 3 option B would have skipped: it stays."""
+    with a wrong key is refused too. This is check #3, which PIA 3 option B would have skipped: it stays,
+    and under PIA 3 option A it is the only check left on a Network Operator's 6.15.1."""
     role = request.remote_party_role or "Supplier"
     held = anchors.held(request.device_id, role, KeyUse.DS)
     if held is None or held.entity_id != request.originator:

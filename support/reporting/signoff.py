@@ -20,13 +20,13 @@ MAX_FINDINGS = 6
 _CSS = """
 @page { size: A4 portrait; margin: 10mm 12mm; }
 * { box-sizing: border-box; }
-body { font: 7.6pt/1.25 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 0; }
+body { font: 7.1pt/1.2 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 0; }
 main { max-width: 186mm; margin: 0 auto; }
 h1 { font-size: 13pt; margin: 0 0 1mm; }
 h2 { font-size: 9pt; margin: 1.8mm 0 0.8mm; }
 p { margin: 0.5mm 0; }
 table { border-collapse: collapse; width: 100%; }
-th, td { border: 0.2mm solid #888; padding: 0.3mm 1mm; text-align: left; vertical-align: top; }
+th, td { border: 0.2mm solid #888; padding: 0.2mm 1mm; text-align: left; vertical-align: top; }
 td.clause { overflow-wrap: anywhere; }
 p.documents { font-size: 6.8pt; color: #333; }
 th { background: #eee; }
@@ -34,7 +34,7 @@ table.identity th { width: 38mm; }
 td.num { text-align: right; white-space: nowrap; }
 .verdict { font-weight: bold; }
 .fail { color: #a00; }
-.sign td { height: 8mm; }
+.sign td { height: 7mm; }
 td.verdict, td.num { white-space: nowrap; }
 .keep { break-inside: avoid; }
 .sign th { width: 34mm; }
