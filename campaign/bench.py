@@ -25,7 +25,6 @@ from duis.precommand import sign_pre_command
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import NotXML, parse
 from fake_services.sandbox import Sandbox
-from fake_services.store import RECORDS
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
 from support.control_client import ControlClient
@@ -87,13 +86,7 @@ class Bench:
     def state(self) -> dict[str, list[str]]:
         """Everything the fingerprint covers but the originator counters, table by table: what a request
         the DSP accepted (I99) and an S1SP then refused must leave as it was."""
-        store = self.sandbox.store
-        tables = [r["name"] for r in store.all("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {
-            t: sorted(repr(tuple(row)) for row in store.all(f"SELECT * FROM {t}"))  # noqa: S608 - names from sqlite
-            for t in tables
-            if t not in RECORDS and t != "counters"
-        }
+        return self.sandbox.store.state(leave_out=frozenset({"counters"}))
 
     def wait_for_s1sp_answer(self, request_id: str) -> None:
         """Until an S1SP has answered `request_id` (a slow one answers after the DSP gave up on it)."""

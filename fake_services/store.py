@@ -134,18 +134,28 @@ class Store:
             for table in SCENARIO_TABLES:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
-    def fingerprint(self) -> str:
-        """A digest of everything a request may change (all state but the request log): equal
-        before and after means a request changed nothing."""
-        digest = hashlib.sha256()
+    def state(self, leave_out: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+        """Everything a request may change (all state but the records), table by table, each table's rows
+        sorted; `leave_out` names more tables to leave out (e.g. the originator counters, which a request
+        the DSP accepted and an S1SP then refused does use up)."""
         with self._lock:
-            for (table,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
-                if table in RECORDS:
-                    continue
-                digest.update(table.encode())
-                rows = sorted(repr(tuple(row)) for row in self._db.execute(f"SELECT * FROM {table}"))  # noqa: S608
-                for row in rows:
-                    digest.update(row.encode())
+            tables = [
+                t for (t,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            ]
+            return {
+                table: sorted(repr(tuple(row)) for row in self._db.execute(f"SELECT * FROM {table}"))  # noqa: S608
+                for table in tables
+                if table not in RECORDS and table not in leave_out
+            }
+
+    def fingerprint(self) -> str:
+        """A digest of everything a request may change (`state`): equal before and after means a request
+        changed nothing."""
+        digest = hashlib.sha256()
+        for table, rows in self.state().items():
+            digest.update(table.encode())
+            for row in rows:
+                digest.update(row.encode())
         return digest.hexdigest()
 
     def setting(self, name: str, default: str = "") -> str:

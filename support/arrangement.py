@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from duis.srv import UserRole
 from support.control_client import ControlClient
 from support.coordinator import IN_USE, Leases, LocalLeases
-from support.environment_file import Environment, MeterEntry, organisation_identity
+from support.environment_file import Environment, MeterEntry, OrganisationEntry, organisation_identity
 from support.organisations import Organisation
 from support.seeding import ACB, S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
@@ -150,10 +150,7 @@ class EnvironmentDirectory(Roster):
     def ensure(self, name: str, role: str, certified: bool = True, user: bool = True) -> Organisation:
         if name in self._by_name:
             return self._by_name[name]
-        try:
-            entry = self.env.organisation(name)
-        except KeyError:
-            raise NotInThisEnvironment(f"the environment declares no organisation named {name}") from None
+        entry = self._entry(name)
         if entry.user_role != role and not (role == ACB and entry.is_acb):
             raise NotInThisEnvironment(f"{name} is a {entry.user_role} in this environment, not a {role}")
         if entry.dcc_user != user and not entry.is_acb:
@@ -163,14 +160,17 @@ class EnvironmentDirectory(Roster):
         self._by_name[name] = organisation_identity(entry)
         return self._by_name[name]
 
+    def _entry(self, name: str) -> OrganisationEntry:
+        try:
+            return self.env.organisation(name)
+        except KeyError:
+            raise NotInThisEnvironment(f"the environment declares no organisation named {name}") from None
+
     def ensure_known(self, name: str) -> Organisation:
         """An organisation the scenario already named, else the file's entry by that name."""
         if name in self._by_name:
             return self._by_name[name]
-        try:
-            entry = self.env.organisation(name)
-        except KeyError:
-            raise NotInThisEnvironment(f"the environment declares no organisation named {name}") from None
+        entry = self._entry(name)
         return self.ensure(
             name,
             ACB if entry.is_acb else entry.user_role,

@@ -35,7 +35,6 @@ from duis.schema import PROJECT_ROOT, duis_schema
 from duis.signature import sign, verify
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import DS, parse, q, to_bytes
-from fake_services.store import RECORDS
 from support import test_data
 from support.duis_client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH
 from support.seeding import Installation
@@ -180,14 +179,9 @@ class Target:
         return {r["originator"]: r["last_counter"] for r in self.sandbox.store.all("SELECT * FROM counters")}
 
     def state(self) -> dict[str, list[str]]:
-        """Everything the fingerprint covers but the originator counters, table by table."""
-        store = self.sandbox.store
-        tables = [r["name"] for r in store.all("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {
-            t: sorted(repr(tuple(row)) for row in store.all(f"SELECT * FROM {t}"))  # noqa: S608 - names from sqlite
-            for t in tables
-            if t not in RECORDS and t != "counters"
-        }
+        """Everything the fingerprint covers but the originator counters, table by table: what a request
+        the DSP accepted (I99) and an S1SP then refused must leave as it was."""
+        return self.sandbox.store.state(leave_out=frozenset({"counters"}))
 
     def _post(self, path: str, body: bytes, content_type: str = "application/xml") -> requests.Response:
         return self.duis.session.post(
