@@ -5,7 +5,6 @@ called, and preflight ending a run that cannot work at once with one short line 
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from support.environment_file import load_environment
 from support.preflight import run_preflight
 from support.reporting.sandbox_runs import sandbox_from
 from support.user_system import user_system_for
+from tests.helpers import environment_copy, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TO_BE = ROOT / "support" / "environments" / "sandbox-to-be.toml"
@@ -28,28 +28,9 @@ RUN_LIMIT = 15.0
 """The issue's bound for a run against a dead DSP to end (a subprocess timeout, not a measured time)."""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def environment_copy(folder: Path, answer_timeout: int = 10, **replace: int) -> Path:
-    """`sandbox-to-be.toml` with its keys under `folder` and its ports free (or as given)."""
-    text = TO_BE.read_text().replace("../../.sandbox/keys/sandbox-to-be", str(folder / "keys"))
-    for old in ("18179", "18190", "18183", "18184"):
-        text = text.replace(f":{old}", f":{replace.get(old, free_port())}").replace(
-            f"port = {old}", f"port = {replace.get(old, free_port())}"
-        )
-    text = re.sub(r"answer_timeout_seconds = \d+", f"answer_timeout_seconds = {answer_timeout}", text)
-    path = folder / "to-be.toml"
-    path.write_text(text)
-    return path
-
-
 @pytest.fixture(scope="module")
 def to_be(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = environment_copy(tmp_path_factory.mktemp("to-be"))
+    path = environment_copy(TO_BE, tmp_path_factory.mktemp("to-be"))
     with sandbox_from(path):
         yield path
 
@@ -120,7 +101,7 @@ def test_preflight_says_when_nothing_reaches_the_receiver(to_be: Path, tmp_path:
 
 
 def test_a_key_that_does_not_match_its_certificate_stops_the_run_before_any_scenario(tmp_path: Path):
-    path = environment_copy(tmp_path)
+    path = environment_copy(TO_BE, tmp_path)
     with sandbox_from(path):
         key = tmp_path / "keys" / "eastern-networks" / "ds.key"
         other = ec.generate_private_key(ec.SECP256R1())
@@ -138,7 +119,7 @@ def test_a_key_that_does_not_match_its_certificate_stops_the_run_before_any_scen
 
 
 def test_a_dead_dsp_ends_the_run_at_once_with_one_short_line(tmp_path: Path):
-    path = environment_copy(tmp_path)  # nothing started: every port is closed
+    path = environment_copy(TO_BE, tmp_path)  # nothing started: every port is closed
     result = subprocess.run(
         [sys.executable, "-m", "support.reporting.run", "--environment", str(path), "--no-html", "--no-pack",
          "--reports", str(tmp_path / "reports")],

@@ -1,0 +1,59 @@
+"""What MP107 changes, measured: the suite against the sandbox started from copies of the as-is and to-be
+environment files (their Control API off, on free ports), then the impact matrix of the two runs. The
+corrections (6.2(d)) and the rollout change; the 6.2(a)-(c) exceptions, the Supplier's requests and SMETS2
+do not."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from support.reporting import sandbox_runs
+from tests.helpers import environment_copy
+
+ENVIRONMENTS = Path(__file__).resolve().parents[1] / "support" / "environments"
+
+
+@pytest.fixture(scope="module")
+def impact_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+    folder = tmp_path_factory.mktemp("impact")
+    files = []
+    for name in ("sandbox-as-is", "sandbox-to-be"):
+        (folder / name).mkdir()
+        files.append(environment_copy(ENVIRONMENTS / f"{name}.toml", folder / name))
+    code = sandbox_runs.main([str(files[0]), str(files[1]), "--reports", str(folder / "reports"), "--processes", "2"])
+    assert code == 0
+    with (folder / "reports" / "impact.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def _verdicts(rows: list[dict[str, str]], clause: str) -> set[str]:
+    return {row["verdict"] for row in rows if clause in row["clauses"].split(", ")}
+
+
+def test_the_correction_and_the_rollout_change(impact_rows):
+    assert "changed" in _verdicts(impact_rows, "SRPD 6.2(d)")
+    assert "changed" in _verdicts(impact_rows, "PIA 3.2")
+    changed = [row for row in impact_rows if row["verdict"] == "changed"]
+    assert impact_rows[: len(changed)] == changed  # what changes comes first
+    assert any(
+        "refused by the DCC (E4)" in row["before"] and row["after"].startswith("answer: succeeded") for row in changed
+    )
+
+
+@pytest.mark.parametrize(
+    "clause", ["SRPD 6.2(a)", "SRPD 6.2(b)", "SRPD 6.2(c)", "PIA 2.2", "PIA 2.3.2 A", "PIA 3 option C"]
+)
+def test_what_mp107_leaves_is_unchanged(impact_rows, clause: str):
+    assert _verdicts(impact_rows, clause) == {"unchanged"}
+
+
+def test_a_suppliers_request_is_unchanged(impact_rows):
+    supplier = [
+        row
+        for row in impact_rows
+        if row["situation"].endswith("When Flame Energy asks to replace the meter's Supplier certificates with its own")
+    ]
+    assert supplier and {row["verdict"] for row in supplier} == {"unchanged"}
