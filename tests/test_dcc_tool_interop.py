@@ -10,8 +10,6 @@ When Java or the jar is missing these tests skip, except under CI (env CI set), 
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -21,47 +19,19 @@ from cryptography.hazmat.primitives import serialization
 
 from catalogue import PIA_2_3_2_A, SRPD_6_1_F, SRPD_16_1
 from duis.messages import RequestID, ServiceResponse
-from duis.schema import SchemaUnavailable, duis_tool_jar
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import parse, q, text, to_bytes
+from tests.dcc_tool import find_dcc_tool, run_tool
 from tests.helpers import assert_decided_by, krp_request, request_to, standard_installation
 
 pytestmark = pytest.mark.interop
 
-TOOL_PACKAGE = "uk.co.smartdcc.boxed.xmldsig"
 VALIDATION_FAILED = 10
 
 
 @pytest.fixture(scope="module")
 def dcc_tool() -> tuple[str, Path]:
-    """`java` and DCC's tool.jar, or skip (fail under CI) saying what is missing."""
-    java = shutil.which("java")
-    try:
-        jar = duis_tool_jar()
-    except SchemaUnavailable as exc:
-        jar, missing_jar = None, str(exc)
-    missing = []
-    if java is None:
-        missing.append("`java` is not on PATH (install a Java 11+ runtime, e.g. openjdk-17-jre-headless)")
-    if jar is None:
-        missing.append(missing_jar)
-    if missing:
-        message = "DCC tool interop test cannot run: " + "; ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return java, jar
-
-
-def run_tool(dcc_tool, mode: str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    java, jar = dcc_tool
-    return subprocess.run(
-        [java, "-cp", str(jar), f"{TOOL_PACKAGE}.{mode}", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    return find_dcc_tool()
 
 
 def _write(path: Path, data: bytes | str) -> str:

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from duis.messages import (
@@ -43,24 +42,11 @@ from duis.srv import (
 )
 from duis.xml import DS, RA, parse, q, to_bytes
 from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
-from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
+from smki.profile import KeyUse, RemotePartyRole
+from tests.message_keys import DEVICE, ORIGINATOR, Signer
 
-ORIGINATOR = "90-B3-D5-1F-30-02-00-00"
-DEVICE = "00-DB-12-34-56-78-90-A0"
 RID = RequestID(ORIGINATOR, DEVICE, 1200)
 EXECUTION = dt.datetime(2030, 1, 15, tzinfo=dt.UTC)
-
-
-class Signer:
-    """A key and its Organisation certificate."""
-
-    def __init__(self, smki: SMKIAuthority, entity_id: str, role: RemotePartyRole, use: KeyUse = KeyUse.DS) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.cert: OrganisationCertificate = smki.issue(self.key.public_key(), entity_id, role, use)
-
-    @property
-    def x509(self):
-        return self.cert.certificate
 
 
 @pytest.fixture(scope="module")
