@@ -17,7 +17,7 @@ from support.coordinator import CoordinatedCounters, CoordinatedLeases, Leases, 
 from support.environment_file import Environment
 from support.evidence import attach_json, record_environment
 from support.outcome import OUTCOME_ATTACHMENT
-from support.preflight import called_back, run_preflight
+from support.preflight import PreflightFailed, ready_user_system
 from support.seeding import Roster
 from support.targets import open_target
 from support.user_system import ANSWER_TIMEOUT_SECONDS, UserSystem, receive_url, user_system_for
@@ -62,19 +62,13 @@ def before_all(context: Context) -> None:
 def _preflight(env: Environment) -> UserSystem:
     """The environment's user system, started, once preflight finds nothing wrong; else the run ends here
     with one line per problem and no scenario run."""
-    result = run_preflight(env, None)
-    user_system = None
-    if result.ok:
-        user_system = user_system_for(env).start()
-        called_back(env, user_system, result)
-    if not result.ok:
-        if user_system is not None:
-            user_system.close()
-        print(result.report() + "\nNo scenario was run.", file=sys.stderr, flush=True)
+    try:
+        user_system, result = ready_user_system(env)
+    except PreflightFailed as failed:
+        print(f"{failed}\nNo scenario was run.", file=sys.stderr, flush=True)
         os._exit(2)  # behave reports a SystemExit from a hook as an abort with a traceback: end quietly
     if result.notes:
         print(result.report(), file=sys.stderr)
-    assert user_system is not None
     return user_system
 
 

@@ -10,29 +10,16 @@ from pathlib import Path
 
 from support.coordinator import coordinating
 from support.environment_file import load_environment
-from support.preflight import Preflight, called_back, run_preflight
-from support.user_system import user_system_for
-
-
-class PreflightFailed(Exception):
-    """The environment is not ready: no scenario runs. Its text is one short line per problem."""
-
-    def __init__(self, result: Preflight) -> None:
-        super().__init__(result.report())
-        self.result = result
+from support.preflight import Preflight, ready_user_system
 
 
 @contextmanager
 def environment_run(path: Path) -> Iterator[tuple[Preflight, list[str]]]:
     """Preflight, then the coordinator; yields preflight's result (its notes) and the behave userdata that
     points each process at the coordinator. Raises EnvironmentFileError or PreflightFailed."""
-    env = load_environment(path)
-    result = run_preflight(env, None)
-    if not result.ok:
-        raise PreflightFailed(result)
-    with user_system_for(env) as user_system:
-        called_back(env, user_system, result)
-        if not result.ok:
-            raise PreflightFailed(result)
+    user_system, result = ready_user_system(load_environment(path))
+    try:
         with coordinating(user_system.receiver, user_system.duis.counters) as coordinator:
             yield result, [f"coordinator={coordinator.url}"]
+    finally:
+        user_system.close()

@@ -25,7 +25,7 @@ import requests
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from support.environment_file import Environment, EnvironmentFileError, check_key_material, load_environment
-from support.user_system import UserSystem, receive_url
+from support.user_system import UserSystem, receive_url, user_system_for
 
 CONNECT_SECONDS = 3.0
 """A DSP that has not accepted a connection in this long is not there (a dead address ends a run fast)."""
@@ -123,16 +123,35 @@ def called_back(env: Environment, user_system: UserSystem, result: Preflight) ->
         )
 
 
-def run_preflight(env: Environment, user_system: UserSystem | None) -> Preflight:
-    """All three checks; `user_system` started (its receiver listening), or None to skip the callback."""
+def run_preflight(env: Environment) -> Preflight:
+    """The checks that need no receiver: key material, then the DSP."""
     result = Preflight(problems=list(check_key_material(env)))
     problem = dsp_answers(env)
     if problem:
         result.problems.append(problem)
-    if result.problems or user_system is None:
-        return result
-    called_back(env, user_system, result)
     return result
+
+
+class PreflightFailed(Exception):
+    """The environment is not ready: no scenario runs. Its text is one short line per problem."""
+
+    def __init__(self, result: Preflight) -> None:
+        super().__init__(result.report())
+        self.result = result
+
+
+def ready_user_system(env: Environment) -> tuple[UserSystem, Preflight]:
+    """All three checks, in order; returns the User's system, started (its receiver proven to be called
+    back), and what preflight noted. Raises PreflightFailed, having closed anything it started."""
+    result = run_preflight(env)
+    if not result.ok:
+        raise PreflightFailed(result)
+    user_system = user_system_for(env).start()
+    called_back(env, user_system, result)
+    if not result.ok:
+        user_system.close()
+        raise PreflightFailed(result)
+    return user_system, result
 
 
 def _cause(exc: Exception) -> str:
@@ -159,14 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EnvironmentFileError as exc:
         print(exc, file=sys.stderr)
         return 2
-    result = run_preflight(env, None)
-    if result.ok:
-        from support.user_system import user_system_for
-
-        with user_system_for(env) as user_system:
-            called_back(env, user_system, result)
-    print(result.report() or f"preflight: {env.run.name} is ready", file=sys.stderr if result.problems else sys.stdout)
-    return 0 if result.ok else 1
+    try:
+        user_system, result = ready_user_system(env)
+    except PreflightFailed as failed:
+        print(failed, file=sys.stderr)
+        return 1
+    user_system.close()
+    print(result.report() or f"preflight: {env.run.name} is ready")
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,9 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from support.control_client import ControlClient, ControlRefused
 from support.environment_file import load_environment
-from support.preflight import run_preflight
+from support.preflight import ready_user_system
 from support.reporting.sandbox_runs import sandbox_from
-from support.user_system import user_system_for
 from tests.helpers import environment_copy, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,15 +70,12 @@ def test_the_control_client_refuses_before_any_request_in_environment_mode(monke
 
 
 def test_preflight_proves_the_dsp_calls_the_receiver_back(to_be: Path):
-    env = load_environment(to_be)
-    with user_system_for(env) as user_system:
-        result = run_preflight(env, user_system)
-        if result.ok:
-            from support.preflight import called_back
-
-            called_back(env, user_system, result)
-    assert result.ok and not result.notes, result.report()
-    assert any(r.response.response_code == "I0" for r in user_system.receiver.arrivals())
+    user_system, result = ready_user_system(load_environment(to_be))
+    try:
+        assert result.ok and not result.notes, result.report()
+        assert any(r.response.response_code == "I0" for r in user_system.receiver.arrivals())
+    finally:
+        user_system.close()
 
 
 def test_preflight_says_when_nothing_reaches_the_receiver(to_be: Path, tmp_path: Path):

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from catalogue import CLAUSES
 from support.environment_file import EnvironmentFileError
-from support.environment_run import PreflightFailed, environment_run
+from support.environment_run import environment_run
 from support.evidence import TARGET_ENVIRONMENT
+from support.preflight import PreflightFailed
 from support.reporting import allure_report, publish
 from support.reporting.identity import describe_switches, read_environment_file, run_identity
 from support.reporting.messages import MESSAGES_ENV
