@@ -59,23 +59,45 @@ class Leases(Protocol):
         ...
 
 
-class LocalLeases:
-    """Leases within one process: only meters used for good (enrolled by a scenario) are remembered."""
+class LeaseTable:
+    """The lease rules, once: an installation is one worker's at a time, given back when its scenario ends,
+    except one a scenario enrolled (`keep`), which nobody may have again. Not thread-safe by itself."""
 
     def __init__(self) -> None:
-        self.kept: set[str] = set()
-        self.held: set[str] = set()
+        self._holders: dict[str, str] = {}
+        """Installation → the worker holding it ("" once a kept one's scenario has ended)."""
+        self._kept: set[str] = set()
 
-    def lease(self, installation: str, keep: bool = False) -> str | None:
-        if installation in self.kept and installation not in self.held:
+    def lease(self, installation: str, worker: str, keep: bool = False) -> str | None:
+        holder = self._holders.get(installation)
+        if installation in self._kept and holder != worker:
             return USED_FOR_GOOD
-        self.held.add(installation)
+        if holder not in (None, worker):
+            return IN_USE
+        self._holders[installation] = worker
         if keep:
-            self.kept.add(installation)
+            self._kept.add(installation)
         return None
 
+    def release_all(self, worker: str) -> None:
+        for installation in [i for i, w in self._holders.items() if w == worker]:
+            if installation in self._kept:
+                self._holders[installation] = ""  # used for good: not even its last user may have it again
+            else:
+                del self._holders[installation]
+
+
+class LocalLeases:
+    """Leases within one process (one worker): in effect, only meters used for good are remembered."""
+
+    def __init__(self) -> None:
+        self.table = LeaseTable()
+
+    def lease(self, installation: str, keep: bool = False) -> str | None:
+        return self.table.lease(installation, "this process", keep)
+
     def release_all(self) -> None:
-        self.held.clear()
+        self.table.release_all("this process")
 
 
 class Coordinator:
@@ -86,8 +108,7 @@ class Coordinator:
         sent requests itself (preflight), so that the processes' counters carry on from them."""
         self.receiver = receiver
         self._lock = threading.Lock()
-        self._holders: dict[str, str] = {}
-        self._kept: set[str] = set()
+        self._leases = LeaseTable()
         self.app = App(
             [
                 ("GET", "/arrivals", self._arrivals),
@@ -138,26 +159,15 @@ class Coordinator:
 
     def _lease(self, request: Request, installation: str) -> Response:
         body = json_object(request)
-        worker, keep = str(body.get("worker", "")), bool(body.get("keep", False))
         with self._lock:
-            holder = self._holders.get(installation)
-            if installation in self._kept and holder != worker:  # ("" once its scenario ended)
-                return json_response({"granted": False, "reason": USED_FOR_GOOD}, 409)
-            if holder not in (None, worker):
-                return json_response({"granted": False, "reason": IN_USE}, 409)
-            self._holders[installation] = worker
-            if keep:
-                self._kept.add(installation)
+            refused = self._leases.lease(installation, str(body.get("worker", "")), bool(body.get("keep", False)))
+        if refused:
+            return json_response({"granted": False, "reason": refused}, 409)
         return json_response({"granted": True})
 
     def _release_all(self, request: Request) -> Response:
-        worker = request.args.get("worker", "")
         with self._lock:
-            for installation in [i for i, w in self._holders.items() if w == worker]:
-                if installation in self._kept:
-                    self._holders[installation] = ""  # used for good: not even its last user may have it again
-                else:
-                    del self._holders[installation]
+            self._leases.release_all(request.args.get("worker", ""))
         return Response(status=204)
 
     def _take_turn(self, request: Request, originator: str) -> Response:
