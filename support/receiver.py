@@ -96,8 +96,8 @@ class Receiver:
         self._arrivals: list[Received] = []
         self._refused: list[tuple[bytes, str]] = []
         self._seen: set[bytes] = set()
-        self._log: list[Received] = []
-        """Every accepted message, never cleared (a mirror's feed: `arrivals_after`)."""
+        self._cleared = 0
+        """How many accepted messages `clear` has forgotten (so that `arrivals_after` counts from the start)."""
         self.duplicates = 0
 
     # -- serving -----------------------------------------------------------------------------------
@@ -172,7 +172,6 @@ class Receiver:
             else:
                 self._seen.add(digest)
                 self._arrivals.append(received)
-                self._log.append(received)
                 (self._by_request.setdefault(key, []) if key else self._unsolicited).append(received)
             self._cond.notify_all()
 
@@ -195,12 +194,11 @@ class Receiver:
 
     def arrivals_after(self, count: int, timeout: float) -> list[Received]:
         """The accepted messages after the first `count`, waiting up to `timeout` for one to arrive (a
-        run's processes follow one receiver this way: `support.coordinator`). `clear` does not renumber:
-        the count is of everything ever accepted."""
-
+        run's processes follow one receiver this way: `support.coordinator`). The count is of everything
+        ever accepted; what `clear` forgot is not returned."""
         with self._cond:
-            self._cond.wait_for(lambda: len(self._log) > count, timeout)
-            return list(self._log[count:])
+            self._cond.wait_for(lambda: self._cleared + len(self._arrivals) > count, timeout)
+            return list(self._arrivals[max(count - self._cleared, 0) :])
 
     def refused(self) -> list[tuple[bytes, str]]:
         """Every message answered 400 or 415, with the reason given, in arrival order."""
@@ -212,6 +210,7 @@ class Receiver:
         with self._cond:
             self._by_request.clear()
             self._unsolicited.clear()
+            self._cleared += len(self._arrivals)
             self._arrivals.clear()
             self._refused.clear()
             self._seen.clear()

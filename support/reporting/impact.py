@@ -101,9 +101,11 @@ def _outcomes(runs: Iterable[ScenarioRun]) -> set[tuple[tuple[str, str], ...]]:
     return {run.compared() for run in runs if run.ran}
 
 
+CATALOGUE_ORDER = {clause.display: number for number, clause in enumerate(CLAUSES.values())}
+
+
 def _catalogue_order(display: str) -> tuple[int, str]:
-    order = [clause.display for clause in CLAUSES.values()]
-    return (order.index(display) if display in order else len(order), display)
+    return (CATALOGUE_ORDER.get(display, len(CATALOGUE_ORDER)), display)
 
 
 # --- reading a run -----------------------------------------------------------------------------------
