@@ -301,29 +301,44 @@ class EnvironmentArrangement:
         deadline = time.monotonic() + LEASE_WAIT_SECONDS
         while True:
             reasons: list[str] = []
-            for group in (ready, others):
-                for meter in group:
-                    # a meter awaiting enrolment is enrolled by the scenario: used once per run
-                    refused = self.leases.lease(meter.installation or meter.device_id, keep=not wish.enrolled)
-                    if refused:
-                        reasons.append(f"{meter.device_id}: {refused}")
-                        continue
-                    site = self._site(meter, wish)
-                    try:
-                        for (device_kind, role), holder in wanted[meter.device_id].items():
-                            self._establish(site, device_kind, role, self.directory.ensure_known(holder), world)
-                    except NotInThisEnvironment as exc:
-                        reasons.append(f"{meter.device_id}: {exc}")
-                        continue
-                    return site
-                if any(reason.endswith(IN_USE) for reason in reasons) and time.monotonic() < deadline:
-                    break  # wait for a fitting meter rather than change another one
-            else:
+            site = self._first_fit(ready, wish, wanted, world, reasons)
+            waiting = any(reason.endswith(IN_USE) for reason in reasons) and time.monotonic() < deadline
+            if site is None and not waiting:  # wait for a fitting meter rather than change another one
+                site = self._first_fit(others, wish, wanted, world, reasons)
+            if site is not None:
+                return site
+            if not any(reason.endswith(IN_USE) for reason in reasons) or time.monotonic() >= deadline:
                 break
             time.sleep(0.2)
         raise NotInThisEnvironment(
             f"no meter that is {_describe(wish)} could be brought to that state: {'; '.join(reasons[:3])}"
         )
+
+    def _first_fit(
+        self,
+        meters: list[MeterEntry],
+        wish: MeterWish,
+        wanted: dict[str, dict[tuple[str, str], str]],
+        world: Holding,
+        reasons: list[str],
+    ) -> Site | None:
+        """The first of `meters` this scenario can lease and bring (through DUIS) to what it wants; why each
+        other could not be, in `reasons`."""
+        for meter in meters:
+            # a meter awaiting enrolment is enrolled by the scenario: used once per run
+            refused = self.leases.lease(meter.installation or meter.device_id, keep=not wish.enrolled)
+            if refused:
+                reasons.append(f"{meter.device_id}: {refused}")
+                continue
+            site = self._site(meter, wish)
+            try:
+                for (device_kind, role), holder in wanted[meter.device_id].items():
+                    self._establish(site, device_kind, role, self.directory.ensure_known(holder), world)
+            except NotInThisEnvironment as exc:
+                reasons.append(f"{meter.device_id}: {exc}")
+                continue
+            return site
+        return None
 
     def _establish(self, site: Site, device_kind: str, role: str, holder: Organisation, world: Holding) -> None:
         """Make the meter hold `holder`'s certificates in `role`, through DUIS: nothing to do when it does;
