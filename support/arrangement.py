@@ -89,42 +89,63 @@ class SandboxArrangement:
     def organisation(self, name: str, role: str, certified: bool, user: bool) -> Organisation:
         return self.roster.ensure(name, role, certified, user)
 
-    def install(self, wish: MeterWish, parties: Parties) -> Site:
+    def install(self, wish: MeterWish, parties: Callable[[], Parties], world: Holding) -> Site:
+        """Seed the installation the wish describes, registered to `parties`."""
+        chosen = parties()
         installation = seed_installation(
             self.control,
-            parties,
+            chosen,
             smets=wish.smets,
             s1sp=wish.s1sp,
             enrolled=wish.enrolled,
             status=wish.status,
             gas_status="Active" if wish.gas_meter_active else wish.status,
         )
-        return Site(installation, parties, wish.meter_kind)
+        return Site(installation, chosen, wish.meter_kind)
 
-    def hold(self, site: Site, device_kind: str, role: str, holder: Organisation, world: Holding) -> None:
-        self.control.place_trust_anchor(site.device(device_kind), role, holder.ds_pem, holder.ka_pem)
+    def hold(self, site: Site, wish: MeterWish, device_kind: str, role: str, holder: str, world: Holding) -> Site:
+        organisation = self.roster[holder]
+        self.control.place_trust_anchor(site.device(device_kind), role, organisation.ds_pem, organisation.ka_pem)
+        return site
 
-    def supply_gas_meter(self, site: Site, supplier: Organisation) -> Site:
-        self.control.register_mprn(site.installation.mprn, site.parties.gas_transporter.entity_id, supplier.entity_id)
-        self.control.place_trust_anchor(site.installation.gsme, "Supplier", supplier.ds_pem, supplier.ka_pem)
+    def supply_gas_meter(self, site: Site, wish: MeterWish, supplier: str, world: Holding) -> Site:
+        organisation = self.roster[supplier]
+        self.control.register_mprn(
+            site.installation.mprn, site.parties.gas_transporter.entity_id, organisation.entity_id
+        )
+        self.control.place_trust_anchor(site.installation.gsme, "Supplier", organisation.ds_pem, organisation.ka_pem)
         return Site(
             site.installation,
             Parties(
                 site.parties.electricity_distributor,
                 site.parties.import_supplier,
                 site.parties.gas_transporter,
-                supplier,
+                organisation,
                 site.parties.acb,
             ),
             site.meter_kind,
         )
 
+    def s1sp_not_answering(self, site: Site, wish: MeterWish, world: Holding) -> Site:
+        self.control.set_s1sp_fault(site.installation.s1sp or "", "down")
+        return site
+
     def switch(self, dsp: bool, enabled: set[str]) -> dict:
         return set_mp107(self.control, dsp, enabled)
 
-    def s1sp_not_answering(self, site: Site) -> Site:
-        self.control.set_s1sp_fault(site.installation.s1sp or "", "down")
+    def require_mp107(self, dsp: bool, at_meter: bool) -> dict:
+        """The sandbox can be switched: MP107 at the DCC as `dsp` says, and at every S1SP or none."""
+        return self.switch(dsp, set(S1SPS) if at_meter else set())
+
+    def rearrange(self, site: Site, wish: MeterWish, world: Holding) -> Site:
+        """The sandbox's meter stays the one it seeded (a Given that changes the wish acts on it directly)."""
         return site
+
+    def enrolment(self) -> MigrationControlCentreClient:
+        return self.mcc
+
+    def meter_events(self) -> MeterEventsClient:
+        return self.meters
 
     def close(self) -> None:
         self.mcc.close()
@@ -389,6 +410,35 @@ class EnvironmentArrangement:
                 f"{'on' if dsp else 'off'} at the DCC and enabled at {', '.join(sorted(enabled)) or 'no S1SP'}"
             )
         return self._declared()
+
+    def install(self, wish: MeterWish, parties: Callable[[], Parties], world: Holding) -> Site:
+        """A meter of the file that fits the wish (the registered parties are the file's, not `parties`)."""
+        if not wish.enrolled:
+            self.require_mcc()  # enrolment scenarios need the environment's enrolment interface
+        return self.select(wish, world)
+
+    def hold(self, site: Site, wish: MeterWish, device_kind: str, role: str, holder: str, world: Holding) -> Site:
+        return self.select(wish, world)
+
+    def supply_gas_meter(self, site: Site, wish: MeterWish, supplier: str, world: Holding) -> Site:
+        return self.select(wish, world)
+
+    def s1sp_not_answering(self, site: Site, wish: MeterWish, world: Holding) -> Site:
+        return self.select(wish, world)
+
+    def require_mp107(self, dsp: bool, at_meter: bool) -> dict:
+        """An environment cannot be switched: the DCC's switch must be declared as `dsp` says (whether MP107
+        is in force at the meter's S1SP is met by choosing the meter: `rearrange`)."""
+        return self.require_dsp_switch(dsp)
+
+    def rearrange(self, site: Site, wish: MeterWish, world: Holding) -> Site:
+        return self.select(wish, world)
+
+    def enrolment(self) -> MigrationControlCentreClient:
+        return self.require_mcc()
+
+    def meter_events(self) -> MeterEventsClient:
+        return self.require_meter_events()
 
     def require_mcc(self) -> MigrationControlCentreClient:
         if self.mcc is None:

@@ -76,10 +76,6 @@ class World:
         self.enrolment: dict | None = None  # the Migration Control Centre's answer
         self.commissioning: dict | None = None
 
-    @property
-    def in_environment(self) -> bool:
-        return isinstance(self.arrangement, EnvironmentArrangement)
-
     # --- arrangement -------------------------------------------------------------------------
     def take_part(self, name: str, role: str, certified: bool = True, user: bool = True) -> Organisation:
         return self.arrangement.organisation(name, role, certified, user)
@@ -106,13 +102,6 @@ class World:
             raise ValueError(f"the Background names no {role.value}")
         return candidates[0]
 
-    def _arrange(self) -> Site:
-        """Bring the scenario's meter to what its Givens say (environment mode: choose it again)."""
-        assert self.wish is not None
-        if isinstance(self.arrangement, EnvironmentArrangement):
-            self.site = self.arrangement.select(self.wish, self)
-        return self.site
-
     def install(
         self, smets: int, s1sp: str | None, meter_kind: str, network_operator: str, supplier: str | None
     ) -> Site:
@@ -124,13 +113,14 @@ class World:
         self.meter_kind = meter_kind
         self.wish = MeterWish(smets, s1sp if smets == 1 else None, meter_kind, network_operator, supplier)
         self.wish.mp107_at_meter = self.mp107_at_meter
-        if isinstance(self.arrangement, EnvironmentArrangement):
-            return self._arrange()
-        parties = self._parties(
-            None if gas else network_operator, None if gas else supplier, network_operator if gas else None,
-            supplier if gas else None,
-        )  # fmt: skip
-        self.site = self.arrangement.install(self.wish, parties)
+
+        def parties() -> Parties:
+            return self._parties(
+                None if gas else network_operator, None if gas else supplier, network_operator if gas else None,
+                supplier if gas else None,
+            )  # fmt: skip
+
+        self.site = self.arrangement.install(self.wish, parties, self)
         return self.site
 
     def install_awaiting_enrolment(
@@ -143,10 +133,9 @@ class World:
             1, s1sp, "electricity meter", network_operator, supplier,
             enrolled=False, status=status, gas_meter_active=gas_meter_active, mp107_at_meter=self.mp107_at_meter,
         )  # fmt: skip
-        if isinstance(self.arrangement, EnvironmentArrangement):
-            self.arrangement.require_mcc()
-            return self._arrange()
-        self.site = self.arrangement.install(self.wish, self._parties(network_operator, supplier, None, None))
+        self.site = self.arrangement.install(
+            self.wish, lambda: self._parties(network_operator, supplier, None, None), self
+        )
         return self.site
 
     @property
@@ -164,19 +153,13 @@ class World:
         assert self.wish is not None and self.site is not None
         kind = self.meter_kind if device_kind == "meter" else device_kind
         self.wish.holds[(kind, role)] = holder
-        if isinstance(self.arrangement, EnvironmentArrangement):
-            self._arrange()
-        else:
-            self.arrangement.hold(self.site, kind, role, self.roster[holder], self)
+        self.site = self.arrangement.hold(self.site, self.wish, kind, role, holder, self)
 
     def supply_gas_meter(self, supplier: str) -> None:
         """The installation's gas meter is registered to, and holds the certificates of, `supplier`."""
         assert self.wish is not None and self.site is not None
         self.wish.gas_supplier = supplier
-        if isinstance(self.arrangement, EnvironmentArrangement):
-            self._arrange()
-        else:
-            self.site = self.arrangement.supply_gas_meter(self.site, self.roster[supplier])
+        self.site = self.arrangement.supply_gas_meter(self.site, self.wish, supplier, self)
 
     def switch_mp107(self, dsp: bool, enabled_s1sps: set[str]) -> dict:
         """Exactly this state of MP107 (the DCC's switch, each S1SP's enablement); returns it as known."""
@@ -185,13 +168,11 @@ class World:
     def require_mp107(self, dsp: bool, at_meter: bool) -> dict:
         """MP107 switched at the DCC as `dsp` says, and in force at the meter's S1SP or not (sandbox: every
         S1SP or none; environment: a meter on an S1SP that has, or has not, enabled it)."""
-        if isinstance(self.arrangement, SandboxArrangement):
-            return self.arrangement.switch(dsp, set(S1SPS) if at_meter else set())
-        states = self.arrangement.require_dsp_switch(dsp)
+        states = self.arrangement.require_mp107(dsp, at_meter)
         self.mp107_at_meter = at_meter
-        if self.wish is not None:
+        if self.wish is not None and self.site is not None:
             self.wish.mp107_at_meter = at_meter
-            self._arrange()
+            self.site = self.arrangement.rearrange(self.site, self.wish, self)
         return states
 
     def s1sp_not_answering(self) -> None:
@@ -199,10 +180,7 @@ class World:
         an S1SP the environment declares down)."""
         assert self.wish is not None and self.site is not None
         self.wish.s1sp_down = True
-        if isinstance(self.arrangement, EnvironmentArrangement):
-            self._arrange()
-        else:
-            self.site = self.arrangement.s1sp_not_answering(self.site)
+        self.site = self.arrangement.s1sp_not_answering(self.site, self.wish, self)
 
     def _site(self) -> Site:
         if self.site is None:
@@ -281,9 +259,7 @@ class World:
     # --- enrolment (the DCC's own processes) ---------------------------------------------------
     @property
     def mcc(self) -> MigrationControlCentreClient:
-        if isinstance(self.arrangement, EnvironmentArrangement):
-            return self.arrangement.require_mcc()
-        return self.arrangement.mcc
+        return self.arrangement.enrolment()
 
     def authorise_migration(self, supplier: str, commissioned_by: str, certificates_of: str | None) -> dict:
         """The Supplier's Migration Authorisation, offering `certificates_of`'s certificates as the
@@ -431,11 +407,7 @@ class World:
     def raise_alert(self) -> str | None:
         """The meter raises an alert for its Network Operator; returns who received it (by name), as the
         Users see it: the DCC delivers the S1SP's alert to the one it is for."""
-        events: MeterEventsClient = (
-            self.arrangement.require_meter_events()
-            if isinstance(self.arrangement, EnvironmentArrangement)
-            else self.arrangement.meters
-        )
+        events: MeterEventsClient = self.arrangement.meter_events()
         device = self.meter
         assert self.receiver is not None
         self.alert_raised = True
