@@ -7,10 +7,11 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from support.world_clients import JSONServiceClient
 
 
 class ControlError(RuntimeError):
@@ -21,27 +22,19 @@ class ControlRefused(RuntimeError):
     """A step or hook tried to use the Control API in environment mode (a defect of the suite)."""
 
 
-class ControlClient:
+class ControlClient(JSONServiceClient):
     """The sandbox's Control API: a test harness that arranges preconditions (never a judge). It refuses to
     be used in environment mode, where nothing but DUIS and the environment's declared interfaces exist."""
 
     refused: str | None = None
     """Set (to the reason) when the run is against an environment: every call then fails with it."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
-        if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
-        self.timeout = timeout
+    error = ControlError
 
     def _call(self, method: str, path: str, json: Any = None) -> Any:
         if ControlClient.refused:
             raise ControlRefused(f"{method} {path}: the Control API is not used here: {ControlClient.refused}")
-        reply = self.session.request(method, self.base_url + path, json=json, timeout=self.timeout)
-        if reply.status_code >= 400:
-            raise ControlError(f"{method} {path}: HTTP {reply.status_code}: {reply.text.strip()}")
-        return reply.json()
+        return self._request(method, path, json)
 
     def reset(self) -> None:
         self._call("POST", "/reset")
@@ -175,9 +168,6 @@ class ControlClient:
 
     def health(self) -> dict:
         return self._call("GET", "/health")
-
-    def close(self) -> None:
-        self.session.close()
 
 
 def _pem(public_key: ec.EllipticCurvePublicKey) -> str:

@@ -13,7 +13,12 @@ class WorldInterfaceError(RuntimeError):
     """The interface refused a call that should have worked; the message says why."""
 
 
-class _Client:
+class JSONServiceClient:
+    """A JSON service of the sandbox's (its Control API, its world beyond DUIS): base URL, an optional
+    bearer token, one session; an HTTP error is raised as `error`, with the service's own words."""
+
+    error: type[Exception] = WorldInterfaceError
+
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
@@ -24,14 +29,14 @@ class _Client:
     def _request(self, method: str, path: str, json: Any = None, business: bool = False) -> Any:
         reply = self.session.request(method, self.base_url + path, json=json, timeout=self.timeout)
         if reply.status_code >= 400 and not (business and reply.status_code == 422):
-            raise WorldInterfaceError(f"{method} {path}: HTTP {reply.status_code}: {reply.text.strip()}")
+            raise self.error(f"{method} {path}: HTTP {reply.status_code}: {reply.text.strip()}")
         return reply.json()
 
     def close(self) -> None:
         self.session.close()
 
 
-class MigrationControlCentreClient(_Client):
+class MigrationControlCentreClient(JSONServiceClient):
     """The Supplier towards the DCC's Migration Control Centre; a TMAD refusal (422) is an answer."""
 
     @staticmethod
@@ -66,7 +71,7 @@ class MigrationControlCentreClient(_Client):
         return self._request("POST", path, business=True)
 
 
-class MeterEventsClient(_Client):
+class MeterEventsClient(JSONServiceClient):
     """Make a meter raise an alert for its Network Operator (what a person at the meter would do)."""
 
     def raise_alert(self, device_id: str, alert_code: str = "8F35") -> None:
