@@ -582,8 +582,10 @@ def test_requests_for_the_same_device_are_serialised(
     log = [(e["service"], ids.get(e["request_id"])) for e in control.log() if e["service"] != "DSP T"]
     # the read was accepted while the correction was still at the slow S1SP: it could have overtaken it
     assert log.index(("DSP S", "read")) < log.index(("DSP route", "correction")), log
+    # only these two: the session's sandbox may still be finishing an earlier test's background work on S1SP1
     s1sp_order = [
-        ids.get(row["request_id"])
+        ids[row["request_id"]]
         for row in sandbox.store.all("SELECT request_id FROM s1sp_answers WHERE s1sp = 'S1SP1' ORDER BY rowid")
+        if row["request_id"] in ids
     ]
     assert s1sp_order == ["correction", "read"], f"S1SP1 answered in the order {s1sp_order}"
