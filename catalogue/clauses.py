@@ -65,6 +65,11 @@ DUIS = Document(
 )
 GBCS = Document("GBCS", "Great Britain Companion Specification", SEC_PAGE, section_word="Section")
 
+STATED = "stated"
+"""The document says it."""
+INFERRED = "inferred"
+"""The suite's reading of what the document says, not a statement in it: a question for the SEC Working Group."""
+
 CLAUSE_TAG_PREFIXES: tuple[str, ...] = ("SRPD-", "S1SR-", "TMAD-", "PIA-", "SRV-", "DUIS-", "GBCS-")
 """A tag starting with one of these claims to name a clause, so it must be in the catalogue."""
 
@@ -83,6 +88,22 @@ class Clause:
     """The document's own number for the part that says it ("6.2(d)"), when it is not the display form's."""
     anchor: str = ""
     """A fragment that opens the document at the part, where the publisher gives one."""
+    basis: str = STATED
+    """STATED when the document says it; INFERRED when it is the suite's reading, which the evidence must say."""
+
+    @property
+    def inferred(self) -> bool:
+        return self.basis == INFERRED
+
+    @property
+    def basis_note(self) -> str:
+        """What a reader must know before signing on this clause ("" when the document says it)."""
+        if not self.inferred:
+            return ""
+        return (
+            f"the suite's inference, not a statement of the {self.document.short}: a question for the SEC "
+            "Working Group"
+        )
 
     @property
     def source(self) -> str:
@@ -105,8 +126,9 @@ class Clause:
 
     @property
     def heading(self) -> str:
-        """How the report and the matrix title the clause: "SRPD 6.2(d) — New exception: …"."""
-        return f"{self.display} — {self.title}"
+        """How the report and the matrix title the clause: "SRPD 6.2(d) — New exception: …" (an inference
+        says so in its heading)."""
+        return f"{self.display} — {self.title}" + (" (the suite's inference)" if self.inferred else "")
 
     @property
     def code_name(self) -> str:
@@ -267,10 +289,13 @@ PIA_3_A = Clause(
     "PIA 3 option A",
     "Consequence of the chosen option: the holder may place any Network Operator's certificates",
     PIA,
-    "Option A lifts the Registration Data checks (#1 and #2) for a Network Operator's SRV 6.15.1 and keeps only "
-    "the certificate-owner check (#3), which looks at the sender, not at whose certificates are placed: the "
-    "holder may put any Network Operator's certificates on the meter, as on SMETS2 and unlike TMAD 5.10.12.",
+    "The PIA does not say this; the suite reads it from what option A says. Option A lifts the Registration "
+    "Data checks (#1 and #2) for a Network Operator's SRV 6.15.1 and keeps only the certificate-owner check "
+    "(#3), which looks at the sender, not at whose certificates are placed: so the holder may put any Network "
+    "Operator's certificates on the meter, as on SMETS2 and unlike TMAD 5.10.12. Whether that is intended is a "
+    "question for the SEC Working Group.",
     (_A + "srpd_6_2_d_smets1_krp_from_network_operator", _S1SP + "s1sr_4_2_certificate_owner_check"),
+    basis=INFERRED,
 )
 PIA_3_B = Clause(
     "PIA-3.B",

@@ -43,6 +43,8 @@ from support.reporting.prose import example_in_words, scenario_title, tidy
 EPIC = "SECMP0107"
 CLAUSE_LABEL = "clause"
 LOCATION_LABEL = "location"
+UNDEFINED_STEP = "Undefined step"
+"""How a result whose step no definition matches begins its message (upstream gives only a snippet to copy)."""
 
 
 def rule_of(scenario: Scenario) -> Rule | None:
@@ -114,21 +116,33 @@ class ClauseListener(AllureListener):
         super().__init__(behave_config)
         self.catalogue = catalogue
         self._skip_reason: str | None = None
+        self._undefined: str | None = None
         close_test = self.logger.close_test
 
         def close_with_reason(uuid: Any) -> None:
             """A scenario skipped with a reason (a Given this environment cannot meet) keeps it as its
-            status message: upstream keeps only a failed step's."""
+            status message: upstream keeps only a failed step's. A scenario with an undefined step says
+            which step, first, with upstream's snippet after it."""
+            test = self.logger.get_test(uuid)
             if self._skip_reason:
-                self.logger.get_test(uuid).statusDetails = StatusDetails(message=self._skip_reason)
+                test.statusDetails = StatusDetails(message=self._skip_reason)
+            elif self._undefined:
+                snippet = (test.statusDetails.message or "") if test.statusDetails else ""
+                test.statusDetails = StatusDetails(message=f"{self._undefined}\n{snippet}".rstrip())
             close_test(uuid)
 
         self.logger.close_test = close_with_reason
 
     def stop_scenario(self, scenario: Scenario) -> None:
         self._skip_reason = scenario.skip_reason if scenario.status.name == "skipped" else None
+        undefined = next((step for step in scenario.all_steps if step.status.name == "undefined"), None)
+        self._undefined = (
+            f"{UNDEFINED_STEP}: {undefined.keyword} {undefined.name} (no step definition matches it)"
+            if undefined is not None
+            else None
+        )
         super().stop_scenario(scenario)
-        self._skip_reason = None
+        self._skip_reason = self._undefined = None
 
     def start_scenario(self, scenario: Scenario) -> None:
         super().start_scenario(scenario)

@@ -114,12 +114,23 @@ class EnvironmentFileError(ValueError):
 
 
 # --- the model -----------------------------------------------------------------------------------------
+DCC_TEST_ENVIRONMENT = "DCC test environment"
+ENVIRONMENT_KINDS = (DCC_TEST_ENVIRONMENT, "DCC Boxed", "sandbox")
+"""What `[run] kind` may say. A run is UIT evidence only against a DCC test environment: the sign-off sheet
+of any other says plainly that it is not."""
+
 @dataclass(frozen=True)
 class RunInfo:
     """What the evidence says this run was against, and who ran it."""
 
     name: str
     operator: str | None
+    kind: str = ""
+    """What the file describes (`ENVIRONMENT_KINDS`); only a DCC test environment's run is UIT evidence."""
+
+    @property
+    def uit_evidence(self) -> bool:
+        return self.kind == DCC_TEST_ENVIRONMENT
 
 
 @dataclass(frozen=True)
@@ -489,7 +500,7 @@ class Environment:
 # --- reading the file ----------------------------------------------------------------------------------
 _TOP = ("run", "dsp", "receiver", "dcc", "change", "codes", "interfaces", "organisations", "meters")
 _SECTION_KEYS = {
-    "run": ("name", "operator"),
+    "run": ("name", "operator", "kind"),
     "dsp": ("url", "answer_timeout_seconds", "tls"),
     "receiver": ("host", "port", "path", "public_url"),
     "dcc": ("signers", "certification_path"),
@@ -733,7 +744,8 @@ class _Reader:
     def run(self, data: Mapping[str, Any]) -> RunInfo:
         table = self.section(data, "run", required=True)
         name = self.text(table, "run", "name", '"UIT-A, MP107 to-be" (shown in the evidence)', required=True)
-        return RunInfo(name or "", self.text(table, "run", "operator", '"MP107 UIT team"'))
+        kind = self.choice(table, "run", "kind", ENVIRONMENT_KINDS, default="")
+        return RunInfo(name or "", self.text(table, "run", "operator", '"MP107 UIT team"'), kind)
 
     def dsp(self, data: Mapping[str, Any]) -> DSPEndpoint:
         table = self.section(data, "dsp", required=True)

@@ -139,19 +139,17 @@ TARGET_ENVIRONMENT = "target-environment-*.json"
 
 
 def environment(context: Any) -> dict[str, str]:
-    """The target, the library versions that make the evidence, and how MP107 was switched."""
+    """The target, the library versions that make the evidence, and whether the target still answered as
+    the run ended (the verdict fails a run whose target stopped answering). How MP107 was switched is the
+    run identity's (`support.reporting.identity`): declared by the environment file, or set per scenario."""
     env = {"target": context.target.name, "target.dsp": context.target.dsp_url, "duis.schema": "5.1"}
     for package in ("cryptography", "signxml", "lxml", "requests", "faker"):
         try:
             env[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             pass
-    env["mp107.switches"] = "set by each scenario's Given steps; the states are attached to that step"
-    try:
-        switches = context.control.switches()
-        env["mp107.switches.at.end"] = json.dumps(switches, separators=(",", ":"))
-    except Exception as exc:  # the report must still be written
-        env["mp107.switches.at.end"] = f"unreadable: {exc}"
+    problem = context.target.answering()
+    env["target.answering_at_end"] = "yes" if problem is None else f"no: {problem}"
     return env
 
 

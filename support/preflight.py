@@ -24,7 +24,13 @@ import requests
 
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
-from support.environment_file import Environment, EnvironmentFileError, check_key_material, load_environment
+from support.environment_file import (
+    Environment,
+    EnvironmentFileError,
+    TLSSettings,
+    check_key_material,
+    load_environment,
+)
 from support.user_system import UserSystem, receive_url, user_system_for
 
 CONNECT_SECONDS = 3.0
@@ -51,23 +57,27 @@ class Preflight:
 
 def dsp_answers(env: Environment) -> str | None:
     """None when something answers HTTP at the DSP's URL; else why not, in one line."""
-    tls = env.dsp.tls
+    return http_answers(env.dsp.url, env.dsp.tls)
+
+
+def http_answers(url: str, tls: TLSSettings | None = None) -> str | None:
+    """None when something answers HTTP at `url`; else why not, in one line (naming what to check)."""
     try:
         requests.get(
-            env.dsp.url,
+            url,
             timeout=(CONNECT_SECONDS, READ_SECONDS),
             verify=tls.requests_verify if tls else True,
             cert=tls.requests_cert if tls else None,
             allow_redirects=False,
         )
     except requests.exceptions.SSLError as exc:
-        return f"the DSP at {env.dsp.url} refused the TLS handshake ({_first_line(exc)}): check [dsp.tls]"
+        return f"the DSP at {url} refused the TLS handshake ({_first_line(exc)}): check [dsp.tls]"
     except requests.exceptions.ConnectTimeout:
-        return f"the DSP at {env.dsp.url} did not accept a connection within {CONNECT_SECONDS:g} s: check [dsp] url"
+        return f"the DSP at {url} did not accept a connection within {CONNECT_SECONDS:g} s: check [dsp] url"
     except requests.exceptions.ConnectionError as exc:
-        return f"nothing answers at {env.dsp.url} ({_cause(exc)}): check [dsp] url, or start the DSP"
+        return f"nothing answers at {url} ({_cause(exc)}): check [dsp] url, or start the DSP"
     except requests.exceptions.ReadTimeout:
-        return f"the DSP at {env.dsp.url} accepted a connection but said nothing within {READ_SECONDS:g} s"
+        return f"the DSP at {url} accepted a connection but said nothing within {READ_SECONDS:g} s"
     return None
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from support.environment_file import Environment, load_environment
+from support.preflight import http_answers
 
 
 class TargetError(ValueError):
@@ -26,6 +27,11 @@ class Target:
     urls: dict[str, str] = field(default_factory=dict)
     environment: Environment | None = None
     stop: Callable[[], None] = lambda: None
+
+    def answering(self) -> str | None:
+        """None while the target's DSP still answers HTTP; else why not, in one line (the run's verdict
+        fails when its target stopped answering before the end)."""
+        return http_answers(self.dsp_url, self.environment.dsp.tls if self.environment else None)
 
     @property
     def description(self) -> dict[str, str]:

@@ -30,6 +30,7 @@ from support.organisations import Organisation
 from support.outcome import Outcome
 from support.receiver import Receiver
 from support.seeding import ACB, S1SPS, Parties, Roster
+from support.verdicts import answered
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
 
 ALERT_SILENCE_SECONDS = 1.0
@@ -363,7 +364,8 @@ class World:
         )
         exchange = self.duis.send(request, sender)
         self.reads.append(exchange)
-        return exchange.response is not None and exchange.response.succeeded
+        # a DCC that gives no DUIS answer at all has failed, not refused: the scenario fails, never skips
+        return answered(exchange).response.succeeded
 
     def anchors_evidence(self, device_id: str | None = None) -> list[dict[str, str]]:
         """The meter's trust anchors as 6.24.1 reports them, with owners' names (evidence: a read that

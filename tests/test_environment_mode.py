@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +130,30 @@ def test_a_dead_dsp_ends_the_run_at_once_with_one_short_line(tmp_path: Path):
     assert len(problems) >= 1 and "Traceback" not in result.stderr
     assert all(len(line) < 300 for line in problems)
     assert "No scenario was run." in result.stderr
+
+
+def test_a_target_that_dies_mid_run_fails_the_run_on_every_surface(tmp_path: Path):
+    """The sandbox (the DCC here) is killed once the first scenario has left its messages: the scenarios
+    after it error (never skip as "not in this environment"), the hooks find the DSP no longer answering,
+    and the verdict is FAILED on the console, the sheet and the matrix."""
+    (tmp_path / "env").mkdir()
+    path = environment_copy(TO_BE, tmp_path / "env", answer_timeout=2)
+    reports = tmp_path / "reports"
+    with sandbox_from(path) as dcc:
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "support.reporting.run", "--environment", str(path), "--reports", str(reports),
+             "--tags", "@SRPD-6.1.f", "--no-html", "--no-pack"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        messages = reports / "messages"
+        deadline = time.monotonic() + 120
+        while not (messages.is_dir() and any(messages.iterdir())) and runner.poll() is None:
+            assert time.monotonic() < deadline, "no scenario left its messages"
+            time.sleep(0.05)
+        dcc.kill()
+        out, _ = runner.communicate(timeout=300)
+    assert runner.returncode == 1, out[-3000:]
+    assert out.strip().splitlines()[-1].startswith("Verdict:  FAILED"), out[-3000:]
+    assert "target: the target stopped answering during the run: nothing answers at" in out, out[-3000:]
+    assert "Verdict: FAILED" in (reports / "sign-off.html").read_text()
+    assert "**Verdict: FAILED**" in (reports / "traceability.md").read_text()

@@ -143,7 +143,9 @@ def test_the_matrix_is_written_and_its_gate_judges_both_runs_together(runs: tupl
     rows = list(csv.DictReader((out / "impact.csv").open()))
     assert [row["verdict"] for row in rows] == ["changed", "unchanged", "one run only"]
     page = (out / "allure-report" / "index.html").read_text()
-    assert page.count('id="mp107-impact"') == 1 and 'href="impact.html"' in page
+    # on the report's own bar, in the page's flow (never fixed over Allure's toolbar), linking ../impact.html
+    assert page.count('id="mp107-impact"') == 1 and 'href="../impact.html"' in page and "position:fixed" not in page
+    assert page.index('id="mp107-bar"') < page.index("id=app")
     impact.main([str(runs[0]), str(runs[1]), "--out", str(out)])
     assert (out / "allure-report" / "index.html").read_text().count('id="mp107-impact"') == 1
     assert "<h1>What MP107 changes</h1>" in (out / "impact.html").read_text()

@@ -21,8 +21,10 @@ from catalogue import CLAUSES, clause_for_tags, unknown_clause_tags
 from support.reporting import allure_report, run
 from support.reporting.identity import REDACTED, redact, run_identity
 from support.reporting.merge import main as merge_main
+from support.reporting.scenarios import collect_scenarios
 from support.reporting.test_cases import MappingError, TestCaseMap, load
-from support.reporting.traceability import collect_scenarios, trace
+from support.reporting.traceability import trace
+from support.reporting.verdict import ClauseState
 from tests.reporting_project import RESULTS, behave, write_project
 
 SMALL_CATALOGUE = {tag: CLAUSES[tag] for tag in ("SRPD-6.1.f", "SRPD-6.2.d", "S1SR-4.2", "PIA-3.B", "TMAD-4.42")}
@@ -199,19 +201,23 @@ def test_gate_passes_when_every_clause_has_a_passing_scenario(project: Path, tmp
     matrix = trace(
         project / "features" / "good", project / "results", project / "junit", tmp_path, GOOD_CATALOGUE, project
     )
-    assert matrix.failures == []
-    assert all(row.covered for row in matrix.coverage)
+    assert matrix.failures == [] and matrix.verdict.passed
+    assert all(row.state == ClauseState.COVERED for row in matrix.verdict.clauses)
 
 
-def test_gate_fails_on_uncovered_clauses_missing_and_unknown_clause_tags(project: Path, tmp_path: Path):
+def test_gate_fails_on_failed_scenarios_uncovered_clauses_and_unknown_clause_tags(project: Path, tmp_path: Path):
     matrix = trace(project / "features", project / "results", project / "junit", tmp_path, SMALL_CATALOGUE, project)
+    line = _line(project, "The certificate-owner check stays")
     assert matrix.failures == [
-        "PIA 3 option B [PIA-3.B]: no passing scenario (failed)",
-        "TMAD 4.42 [TMAD-4.42]: no passing scenario",
-        "features/gaps/gaps.feature:2 'A scenario nobody traced': no clause tag",
-        "features/gaps/gaps.feature:6 'A scenario naming a clause nobody catalogued': "
+        f"failed scenario: The certificate-owner check stays (features/gaps/gaps.feature:{line}; PIA 3 option B): "
+        "AssertionError: S1SR 4.2: certificate owner is not the Business Originator ID",
+        "coverage: TMAD 4.42 [TMAD-4.42] is not covered: no scenario is tagged with it",
+        "traceability: features/gaps/gaps.feature:2 'A scenario nobody traced': no clause tag",
+        "traceability: features/gaps/gaps.feature:6 'A scenario naming a clause nobody catalogued': "
         "clause tag @SRPD-9.9 is not in the catalogue",
     ]
+    states = {row.clause.tag: row.state for row in matrix.verdict.clauses}
+    assert states["PIA-3.B"] == ClauseState.FAILED  # its scenario failed: failed, not "not covered"
 
 
 def test_a_shard_is_judged_on_what_it_ran_and_leaves_coverage_to_the_merge(project: Path, tmp_path: Path):
@@ -224,8 +230,10 @@ def test_a_shard_is_judged_on_what_it_ran_and_leaves_coverage_to_the_merge(proje
         project,
         coverage_required=False,
     )
-    assert "TMAD 4.42 [TMAD-4.42]: no passing scenario" not in matrix.failures  # no scenario: the merge judges
-    assert "PIA 3 option B [PIA-3.B]: no passing scenario (failed)" in matrix.failures  # it failed: fails now
+    states = {row.clause.tag: row.state for row in matrix.verdict.clauses}
+    assert states["TMAD-4.42"] == ClauseState.NOT_RUN  # no scenario here: the merge judges
+    assert not any(failure.startswith("coverage:") for failure in matrix.failures)
+    assert any(failure.startswith("failed scenario: The certificate-owner check stays") for failure in matrix.failures)
 
 
 def test_gate_fails_when_allure_results_are_missing(project: Path, tmp_path: Path):
@@ -233,14 +241,14 @@ def test_gate_fails_when_allure_results_are_missing(project: Path, tmp_path: Pat
     shutil.copytree(project / "results", partial)
     next(partial.glob("*-result.json")).unlink()
     matrix = trace(project / "features" / "good", partial, project / "junit", tmp_path, GOOD_CATALOGUE, project)
-    assert f"evidence incomplete: {RESULTS - 1} Allure results for {RESULTS} scenarios behave ran" in matrix.failures
+    assert f"evidence: {RESULTS - 1} Allure results for {RESULTS} scenarios behave ran" in matrix.failures
 
 
 def test_gate_fails_when_behave_left_no_junit_testcases(project: Path, tmp_path: Path):
     matrix = trace(
         project / "features" / "good", project / "results", tmp_path / "no-junit", tmp_path, GOOD_CATALOGUE, project
     )
-    assert matrix.failures == ["evidence incomplete: behave wrote no JUnit testcases (it ran nothing or crashed)"]
+    assert matrix.failures == ["evidence: behave wrote no JUnit test cases (it ran nothing or crashed)"]
 
 
 def _identity(root: Path):
@@ -264,14 +272,19 @@ def test_traceability_markdown_carries_the_run_and_reads_clause_by_clause(projec
     assert f"| Run started (UTC) | {identity.started} |" in text
     assert f"| Commit | {identity.commit} (" in text and "| Target | embedded sandbox |" in text
     assert "| Run by | " in text and "s3cret" not in text
-    assert "**5 clauses, 3 covered**" in text and f"{RESULTS} scenarios: 1 failed, {RESULTS - 1} passed" in text
+    assert (
+        f"**Verdict: FAILED**. Scenarios: {RESULTS - 1} passed, 1 failed, 0 not run (of {RESULTS} scenarios). "
+        "Clauses: 5 catalogued, 3 covered, 1 failed, 1 not covered." in text
+    )
     clause = CLAUSES["SRPD-6.2.d"]
     assert (
         f"| [SRPD 6.2(d)]({clause.link}) — {clause.title} | {clause.citation} | {IN_RULE} "
         f"(`features/good/checks.feature:{_line(project, IN_RULE)}`): **passed** | UIT-107-001 | covered |"
     ) in text
     assert "| — | — | **NOT COVERED** |" in text  # TMAD 4.42 has no scenario
-    assert "- features/gaps/gaps.feature:2 'A scenario nobody traced': no clause tag" in text
+    why = "AssertionError: S1SR 4.2: certificate owner is not the Business Originator ID"
+    assert f"**failed** ({why}) | — | **FAILED** |" in text
+    assert "- traceability: features/gaps/gaps.feature:2 'A scenario nobody traced': no clause tag" in text
     unmapped = text.split("## Scenarios without a UIT test case")[1]
     assert "A supplier that is not registered is rejected (`features/good/checks.feature:6`)" in unmapped
     assert IN_RULE not in unmapped and "Northern cannot" not in unmapped  # mapped by name, and by its clause
@@ -306,19 +319,24 @@ def test_traceability_csv_lists_every_clause_and_every_scenario_with_the_run_com
         "source": "SEC Appendix AM – SMETS1 Supporting Requirements",
         "citation": CLAUSES["S1SR-4.2"].citation,
         "link": "",
-        "clause_covered": "yes",
+        "basis": "stated",
+        "clause_status": "covered",
         "feature": "Registration Data checks",
         "rule": "A Network Operator may correct a certificate it wrongly holds",
         "scenario": name,
         "location": f"features/good/checks.feature:{_line(project, name)}",
+        "outcome": "passed",
         "status": "passed",
+        "reason": "",
         "uit_test_case": "",
+        "run_verdict": "FAILED",
         "run_commit": identity.commit,
-        "skip_reason": "",
     }
-    assert by_scenario["The certificate-owner check stays"]["status"] == "failed"
+    failed = by_scenario["The certificate-owner check stays"]
+    assert (failed["outcome"], failed["status"], failed["clause_status"]) == ("failed", "failed", "failed")
+    assert failed["reason"] == "AssertionError: S1SR 4.2: certificate owner is not the Business Originator ID"
     assert by_scenario["A scenario naming a clause nobody catalogued"]["clause_tag"] == "SRPD-9.9"
-    assert [row["clause_covered"] for row in rows if row["clause_tag"] == "TMAD-4.42"] == ["no"]
+    assert [row["clause_status"] for row in rows if row["clause_tag"] == "TMAD-4.42"] == ["not covered"]
 
 
 # --- run identity and the team's test cases -------------------------------------------------------
@@ -424,7 +442,7 @@ def test_run_splits_features_across_processes_and_fails_on_a_failed_scenario(tmp
     root = write_project(tmp_path)
     code = run.main(["--root", str(root), "--processes", "2", "--no-html", "--no-pack", "-D", "stage=ci"])
     assert code == 1
-    assert sorted(path.name for path in (root / "reports" / "junit").iterdir()) == ["p1", "p2"]
+    assert sorted(path.name for path in (root / "reports" / "junit").iterdir()) == ["mp107-verdict.xml", "p1", "p2"]
     assert len(list((root / "reports" / "allure-results").glob("*-result.json"))) == RESULTS
     assert "userdata.stage=ci" in (root / "reports" / "allure-results" / "environment.properties").read_text()
     assert (root / "reports" / "traceability.md").is_file()
@@ -444,9 +462,9 @@ def test_run_is_quiet_and_honest_and_ends_saying_where_the_evidence_is(
     out = capsys.readouterr().out
     assert "USING RUNNER" not in out and "Took " not in out and "0.000s" not in out
     assert "[behave 1/1] ok     features/good/checks.feature: 6 scenarios: 6 passed" in out
-    last = out.strip().splitlines()[-6:]
-    assert [line.split(":")[0] for line in last] == ["Matrix", "Sign-off", "Pack", "Run", "Gate", "Scenarios"]
-    assert last[-2:] == ["Gate: passed", "Scenarios: 6 passed, 0 failed"]
+    last = out.strip().splitlines()[-5:]
+    assert [line.split(":")[0] for line in last] == ["Matrix", "Sign-off", "Pack", "Run", "Verdict"]
+    assert last[-1] == "Verdict:  PASSED: 6 passed, 0 failed, 0 not run (of 6 scenarios)"
     assert any(line.startswith("Pack:     reports/mp107-evidence.tar.gz") for line in last)
     assert any(line.startswith("Matrix:   reports/traceability.md") for line in last)
     assert (root / "reports" / "sign-off.html").is_file() and (root / "reports" / "mp107-evidence.tar.gz").is_file()
@@ -460,13 +478,16 @@ def test_run_names_failures_in_words_and_junit_carries_the_run_and_the_names_as_
     out = capsys.readouterr().out
     assert "FAILED features/gaps/gaps.feature: 3 scenarios: 1 failed, 2 passed" in out
     assert (
-        "- The certificate-owner check stays (features/gaps/gaps.feature:10): Then the certificate owner matches:"
-        in out
+        "- The certificate-owner check stays (features/gaps/gaps.feature:10; PIA 3 option B): Then the certificate "
+        "owner matches:" in out
     )
-    assert out.strip().splitlines()[-1] == f"Scenarios: {RESULTS - 1} passed, 1 failed"
+    assert out.strip().splitlines()[-1].startswith(f"Verdict:  FAILED: {RESULTS - 1} passed, 1 failed, 0 not run")
     identity = json.loads((root / "reports" / "run-identity.json").read_text())
     names, commits = [], set()
-    for path in (root / "reports" / "junit").rglob("*.xml"):
+    verdict_case = ElementTree.parse(root / "reports" / "junit" / "mp107-verdict.xml").getroot()
+    assert verdict_case.find("testcase").get("name") == "The run's verdict: FAILED"
+    assert "failed scenario: The certificate-owner check stays" in verdict_case.find("testcase/failure").text
+    for path in (root / "reports" / "junit").rglob("p*/*.xml"):
         tree = ElementTree.parse(path)
         for suite in tree.getroot().iter("testsuite"):
             commits |= {p.get("value") for p in suite.iter("property") if p.get("name") == "run.commit"}
@@ -522,7 +543,7 @@ def test_two_shards_merged_give_the_same_evidence_as_one_run(tmp_path: Path, cap
     whole = (root / "whole" / "traceability.csv").read_text()
     merged = (root / "merged" / "traceability.csv").read_text()
     assert merged == whole
-    gate = (root / "whole" / "traceability.md").read_text().split("## Gate")[1]
-    assert (root / "merged" / "traceability.md").read_text().split("## Gate")[1] == gate
+    verdict = (root / "whole" / "traceability.md").read_text().split("## Verdict")[1]
+    assert (root / "merged" / "traceability.md").read_text().split("## Verdict")[1] == verdict
     assert len(list((root / "merged" / "allure-results").glob("*-result.json"))) == RESULTS
     assert "Merged from" in (root / "merged" / "sign-off.html").read_text()

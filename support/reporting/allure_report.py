@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +93,18 @@ def _location_key(location: str) -> tuple[str, int]:
     return (path, int(line)) if line.isdigit() else (location, 0)
 
 
-def _order_tree(tree: dict[str, Any], headings: Sequence[str], locations: Mapping[str, tuple[str, int]]) -> None:
-    """Give every leaf a report-wide ``groupOrder``: groups in catalogue order, scenarios in feature order.
-    Allure's tree sorts groups by their smallest leaf ``groupOrder`` (then the earliest start)."""
+def _order_tree(
+    tree: dict[str, Any], headings: Sequence[str], locations: Mapping[str, tuple[str, int]]
+) -> dict[str, str]:
+    """Groups in catalogue order, scenarios in feature order. Allure's page sorts groups by their smallest
+    leaf ``groupOrder``, and a scenario of two clauses would be one leaf in both groups, pulling the later
+    group up to the earlier one's place. So a scenario gets one leaf per group it is in: the first keeps
+    its id, each other is a copy under ``<id>~<n>``; every leaf is then numbered in visiting order. Returns
+    copy id → original id (the page needs each copy's result under its own id)."""
     groups, leaves = tree.get("groupsById", {}), tree.get("leavesById", {})
     rank = {heading: index for index, heading in enumerate(headings)}
+    copies: dict[str, str] = {}
+    seen: set[str] = set()
     counter = 0
 
     def place(node: dict[str, Any]) -> None:
@@ -106,19 +114,26 @@ def _order_tree(tree: dict[str, Any], headings: Sequence[str], locations: Mappin
             key=lambda group: (rank.get(group.get("name", ""), len(rank)), group.get("name", "")),
         )
         node["groups"] = [group["nodeId"] for group in children]
+        own = sorted(node.get("leaves") or [], key=lambda leaf_id: locations.get(leaf_id, ("~", 0)))
+        placed = []
+        for leaf_id in own:
+            if leaf_id not in leaves:
+                continue
+            if leaf_id in seen:
+                copy_id = f"{leaf_id}~{sum(original == leaf_id for original in copies.values()) + 1}"
+                leaves[copy_id] = {**leaves[leaf_id], "nodeId": copy_id}
+                copies[copy_id] = leaf_id
+                leaf_id = copy_id
+            seen.add(leaf_id)
+            counter += 1
+            leaves[leaf_id]["groupOrder"] = counter
+            placed.append(leaf_id)
+        node["leaves"] = placed
         for group in children:
             place(group)
-        own = sorted(node.get("leaves") or [], key=lambda leaf_id: locations.get(leaf_id, ("~", 0)))
-        node["leaves"] = own
-        for leaf_id in own:
-            leaf = leaves.get(leaf_id)
-            if leaf is not None and not leaf.get("_ordered"):
-                counter += 1
-                leaf["groupOrder"], leaf["_ordered"] = counter, True
 
     place(tree.get("root", {}))
-    for leaf in leaves.values():
-        leaf.pop("_ordered", None)
+    return copies
 
 
 def order_tree(report_dir: Path, headings: Sequence[str], location_label: str = "location") -> int:
@@ -135,18 +150,65 @@ def order_tree(report_dir: Path, headings: Sequence[str], location_label: str = 
                 where = next((lab["value"] for lab in result.get("labels", []) if lab["name"] == location_label), "")
                 locations[result["id"]] = _location_key(where)
 
-        def rewrite(match: re.Match[str], locations: Mapping[str, tuple[str, int]] = locations) -> str:
+        def rewrite(
+            match: re.Match[str],
+            locations: Mapping[str, tuple[str, int]] = locations,
+            files: Mapping[str, str] = files,
+        ) -> str:
             name, value = match.groups()
             if not name.endswith("tree.json"):
                 return match.group(0)
             tree = json.loads(base64.b64decode(value))
-            _order_tree(tree, headings, locations)
-            encoded = base64.b64encode(json.dumps(tree, separators=(",", ":")).encode()).decode()
-            return f"d({json.dumps(name)},{json.dumps(encoded)})"
+            copies = _order_tree(tree, headings, locations)
+            calls = [_data_call(name, tree)]
+            for copy_id, original in copies.items():
+                result = json.loads(base64.b64decode(files[f"data/test-results/{original}.json"]))
+                calls.append(_data_call(f"data/test-results/{copy_id}.json", {**result, "id": copy_id}))
+            return ",".join(calls)
 
         page.write_text(_REPORT_FILE.sub(rewrite, text), encoding="utf-8")
         changed += sum(name.endswith("tree.json") for name in files)
     return changed
+
+
+def _data_call(name: str, data: Any) -> str:
+    """One data file as Allure's single-file page carries it: ``d("name","<base64 JSON>")``."""
+    encoded = base64.b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+    return f"d({json.dumps(name)},{json.dumps(encoded)})"
+
+
+BAR_ID = "mp107-bar"
+_BAR_STYLE = (
+    "display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;padding:4px 12px;"
+    "font:13px/1.4 system-ui,sans-serif;border-bottom:1px solid #ccc;background:#f7f7f7;color:#111"
+)
+"""The report's own bar: a strip above Allure's page, in the page's flow (it pushes Allure's toolbar down and
+never covers it), with the run's verdict and links to related evidence."""
+
+
+def put_on_bar(report: Path, item_id: str, item_html: str) -> bool:
+    """Put (or replace) an item on the report's bar, creating the bar at the top of the page once."""
+    if not report.is_file():
+        return False
+    page = report.read_text(encoding="utf-8")
+    page = re.sub(rf'<span id="{re.escape(item_id)}"[^>]*>.*?</span><!--/{re.escape(item_id)}-->', "", page, flags=re.S)
+    item = f'<span id="{item_id}">{item_html}</span><!--/{item_id}-->'
+    if f'id="{BAR_ID}"' not in page:
+        page = page.replace("<body>", f'<body><div id="{BAR_ID}" style="{_BAR_STYLE}"></div>', 1)
+    opening = f'<div id="{BAR_ID}" style="{_BAR_STYLE}">'
+    page = page.replace(opening, opening + item, 1)
+    report.write_text(page, encoding="utf-8")
+    return True
+
+
+def verdict_html(word: str, headline: str, findings: Sequence[str]) -> str:
+    """The verdict as the bar shows it: the word in colour, the headline, the first findings on hover."""
+    colour = "#161" if word == "PASSED" else "#a00"
+    detail = html_escape("\n".join(findings[:20]) or headline)
+    return (
+        f'<b style="color:{colour}" title="{detail}">Run verdict: {html_escape(word)}</b> '
+        f"<span>{html_escape(headline.partition(': ')[2] or headline)}</span>"
+    )
 
 
 def generate_html(
@@ -155,9 +217,11 @@ def generate_html(
     allure_bin: Path = ALLURE_BIN,
     project_root: Path = PROJECT_ROOT,
     group_order: Sequence[str] = (),
+    bar: Mapping[str, str] | None = None,
 ) -> Path:
     """Generate the single-file HTML report with Allure 3 and return its ``index.html``; with
-    `group_order` (the clause headings in catalogue order) its tree reads in that order."""
+    `group_order` (the clause headings in catalogue order) its tree reads in that order; `bar` items (id →
+    HTML: the run's verdict) go on the report's own bar above Allure's page."""
     if not allure_bin.exists():
         raise ReportError(f"{allure_bin} not found: run `npm ci` at the project root")
     command = [str(allure_bin), "generate", str(results_dir.resolve()), "-o", str(report_dir.resolve())]
@@ -169,4 +233,6 @@ def generate_html(
     strip_analytics(report_dir)
     if group_order:
         order_tree(report_dir, group_order)
+    for item_id, item_html in (bar or {}).items():
+        put_on_bar(index, item_id, item_html)
     return index

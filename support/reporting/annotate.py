@@ -20,8 +20,8 @@ from catalogue import CLAUSES, Clause, clause_for_tags
 from support.allure_formatter import LOCATION_LABEL
 from support.evidence import ANCHORS_PREFIX, EXCHANGE_PREFIX
 from support.reporting.anchor_view import learn_names, render_anchor_change
+from support.reporting.scenarios import ScenarioCase
 from support.reporting.test_cases import LABEL, TestCaseMap
-from support.reporting.traceability import ScenarioCase
 
 NOT_MAPPED = "not mapped"
 
@@ -75,9 +75,10 @@ def evidence_html(results_dir: Path, result: Mapping[str, Any]) -> list[str]:
 
 
 def _clause_line(clause: Clause) -> str:
+    note = f' <b style="color:#a60">{html.escape(clause.basis_note)}</b>' if clause.basis_note else ""
     return (
         f'<a href="{html.escape(clause.link)}">{html.escape(clause.display)}</a> — {html.escape(clause.title)} '
-        f"<i>({html.escape(clause.citation)})</i>"
+        f"<i>({html.escape(clause.citation)})</i>{note}"
     )
 
 

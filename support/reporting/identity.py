@@ -30,10 +30,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.environment_file import DCC_TEST_ENVIRONMENT
+
 SECRET_KEY = re.compile(r"(?i)(pass(word|phrase)?|secret|token|api[_-]?key|private|credential|(^|[_.-])key$)")
 """A setting whose name says it is secret; its value never leaves the machine."""
 REDACTED = "(redacted)"
 IDENTITY_FILE = "run-identity.json"
+EMBEDDED = "embedded sandbox"
 
 
 def is_secret(key: str) -> bool:
@@ -120,10 +123,35 @@ class RunIdentity:
     tools: dict[str, str] = field(default_factory=dict)
     userdata: dict[str, str] = field(default_factory=dict)
     shards: tuple[str, ...] = ()
+    target_kind: str = EMBEDDED
+    """What the target is: the embedded sandbox, or what the environment file's ``[run] kind`` says."""
+
+    @property
+    def uit_evidence(self) -> bool:
+        """Only a run against a DCC test environment is UIT evidence."""
+        return self.target_kind == DCC_TEST_ENVIRONMENT
+
+    @property
+    def kind_words(self) -> str:
+        return self.target_kind or "kind not declared"
+
+    @property
+    def evidence_banner(self) -> str:
+        """What the sheet says first when the run is not UIT evidence ("" when it is)."""
+        if self.uit_evidence:
+            return ""
+        if self.target_kind == EMBEDDED:
+            return "Embedded sandbox: not UIT evidence"
+        if not self.target_kind:
+            return (
+                "The environment file does not say it describes a DCC test environment ([run] kind): "
+                "not UIT evidence"
+            )
+        return f"{self.target_kind[:1].upper()}{self.target_kind[1:]}: not UIT evidence"
 
     @property
     def short_commit(self) -> str:
-        return self.commit[:12]
+        return self.commit[:12] if re.fullmatch(r"[0-9a-f]{40}", self.commit) else self.commit
 
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
@@ -146,6 +174,8 @@ class RunIdentity:
             "run.switches": self.switches,
             "run.tags": self.tags,
             "run.shard": self.shard,
+            "run.target_kind": self.target_kind or "not declared",
+            "run.uit_evidence": "yes" if self.uit_evidence else f"no ({self.evidence_banner})",
         }
         if self.shards:
             flat["run.shards"] = "; ".join(self.shards)
@@ -158,7 +188,7 @@ class RunIdentity:
         rows = [
             ("Run started (UTC)", self.started),
             ("Commit", f"{self.commit} ({self.branch}; work tree {self.work_tree})"),
-            ("Target", self.target),
+            ("Target", self.target if self.target_kind == EMBEDDED else f"{self.target} ({self.kind_words})"),
             ("Environment file", self.environment_file),
         ]
         if self.environment_sha256:
@@ -210,6 +240,26 @@ def describe_switches(recorded: str | Mapping[str, Any] | None) -> str:
     return "; ".join(parts) or json.dumps(states, sort_keys=True)
 
 
+def declared_switches(environment: Mapping[str, Any], file_name: str) -> str:
+    """The MP107 switch states an environment file declares (``[change]``), as the evidence states them."""
+    change = environment.get("change")
+    if not isinstance(change, Mapping):
+        return f"not declared ({file_name} has no [change])"
+
+    def names(key: str) -> str:
+        value = change.get(key)
+        return ", ".join(str(name) for name in value) if isinstance(value, list) and value else "none"
+
+    switch = change.get("dsp_switch")
+    parts = [
+        f"the DCC's switch {'on' if switch is True else 'off' if switch is False else 'not declared'}",
+        f"enabled at {names('s1sps_enabled')}",
+    ]
+    if change.get("s1sps_not_answering"):
+        parts.append(f"not answering: {names('s1sps_not_answering')}")
+    return f"declared by {file_name}: " + "; ".join(parts)
+
+
 def _operator(environment: Mapping[str, Any]) -> tuple[str, str]:
     run = environment.get("run", {}) if isinstance(environment.get("run"), Mapping) else {}
     operator = (
@@ -240,10 +290,13 @@ def run_identity(
 ) -> RunIdentity:
     """The identity of a run about to start in `root` (a git work tree, or not)."""
     environment: dict[str, Any] = {}
-    environment_path, environment_hash = "none (the embedded sandbox)", ""
+    environment_path, environment_hash, kind = "none (the embedded sandbox)", "", EMBEDDED
     if environment_file is not None:
         environment = read_environment_file(environment_file)
         environment_path, environment_hash = str(environment_file), sha256_file(environment_file)
+        run = environment.get("run") if isinstance(environment.get("run"), Mapping) else {}
+        kind = str(run.get("kind") or "")
+        switches = declared_switches(environment, environment_file.name)
     operator, organisation = _operator(environment)
     status = _git(root, "status", "--porcelain", "--untracked-files=no")
     moment = (started or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
@@ -262,4 +315,5 @@ def run_identity(
         shard=shard,
         tools=tool_versions(root),
         userdata=dict(userdata or {}),
+        target_kind=kind,
     )

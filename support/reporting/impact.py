@@ -26,6 +26,7 @@ import argparse
 import csv
 import html
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from catalogue import CLAUSES, Clause
 from support.outcome import OUTCOME_ATTACHMENT
+from support.reporting.allure_report import put_on_bar
 from support.reporting.identity import RunIdentity
 
 SITUATION_STEPS = ("Given", "When")
@@ -263,7 +265,14 @@ def render_markdown(rows: Sequence[Row], names: tuple[str, str], missing: list[s
     return "\n".join(lines) + "\n"
 
 
-def render_html(rows: Sequence[Row], names: tuple[str, str], problems: list[str]) -> str:
+def _report_links(reports: Sequence[tuple[str, str]]) -> str:
+    links = " · ".join(f'<a href="{html.escape(href)}">{html.escape(name)}</a>' for name, href in reports)
+    return f"<p>Each run's own report: {links}</p>" if links else ""
+
+
+def render_html(
+    rows: Sequence[Row], names: tuple[str, str], problems: list[str], reports: Sequence[tuple[str, str]] = ()
+) -> str:
     body = []
     for row in rows:
         body.append(
@@ -286,6 +295,7 @@ tr.one-run-only td:first-child {{ background: #eee; }}
 <h1>What MP107 changes</h1>
 <p>Before: <strong>{html.escape(names[0])}</strong>. After: <strong>{html.escape(names[1])}</strong>.
 Scenarios are paired by their situation (Given and When steps, MP107's switches left out).</p>
+{_report_links(reports)}
 <table><thead><tr><th></th><th>Clauses</th><th>Situation</th><th>Before MP107</th><th>After MP107</th></tr></thead>
 <tbody>{"".join(body)}</tbody></table>
 <h2>Gate</h2><ul>{gate}</ul>
@@ -293,20 +303,23 @@ Scenarios are paired by their situation (Given and When steps, MP107's switches 
 """
 
 
-IMPACT_LINK = '<a id="mp107-impact" href="impact.html">What MP107 changes (impact matrix)</a>'
+IMPACT_ITEM = "mp107-impact"
 
 
-def link_from_report(report: Path) -> bool:
-    """Put a link to the impact page at the top of the single-file Allure report, once."""
-    if not report.is_file():
-        return False
-    page = report.read_text(encoding="utf-8")
-    if 'id="mp107-impact"' in page:
-        return True
-    style = "position:fixed;top:6px;right:12px;z-index:9999;background:#fde2b8;padding:4px 8px;border-radius:4px"
-    link = IMPACT_LINK.replace("<a ", f'<a style="{style}" ', 1)
-    report.write_text(page.replace("<body>", "<body>" + link, 1), encoding="utf-8")
-    return True
+def link_from_report(report: Path, impact_page: Path) -> bool:
+    """Put a link to the impact page on the report's own bar (above Allure's page, never over its toolbar)."""
+    href = html.escape(os.path.relpath(impact_page, report.parent).replace(os.sep, "/"))
+    return put_on_bar(report, IMPACT_ITEM, f'<a href="{href}">What MP107 changes (impact matrix)</a>')
+
+
+def run_reports(folders: Sequence[Path], out: Path) -> list[tuple[str, str]]:
+    """Each run's report, as a link from the impact page in `out`: (run name, relative href)."""
+    found = []
+    for folder in folders:
+        report = folder / "allure-report" / "index.html"
+        if report.is_file():
+            found.append((_run_name(folder), os.path.relpath(report, out).replace(os.sep, "/")))
+    return found
 
 
 def _run_name(folder: Path) -> str:
@@ -341,8 +354,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         writer = csv.DictWriter(handle, fieldnames=list(csv_rows([Row(())])[0]))
         writer.writeheader()
         writer.writerows(csv_rows(rows))
-    (args.out / "impact.html").write_text(render_html(rows, names, problems), encoding="utf-8")
-    linked = link_from_report(args.out / "allure-report" / "index.html")
+    impact_page = args.out / "impact.html"
+    impact_page.write_text(
+        render_html(rows, names, problems, run_reports([args.as_is, args.to_be], args.out)), encoding="utf-8"
+    )
+    for folder in (args.as_is, args.to_be):
+        link_from_report(folder / "allure-report" / "index.html", impact_page)
+    linked = link_from_report(args.out / "allure-report" / "index.html", impact_page)
     counts = {verdict: sum(row.verdict == verdict for row in rows) for verdict in ORDER}
     print(
         f"Impact: {len(rows)} situations, {counts[CHANGED]} changed, {counts[UNCHANGED]} unchanged, "

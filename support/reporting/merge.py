@@ -22,8 +22,10 @@ from catalogue import CLAUSES
 from support.reporting import publish
 from support.reporting.allure_report import PROJECT_ROOT
 from support.reporting.identity import RunIdentity
+from support.reporting.junit import VERDICT_JUNIT
 from support.reporting.pack import PACK_NAME
 from support.reporting.test_cases import DEFAULT_FILE, MappingError, load
+from support.reporting.verdict import Finding, read_run_findings
 
 RUN_KEYS = ("run.", "tool.", "userdata.")
 """Environment-panel keys that come from the run identity; the rest describe the target."""
@@ -60,15 +62,18 @@ def merged_identity(identities: Sequence[RunIdentity]) -> RunIdentity:
     )
 
 
-def gather(inputs: Sequence[Path], out: Path) -> tuple[list[RunIdentity], dict[str, str]]:
-    """Copy every input's results, JUnit and messages under `out`; returns the identities and target values."""
+def gather(inputs: Sequence[Path], out: Path) -> tuple[list[RunIdentity], dict[str, str], list[Finding]]:
+    """Copy every input's results, JUnit and messages under `out`; returns the identities, the target values
+    and the findings each run recorded itself (a behave process that ended badly, a target that stopped
+    answering), which the joined verdict carries. A run's own verdict test case is not copied: the merge
+    writes the joined one."""
     if any(folder.resolve() == out.resolve() for folder in inputs):
         raise MergeError(f"the output folder {out} is one of the inputs")
     results, junit, messages = out / "allure-results", out / "junit", out / "messages"
     for folder in (results, junit, messages, out / "allure-report"):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    identities, target = [], {}
+    identities, target, carried = [], {}, []
     for number, folder in enumerate(inputs, start=1):
         source = folder / "allure-results"
         if not source.is_dir():
@@ -80,7 +85,12 @@ def gather(inputs: Sequence[Path], out: Path) -> tuple[list[RunIdentity], dict[s
                 raise MergeError(f"{path.name} is in more than one input")
             shutil.copy2(path, results / path.name)
         if (folder / "junit").is_dir():
-            shutil.copytree(folder / "junit", junit / f"{number}-{folder.name}")
+            shutil.copytree(
+                folder / "junit", junit / f"{number}-{folder.name}", ignore=shutil.ignore_patterns(VERDICT_JUNIT)
+            )
+        carried += [
+            Finding(finding.kind, f"{folder.name}: {finding.text}") for finding in read_run_findings(folder)
+        ]
         if (folder / "messages").is_dir():
             shutil.copytree(folder / "messages", messages, dirs_exist_ok=True)
         identity = RunIdentity.read(folder)
@@ -88,7 +98,7 @@ def gather(inputs: Sequence[Path], out: Path) -> tuple[list[RunIdentity], dict[s
             identities.append(identity)
         properties = _properties(source / "environment.properties")
         target |= {key: value for key, value in properties.items() if not key.startswith(RUN_KEYS)}
-    return identities, target
+    return identities, target, carried
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mapping_file = args.test_cases or (root / DEFAULT_FILE)
     try:
         test_cases = load(mapping_file if mapping_file.is_file() else None)
-        identities, target = gather([path.resolve() for path in args.inputs], out)
+        identities, target, carried = gather([path.resolve() for path in args.inputs], out)
     except (MergeError, MappingError) as error:
         print(f"merge: {error}", file=sys.stderr)
         return 2
@@ -123,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         html=not args.no_html,
         pack_path=None if args.no_pack else out / PACK_NAME,
         test_cases_file=mapping_file if test_cases else None,
+        carried=carried,
         catalogue=CLAUSES,
     )
     return 1 if published.failed else 0

@@ -1,7 +1,9 @@
 """The evidence pack: one archive to keep with the sign-off, which anyone can check later.
 
     mp107-evidence.tar.gz
-      MANIFEST.sha256             SHA-256 of every other file ("<hex>  <path>", sorted by path)
+      MANIFEST.sha256             the run's verdict and identity as '#' lines, then the SHA-256 of every other
+                                  file ("<hex>  <path>", sorted by path; ``sha256sum -c`` reads it as it is)
+      verdict.json                the verdict, its counts and every finding
       report/index.html           the Allure report (one file, opens from disk)
       traceability.md, .csv       the matrix, with the run identity
       sign-off.html               the sheet to print and sign
@@ -106,7 +108,7 @@ def collect(
     report = reports / "allure-report" / "index.html"
     if report.is_file():
         entries["report/index.html"] = report.read_bytes()
-    for name in ("traceability.md", "traceability.csv", "sign-off.html"):
+    for name in ("traceability.md", "traceability.csv", "sign-off.html", "verdict.json"):
         if (reports / name).is_file():
             entries[name] = (reports / name).read_bytes()
     add_tree(reports / "junit", "junit")
@@ -125,16 +127,18 @@ def collect(
     return entries
 
 
-def manifest(entries: Mapping[str, bytes]) -> bytes:
-    """``<sha256>  <path>`` per entry, sorted by path (the format ``sha256sum -c`` reads)."""
+def manifest(entries: Mapping[str, bytes], header: Iterable[str] = ()) -> bytes:
+    """The `header` lines as ``# `` comments (the run's verdict and identity), then ``<sha256>  <path>`` per
+    entry, sorted by path: the format ``sha256sum -c`` reads, which skips the comments."""
+    comments = [f"# {' '.join(line.split())}" for line in header]
     lines = [f"{hashlib.sha256(entries[name]).hexdigest()}  {name}" for name in sorted(entries) if name != MANIFEST]
-    return ("\n".join(lines) + "\n").encode()
+    return ("\n".join([*comments, *lines]) + "\n").encode()
 
 
-def build(entries: Mapping[str, bytes], out: Path) -> Path:
-    """Write the archive (with its manifest) deterministically; returns its path."""
+def build(entries: Mapping[str, bytes], out: Path, header: Iterable[str] = ()) -> Path:
+    """Write the archive (with its manifest, headed by `header`) deterministically; returns its path."""
     entries = {**{name: data for name, data in entries.items() if name != MANIFEST}}
-    entries[MANIFEST] = manifest(entries)
+    entries[MANIFEST] = manifest(entries, header)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         folders = sorted({"/".join(name.split("/")[:i]) for name in entries for i in range(1, name.count("/") + 1)})

@@ -1,6 +1,6 @@
 """A quiet behave formatter: one line per feature file when it ends, and for each scenario that did not
-pass, its name, location and the first line of why. No timings (behave's are zero when a formatter
-runs in a subprocess), no banner, no summary: the runner prints the totals.
+pass, its name, location, the clauses it proves and the first line of why. No timings (behave's are zero when a
+formatter runs in a subprocess), no banner, no summary: the runner prints the totals.
 
     python -m behave -f support.reporting.progress:FeatureProgress --no-summary ...
 """
@@ -13,6 +13,7 @@ from typing import Any
 from behave.formatter.base import Formatter
 from behave.model import Feature, Scenario
 
+from catalogue import clause_for_tags
 from support.reporting.prose import scenario_title
 
 
@@ -53,5 +54,8 @@ class FeatureProgress(Formatter):
             row = getattr(scenario, "_row", None)
             values = list(zip(row.headings, row.cells, strict=False)) if row is not None else []
             title = scenario_title(scenario.name, template, values)
-            self.stream.write(f"         - {title} ({scenario.location}): {_why(scenario)}\n")
+            clauses = ", ".join(clause.display for clause in clause_for_tags(sorted(scenario.effective_tags)))
+            self.stream.write(
+                f"         - {title} ({scenario.location}; {clauses or 'no catalogued clause'}): {_why(scenario)}\n"
+            )
         self.stream.flush()

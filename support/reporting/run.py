@@ -5,10 +5,11 @@
 
 It cleans the previous results, runs ``python -m behave`` on the feature files (optionally split across
 N processes: behave 1.3's ``-j`` is serial; optionally only shard K of N, for a CI matrix), then writes
+the run's verdict (`support.reporting.verdict`: one function decides it) and every surface that shows it:
 the report's summaries and Environment panel, the JUnit properties, the traceability matrix
-(``reports/traceability.md`` / ``.csv``) and its gate, the single-file HTML report, the sign-off sheet
-and the evidence pack (``reports/mp107-evidence.tar.gz``). It exits non-zero on any failed scenario or
-gate failure. The console says one line per feature file, then where each piece of evidence is.
+(``reports/traceability.md`` / ``.csv``), the single-file HTML report, the sign-off sheet and the evidence
+pack (``reports/mp107-evidence.tar.gz``). It exits 1 when the verdict is FAILED (2 when no scenario could
+be run). The console says one line per feature file, then where each piece of evidence is and the verdict.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ from support.environment_run import environment_run
 from support.evidence import TARGET_ENVIRONMENT
 from support.preflight import PreflightFailed
 from support.reporting import allure_report, publish
-from support.reporting.identity import describe_switches, read_environment_file, run_identity
+from support.reporting.identity import read_environment_file, run_identity
 from support.reporting.messages import MESSAGES_ENV
 from support.reporting.pack import PACK_NAME
+from support.reporting.scenarios import collect_scenarios, feature_files
 from support.reporting.test_cases import DEFAULT_FILE, MappingError, load
-from support.reporting.traceability import collect_scenarios, feature_files
 
 PROJECT_ROOT = allure_report.PROJECT_ROOT
 FORMATTER = "support.allure_formatter:AllureFormatter"
@@ -55,8 +56,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m support.reporting.run",
         description="Run the SECMP0107 acceptance suite with Allure evidence, the clause traceability "
-        "matrix and its gate, the sign-off sheet and the evidence pack. Exits non-zero on any failed scenario "
-        "or gate failure; a run narrowed with --tags leaves clauses uncovered, so its gate fails by design.",
+        "matrix, the sign-off sheet and the evidence pack, all showing one verdict. Exits 1 when it is FAILED "
+        "(a failed scenario, a clause not covered, missing evidence); a run narrowed with --tags leaves clauses "
+        "uncovered, so it fails by design.",
     )
     parser.add_argument(
         "--features", type=Path, default=Path("features"), help="folder of .feature files, relative to --root"
@@ -297,16 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
 
     recorded = publish.target_values(results_dir, TARGET_ENVIRONMENT)
-    identity = replace(
-        identity,
-        target=_target_description(userdata, recorded),
-        switches=(
-            f"{describe_switches(recorded['mp107.switches.at.end'])} at the end of the run; each scenario sets "
-            "its own in its Given steps"
-            if recorded.get("mp107.switches.at.end")
-            else identity.switches
-        ),
-    )
+    identity = replace(identity, target=_target_description(userdata, recorded))
     extra_inputs = [Path(userdata["target_config"])] if userdata.get("target_config") else []
     published = publish.publish(
         root=root,
@@ -314,13 +307,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         features=files if args.shard else features_dir,
         identity=identity,
         test_cases=test_cases,
-        target_values={key: value for key, value in recorded.items() if key != "mp107.switches.at.end"},
+        target_values=recorded,
         coverage_required=not args.shard and environment_file is None,
         html=not args.no_html,
         pack_path=None if args.no_pack else reports / PACK_NAME,
         pack_inputs=[*([environment_file] if environment_file else []), *extra_inputs],
         test_cases_file=mapping_file if test_cases else None,
-        scenarios_run_failed=any(code != 0 for code in codes),
+        behave_codes=codes,
+        tags=" and ".join(args.tags),
         catalogue=CLAUSES,
     )
     return 1 if published.failed else 0

@@ -5,8 +5,9 @@ environment (DUIS only), stop it; then the impact matrix of the two runs.
     python -m support.reporting.sandbox_runs                 # as-is and to-be, then the impact matrix
     python -m support.reporting.sandbox_runs --processes 2 --reports reports
 
-Each run's evidence goes to ``REPORTS/<file name>/`` (e.g. ``reports/sandbox-as-is/``), the matrix to
-``REPORTS/impact.md`` / ``.csv`` / ``.html``. Exits non-zero if a run fails (a failed scenario, preflight)
+Each run's evidence goes to ``REPORTS/<file name>/`` (e.g. ``reports/sandbox-as-is/``, its report at
+``allure-report/index.html``), the matrix to ``REPORTS/impact.md`` / ``.csv`` / ``.html``, which links each
+run's report (and each report links back to it). Exits non-zero if a run fails (a failed scenario, preflight)
 or if the two runs together leave a catalogued clause uncovered.
 
 Against a real DCC environment the same is two runner calls and one impact call:
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="where the runs and the matrix go")
     parser.add_argument("--processes", type=int, default=2, help="behave processes per run (default: 2)")
-    parser.add_argument("--html", action="store_true", help="also write each run's Allure HTML report")
+    parser.add_argument("--no-html", action="store_true", help="skip each run's Allure HTML report")
     args = parser.parse_args(argv)
     if len(args.files) != 2:
         parser.error("give two environment files: as-is, then to-be")
@@ -101,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n== {path.name}: the sandbox from this file, Control API off; evidence in {folder}", flush=True)
         try:
             with sandbox_from(path.resolve()):
-                options = ["--environment", str(path.resolve()), "--reports", str(folder), "--no-pack"]
-                options += ["--processes", str(args.processes)] + ([] if args.html else ["--no-html"])
+                options = ["--environment", str(path.resolve()), "--reports", str(folder)]
+                options += ["--processes", str(args.processes)] + (["--no-html"] if args.no_html else [])
                 codes.append(run.main(options))
         except SandboxDidNotStart as problem:
             print(problem, file=sys.stderr)

@@ -68,6 +68,8 @@ def check(path: Path) -> list[str]:
         return [*faults, f"{MANIFEST} is missing"]
     listed: dict[str, str] = {}
     for number, line in enumerate(files[MANIFEST].decode("utf-8", errors="replace").splitlines(), start=1):
+        if line.startswith("#"):
+            continue  # the run's verdict and identity, for a reader
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
             faults.append(f"{MANIFEST} line {number} is not '<sha256>  <path>': {line!r}")
@@ -80,6 +82,14 @@ def check(path: Path) -> list[str]:
             faults.append(f"{name}: SHA-256 differs from the manifest (the file was changed)")
     faults += [f"{name}: not in the manifest" for name in sorted(set(files) - set(listed) - {MANIFEST})]
     return faults
+
+
+def recorded_verdict(files: dict[str, bytes]) -> str:
+    """The verdict line the manifest opens with ("" for a pack written before it carried one)."""
+    for line in files.get(MANIFEST, b"").decode("utf-8", errors="replace").splitlines():
+        if line.startswith("# Verdict: "):
+            return line.removeprefix("# ")
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             files = _read_folder(pack) if pack.is_dir() else _read_archive(pack)[0]
             print(f"{pack}: verified ({len(files) - 1} files match {MANIFEST})")
+            verdict = recorded_verdict(files)
+            if verdict:
+                print(f"  the run it holds: {verdict}")
     return 1 if failed else 0
 
 
