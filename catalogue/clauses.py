@@ -90,6 +90,9 @@ class Clause:
     """A fragment that opens the document at the part, where the publisher gives one."""
     basis: str = STATED
     """STATED when the document says it; INFERRED when it is the suite's reading, which the evidence must say."""
+    sandbox_only: str = ""
+    """Why no run against an environment can prove the clause ("" when one can): the impact matrix then
+    leaves it to the embedded sandbox's run, saying so, instead of asking the as-is and to-be runs for it."""
 
     @property
     def inferred(self) -> bool:
@@ -395,6 +398,8 @@ DUIS_S1SP_COMMUNICATION = Clause(
     "has stopped waiting for.",
     ("fake_services.dsp.s1sp_link.S1SPLink.send", _S1SP + "duis_s1sp_deadline_check"),
     part="communications failures (response code E20)",
+    sandbox_only="an environment cannot bring back an S1SP it declares not answering, so what the meter holds "
+    "afterwards is read only in the embedded sandbox",
 )
 GBCS_REPLACEMENT_CERTIFICATES = Clause(
     "GBCS-replacement-certificates",

@@ -188,9 +188,26 @@ def pair(before: Sequence[ScenarioRun], after: Sequence[ScenarioRun]) -> list[Ro
 def uncovered(
     before: Sequence[ScenarioRun], after: Sequence[ScenarioRun], catalogue: Mapping[str, Clause]
 ) -> list[str]:
-    """Catalogued clauses neither run has a passing scenario for."""
+    """Catalogued clauses neither run has a passing scenario for (but those only the embedded sandbox can
+    prove: `sandbox_only`)."""
     covered = {clause for run in [*before, *after] if run.status == "passed" for clause in run.clauses}
-    return [clause.display for clause in catalogue.values() if clause.display not in covered]
+    return [
+        clause.display
+        for clause in catalogue.values()
+        if clause.display not in covered and not clause.sandbox_only
+    ]
+
+
+def sandbox_only(
+    before: Sequence[ScenarioRun], after: Sequence[ScenarioRun], catalogue: Mapping[str, Clause]
+) -> list[str]:
+    """Clauses no environment run can prove and neither run did, each with why (the embedded run proves them)."""
+    covered = {clause for run in [*before, *after] if run.status == "passed" for clause in run.clauses}
+    return [
+        f"{clause.display}: {clause.sandbox_only}"
+        for clause in catalogue.values()
+        if clause.sandbox_only and clause.display not in covered
+    ]
 
 
 def failed(runs: Sequence[ScenarioRun]) -> list[ScenarioRun]:
@@ -237,7 +254,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(rows: Sequence[Row], names: tuple[str, str], missing: list[str], problems: list[str]) -> str:
+def render_markdown(
+    rows: Sequence[Row], names: tuple[str, str], missing: list[str], problems: list[str], left: Sequence[str] = ()
+) -> str:
     counts = {verdict: sum(row.verdict == verdict for row in rows) for verdict in ORDER}
     lines = [
         "# What MP107 changes: the impact matrix",
@@ -262,6 +281,9 @@ def render_markdown(rows: Sequence[Row], names: tuple[str, str], missing: list[s
     ]
     if missing:
         lines += ["", "Not covered by either run: " + ", ".join(missing)]
+    if left:
+        lines += ["", "Proved only in the embedded sandbox (no environment run can):", ""]
+        lines += [f"- {_md(clause)}" for clause in left]
     return "\n".join(lines) + "\n"
 
 
@@ -341,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = pair(before, after)
     names = (_run_name(args.as_is), _run_name(args.to_be))
     missing = uncovered(before, after, CLAUSES)
+    left = sandbox_only(before, after, CLAUSES)
     problems = [
         f"{name}: {run.name} ({run.location}) {run.status}"
         for name, runs in zip(names, (before, after), strict=True)
@@ -349,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         problems.append(f"{len(missing)} catalogued clause(s) with no passing scenario in either run")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "impact.md").write_text(render_markdown(rows, names, missing, problems), encoding="utf-8")
+    (args.out / "impact.md").write_text(render_markdown(rows, names, missing, problems, left), encoding="utf-8")
     with (args.out / "impact.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(csv_rows([Row(())])[0]))
         writer.writeheader()
@@ -365,7 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Impact: {len(rows)} situations, {counts[CHANGED]} changed, {counts[UNCHANGED]} unchanged, "
         f"{counts[ONE_SIDED]} one run only; clauses covered by the two runs: "
-        f"{len(CLAUSES) - len(missing)} of {len(CLAUSES)}"
+        f"{len(CLAUSES) - len(missing) - len(left)} of {len(CLAUSES)}"
+        + (f", and {len(left)} only the embedded sandbox can prove" if left else "")
     )
     print(
         f"Impact:   {args.out / 'impact.md'} (and impact.csv, impact.html"
