@@ -71,13 +71,14 @@ Feature: Every request passes the DCC's standard checks before any MP107 rule
       When Western Power reads the import registers of the gas meter on the same communications hub
       Then the DCC rejects the request because that device cannot take it
 
-  Rule: When the S1SP does not answer, the sender is told so
+  Rule: When the S1SP does not answer, the sender is told so and nothing changes
 
     @DUIS-S1SP-communication
-    Scenario: A correction while the S1SP is not answering
+    Scenario: A correction while the S1SP is not answering changes nothing
       Given the S1SP serving the meter is not answering
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
       Then the DCC tells the sender that the S1SP did not answer
+      And once the S1SP answers again, the meter still holds Eastern Networks' Network Operator certificates
 
   Rule: A replacement must be a valid certificate of the role it replaces
 

@@ -1,10 +1,20 @@
 @enrolment
 Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
-  Figure 1 of the PIA. During enrolment the certificate comes from the Supplier (in the Migration
-  Authorisation or in the response to a Dormant Meter Migration Notification), from the DCC's
-  Migration Control Centre, or later from the Supplier's own handover request. In enduring
-  operation a Network Operator updates it with Update Security Credentials (SRV 6.15.1). Where no
-  certificate is available, the Access Control Broker's certificate stands in.
+  Figure 1 of the PIA, "ESME Network Operator certificate update process", route by route. During
+  enrolment the certificate comes from the Supplier (in the Migration Authorisation or in the response to
+  a Dormant Meter Migration Notification), from the DCC's Migration Control Centre, or later from the
+  Supplier's own handover request. In enduring operation a Network Operator updates it with Update
+  Security Credentials (SRV 6.15.1). Where no certificate is available, the Access Control Broker's
+  certificate stands in. Each route names, under its title, the boxes of Figure 1 it follows:
+
+    Route 1  During enrolment > Commissioned by DCC > Certificate provided by the Supplier in Migration Authorisation
+    Route 2  During enrolment > Commissioned by DCC > Certificate not provided by the Supplier in Migration Authorisation
+    Route 3  During enrolment > Commissioned by DCC > Certificate provided by the Supplier in Dormant Meter Migration Notification Response
+    Route 4  During enrolment > Commissioned by DCC > Certificate not provided by the Supplier in Dormant Meter Migration Notification Response
+    Route 5  During enrolment > Commissioned by DCC > Dormant Meter within an Active-Dormant Installation > Supplier issues SRV 6.21
+    Route 6  During enrolment > Commissioned by Supplier > Supplier issues SRV 6.21 to update certificate
+    Route 7  no box: the text under Figure 1, "non-availability of Network Operator certificate during enrolment will default ACB certificate"
+    Route 8  During enduring operation > Network Operator issues SRV 6.15.1 to update certificate
 
   A handover request is SRV 6.21 'Request Handover of DCC Controlled Device': the request with which
   the DCC's Commissioning Party, or a Supplier, places certificates on a meter the DCC has enrolled. The
@@ -26,6 +36,7 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
 
     @TMAD-5.10.12
     Scenario: Route 1 – the Supplier gives the certificate in the Migration Authorisation
+      Figure 1: During enrolment > Commissioned by DCC > Certificate provided by the Supplier in Migration Authorisation.
       Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Bright Energy authorises the meter's migration for the DCC to commission, giving Western Power's Network Operator certificates
       And the DCC Commissioning Party commissions the meter
@@ -35,6 +46,7 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
 
     @TMAD-4.42
     Scenario: Route 2 – the Supplier gives none and the Migration Control Centre provides it
+      Figure 1: During enrolment > Commissioned by DCC > Certificate not provided by the Supplier in Migration Authorisation.
       Given an Active SMETS1 electricity meter awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
       And the DCC Commissioning Party commissions the meter
@@ -44,6 +56,7 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
 
     @TMAD-5.10.12
     Scenario: Route 3 – a Dormant meter's certificate is given in the response to the Dormant Meter Migration Notification
+      Figure 1: During enrolment > Commissioned by DCC > Certificate provided by the Supplier in Dormant Meter Migration Notification Response.
       Given a Dormant SMETS1 electricity meter awaiting enrolment on S1SP3 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When the DCC notifies Bright Energy of the Dormant meter's migration and Bright Energy responds giving Western Power's Network Operator certificates
       And the DCC Commissioning Party commissions the meter
@@ -52,19 +65,12 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
 
     @TMAD-4.42
     Scenario: Route 4 – a Dormant meter's response gives none and the Migration Control Centre provides it
+      Figure 1: During enrolment > Commissioned by DCC > Certificate not provided by the Supplier in Dormant Meter Migration Notification Response.
       Given a Dormant SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When the DCC notifies Bright Energy of the Dormant meter's migration and Bright Energy responds giving no Network Operator certificate
       And the DCC Commissioning Party commissions the meter
       Then the Network Operator certificate came from the DCC Migration Control Centre
       And the meter holds Western Power's Network Operator certificates
-
-    @TMAD-4.42
-    Scenario: Route 7 – no certificate is available, so the Access Control Broker's stands in
-      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Midland Networks and Supplier is Bright Energy
-      When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
-      And the DCC Commissioning Party commissions the meter
-      Then no Network Operator certificate was available, so the Access Control Broker's stands in
-      And the meter holds Access Control Broker's Network Operator certificates
 
   Rule: Certificates offered at enrolment are validated
 
@@ -92,7 +98,8 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
   Rule: Where the DCC does not place it, the Supplier applies the certificate with a handover request
 
     @SRV-6.21
-    Scenario: Route 5 – a Dormant electricity meter beside an Active gas meter is enrolled without a Network Operator certificate
+    Scenario: Route 5, first part – a Dormant electricity meter beside an Active gas meter is enrolled without a Network Operator certificate
+      Figure 1: During enrolment > Commissioned by DCC > Dormant Meter within an Active-Dormant Installation (no Network Operator certificate captured).
       Given a Dormant SMETS1 electricity meter sharing its communications hub with an Active gas meter, awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
       And the DCC Commissioning Party commissions the meter
@@ -100,16 +107,17 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
       And the meter holds Access Control Broker's Network Operator certificates
 
     @SRV-6.21
-    Scenario: Route 5 – the Supplier then places the registered Network Operator's certificates with a handover request
+    Scenario: Route 5, second part – the Supplier then places the registered Network Operator's certificates with a handover request
+      Figure 1: During enrolment > Commissioned by DCC > Dormant Meter within an Active-Dormant Installation > Supplier issues SRV 6.21 to update certificate.
       Given a Dormant SMETS1 electricity meter sharing its communications hub with an Active gas meter, awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
       And the DCC has commissioned the meter for Bright Energy without a Network Operator certificate
       When Bright Energy sends a handover request placing Western Power's Network Operator certificates
       Then the request succeeds
       And the meter holds Western Power's Network Operator certificates
-      And the meter holds Western Power's Network Operator certificates
 
     @SRV-6.21
     Scenario: Route 6 – the Supplier commissions the meter and applies the certificate itself
+      Figure 1: During enrolment > Commissioned by Supplier > Supplier issues SRV 6.21 to update certificate.
       Given an Active SMETS1 electricity meter awaiting enrolment on S1SP3 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Bright Energy authorises the meter's migration for the Supplier to commission, giving no Network Operator certificate
       And the meter is enrolled for Bright Energy to commission
@@ -117,10 +125,22 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
       Then the request succeeds
       And the meter holds Western Power's Network Operator certificates
 
+  Rule: Where no Network Operator certificate is available at enrolment, the Access Control Broker's stands in
+
+    @TMAD-4.42
+    Scenario: Route 7 – no certificate is available, so the Access Control Broker's stands in
+      Figure 1: no box; the text under it: "non-availability of Network Operator certificate during enrolment will default ACB certificate".
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Midland Networks and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving no Network Operator certificate
+      And the DCC Commissioning Party commissions the meter
+      Then no Network Operator certificate was available, so the Access Control Broker's stands in
+      And the meter holds Access Control Broker's Network Operator certificates
+
   Rule: In enduring operation the Network Operator updates the certificate itself
 
     @S1SR-4.2
     Scenario: Route 8 – the Network Operator that owns the certificate replaces it, even with another party's in error
+      Figure 1: During enduring operation > Network Operator issues SRV 6.15.1 to update certificate.
       Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
       And the meter holds Western Power's Network Operator certificates
       When Western Power asks to replace the meter's Network Operator certificates with Eastern Networks'

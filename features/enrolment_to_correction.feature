@@ -44,14 +44,14 @@ Feature: From enrolment to correction: a meter left with the wrong certificate, 
     Scenario: Eastern Networks cannot correct the certificate the Supplier placed in error
       Given MP107 is not enabled
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
-      Then the DCC rejects the request because Eastern Networks is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Eastern Networks is not registered for the meter
       And the meter still holds Eastern Networks' Network Operator certificates
 
     @S1SR-4.2
     Scenario: Western Power cannot replace the certificate the Supplier placed in error
       Given MP107 is not enabled
       When Western Power asks to replace the meter's Network Operator certificates with its own
-      Then the S1SP rejects the request because Western Power does not own the certificate it holds
+      Then the S1SP's certificate owner check (#3) rejects the request because Western Power does not own the certificate it holds
       And the meter still holds Eastern Networks' Network Operator certificates
 
     @PIA-2.3.2.B
@@ -78,7 +78,7 @@ Feature: From enrolment to correction: a meter left with the wrong certificate, 
       Given a second meter enrolled without a Network Operator certificate, whose alerts go to the Access Control Broker
       And MP107 is enabled
       When Western Power asks to replace the meter's Network Operator certificates with its own
-      Then the S1SP rejects the request because Western Power does not own the certificate it holds
+      Then the S1SP's certificate owner check (#3) rejects the request because Western Power does not own the certificate it holds
       And the meter still holds Access Control Broker's Network Operator certificates
 
     @SRV-6.21

@@ -52,10 +52,12 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
       When the meter raises an alert for its Network Operator
       Then the alert goes to Western Power
 
-  Rule: A consequence of the change: the holder may place any Network Operator's certificates, not only the registered one's
+  Rule: The suite's reading of the change: the holder may place any Network Operator's certificates, not only the registered one's
     MP107 lifts the Registration Data check and keeps only the certificate owner check, which looks at who
     sends the request, not at whose certificates it places. Unlike the check at enrolment (TMAD 5.10.12),
     nothing stops the holder putting a third Network Operator's certificates on the meter, as on SMETS2.
+    The PIA does not say this: it is the suite's reading of what option A does, and a question for the SEC
+    Working Group (is it intended?). The scenario shows what the DCC does, so that the answer can be checked.
 
     @PIA-3.A
     Scenario: Eastern Networks puts Northern Grid's certificates on a meter registered to Western Power
@@ -73,7 +75,7 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
       And the meter holds <registered>'s Network Operator certificates
       When <other> asks to replace the meter's Network Operator certificates with its own
       Then the DCC passes the request on to the S1SP
-      But the S1SP rejects the request because <other> does not own the certificate it holds
+      But the S1SP's certificate owner check (#3) rejects the request because <other> does not own the certificate it holds
       And the meter still holds <registered>'s Network Operator certificates
 
       Examples: An Electricity Distributor on a gas meter, a Gas Transporter on an electricity meter
@@ -89,7 +91,7 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
       And the meter holds Eastern Networks' Network Operator certificates
       When Northern Grid asks to replace the meter's Network Operator certificates with its own
       Then the DCC passes the request on to the S1SP
-      But the S1SP rejects the request because Northern Grid does not own the certificate it holds
+      But the S1SP's certificate owner check (#3) rejects the request because Northern Grid does not own the certificate it holds
       And the meter still holds Eastern Networks' Network Operator certificates
 
   Rule: A request for the Supplier's certificates is still checked against Registration Data
@@ -100,5 +102,5 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
       And the meter holds Eastern Networks' Network Operator certificates
       When Eastern Networks asks to replace the meter's Supplier certificates with its own
       Then the DCC passes the request on to the S1SP
-      But the S1SP rejects the request because Eastern Networks is not registered for the meter
+      But the S1SP's Registration Data check (#2) rejects the request because Eastern Networks is not registered for the meter
       And the meter still holds Bright Energy's Supplier certificates

@@ -26,8 +26,8 @@ Feature: The existing exceptions to the Registration Data check still hold with 
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       And the gas meter on the same communications hub is supplied by Flame Gas Supply
       When Bright Energy joins the gas meter to the gas proxy function
-      Then the DCC does not check Registration Data for the request
-      And the S1SP does not reject it for Registration Data
+      Then the DCC does not apply its Registration Data check (#1) to the request
+      And the S1SP does not apply its Registration Data check (#2) either
       And the request succeeds
 
       Examples:
@@ -53,14 +53,14 @@ Feature: The existing exceptions to the Registration Data check still hold with 
       Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       And the gas meter on the same communications hub is supplied by Flame Gas Supply
       When Flame Energy joins the gas meter to the gas proxy function
-      Then the DCC rejects the request because Flame Energy is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Flame Energy is not registered for the meter
 
     @SRPD-6.2.b
     Scenario: An Import Supplier not registered for the electricity meter may not restore the gas proxy function's device log
       Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       And the gas meter on the same communications hub is supplied by Flame Gas Supply
       When Flame Energy restores the device log of the gas proxy function
-      Then the DCC rejects the request because Flame Energy is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Flame Energy is not registered for the meter
 
   Rule: An Other User is not checked against Registration Data
 
@@ -80,4 +80,4 @@ Feature: The existing exceptions to the Registration Data check still hold with 
     Scenario: A request that is not from an Other User is checked against Registration Data
       Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Flame Energy reads the meter's import registers
-      Then the DCC rejects the request because Flame Energy is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Flame Energy is not registered for the meter

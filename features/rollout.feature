@@ -16,12 +16,12 @@ Feature: MP107 rolls out with one DCC switch while each S1SP enables it in its o
   Rule: While the DCC switch is off, the DCC refuses a correction from a Network Operator that is not registered
 
     @PIA-3.2 @SRPD-6.1.f
-    Scenario Outline: A correction on <s1sp> while the DCC switch is off and <enabled s1sps> enabled MP107
+    Scenario Outline: The DCC refuses a correction on <s1sp> while its switch is off (<enabled s1sps> enabled MP107)
       Given the DCC's MP107 switch is off and <enabled s1sps> enabled it
       And a SMETS1 electricity meter served by <s1sp> whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
-      Then the DCC rejects the request because Eastern Networks is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Eastern Networks is not registered for the meter
       And the meter still holds Eastern Networks' Network Operator certificates
 
       Examples:
@@ -34,13 +34,13 @@ Feature: MP107 rolls out with one DCC switch while each S1SP enables it in its o
   Rule: With the DCC switch on, an S1SP that has not yet enabled MP107 refuses with its own alert
 
     @PIA-3.2 @SRPD-16.1
-    Scenario Outline: A correction on <s1sp> while the DCC switch is on and <enabled s1sps> enabled MP107
+    Scenario Outline: <s1sp>, not yet enabled, refuses a correction the DCC passes on with its switch on (<enabled s1sps> enabled MP107)
       Given the DCC's MP107 switch is on and <enabled s1sps> enabled it
       And a SMETS1 electricity meter served by <s1sp> whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
       When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
       Then the DCC passes the request on to the S1SP
-      But the S1SP rejects the request because Eastern Networks is not registered for the meter
+      But the S1SP's Registration Data check (#2) rejects the request because Eastern Networks is not registered for the meter
       And the meter still holds Eastern Networks' Network Operator certificates
 
       Examples:
@@ -51,7 +51,7 @@ Feature: MP107 rolls out with one DCC switch while each S1SP enables it in its o
   Rule: Where both the DCC and the meter's S1SP have enabled MP107, the correction is made
 
     @PIA-3.2 @SRPD-6.2.d
-    Scenario Outline: A correction on <s1sp> while the DCC switch is on and <enabled s1sps> enabled MP107
+    Scenario Outline: A correction on <s1sp> is made once the DCC's switch is on and <s1sp> has enabled MP107 (<enabled s1sps> enabled it)
       Given the DCC's MP107 switch is on and <enabled s1sps> enabled it
       And a SMETS1 electricity meter served by <s1sp> whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates

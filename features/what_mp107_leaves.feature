@@ -28,7 +28,7 @@ Feature: What MP107 leaves as it is
       And the meter holds Eastern Networks' Network Operator certificates
       When Western Power asks to replace the meter's Network Operator certificates with its own
       Then the DCC passes the request on to the S1SP
-      But the S1SP rejects the request because Western Power does not own the certificate it holds
+      But the S1SP's certificate owner check (#3) rejects the request because Western Power does not own the certificate it holds
       And the meter still holds Eastern Networks' Network Operator certificates
 
       Examples:
@@ -93,11 +93,11 @@ Feature: What MP107 leaves as it is
   Rule: Every other request is still checked against Registration Data
 
     @SRPD-6.1.f
-    Scenario Outline: A Supplier not registered for the meter is refused by the DCC's Registration Data check, when MP107 is <MP107>
+    Scenario Outline: A Supplier not registered for the meter is refused by the DCC's Registration Data check (#1), when MP107 is <MP107>
       Given MP107 is <MP107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       When Flame Energy asks to replace the meter's Supplier certificates with its own
-      Then the DCC rejects the request because Flame Energy is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Flame Energy is not registered for the meter
       And the meter still holds Bright Energy's Supplier certificates
 
       Examples:
@@ -111,7 +111,7 @@ Feature: What MP107 leaves as it is
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
       And the meter holds Eastern Networks' Network Operator certificates
       When Eastern Networks reads the meter's import registers
-      Then the DCC rejects the request because Eastern Networks is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Eastern Networks is not registered for the meter
 
       Examples:
         | MP107       |
@@ -124,7 +124,7 @@ Feature: What MP107 leaves as it is
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
       And the meter holds Eastern Networks' Network Operator certificates
       When Flame Energy asks to replace the meter's Network Operator certificates with Western Power's
-      Then the DCC rejects the request because Flame Energy is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Flame Energy is not registered for the meter
       And the meter still holds Eastern Networks' Network Operator certificates
 
       Examples:
@@ -143,7 +143,7 @@ Feature: What MP107 leaves as it is
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Duo Energy (Import Supplier)
       And the gas meter on the same communications hub is supplied by Duo Energy (Gas Supplier)
       When Duo Energy (Gas Supplier) asks to replace the meter's Supplier certificates with its own
-      Then the DCC rejects the request because Duo Energy (Gas Supplier) is not registered for the meter
+      Then the DCC's Registration Data check (#1) rejects the request because Duo Energy (Gas Supplier) is not registered for the meter
       And the meter still holds Duo Energy (Import Supplier)'s Supplier certificates
 
       Examples:

@@ -61,13 +61,19 @@ def step_not_no_certificates(context) -> None:
     verdicts.rejected_by_s1sp(context.world.last, RULES["replacement_certificate"])
 
 
-@then(r"the DCC rejects the request because (?P<sender>.+?) is not registered for the meter")
+@then(
+    r"the DCC's Registration Data check \(#1\) rejects the request because (?P<sender>.+?) is not registered for "
+    r"the meter"
+)
 def step_dsp_rdp(context, sender: str) -> None:
     _sender_is(context, sender)
     verdicts.rejected_by_dcc(context.world.last, RULES["registration_data"])
 
 
-@then(r"the S1SP rejects the request because (?P<sender>.+?) does not own the certificate it holds")
+@then(
+    r"the S1SP's certificate owner check \(#3\) rejects the request because (?P<sender>.+?) does not own the "
+    r"certificate it holds"
+)
 def step_s1sp_owner(context, sender: str) -> None:
     _sender_is(context, sender)
     verdicts.rejected_by_s1sp(context.world.last, RULES["certificate_owner"])
@@ -76,7 +82,10 @@ def step_s1sp_owner(context, sender: str) -> None:
     assert holder != sender, f"{sender} does own the {role} certificate the meter holds"
 
 
-@then(r"the S1SP rejects the request because (?P<sender>.+?) is not registered for the meter")
+@then(
+    r"the S1SP's Registration Data check \(#2\) rejects the request because (?P<sender>.+?) is not registered for "
+    r"the meter"
+)
 def step_s1sp_rdp(context, sender: str) -> None:
     _sender_is(context, sender)
     verdicts.rejected_by_s1sp(context.world.last, RULES["s1sp_registration_data"])
@@ -87,13 +96,13 @@ def step_device_rejects(context) -> None:
     verdicts.rejected_by_device(context.world.last, RULES["device_rejected"])
 
 
-@then(r"the DCC does not check Registration Data for the request")
+@then(r"the DCC does not apply its Registration Data check \(#1\) to the request")
 def step_dsp_no_rdp(context) -> None:
     verdicts.not_rejected_by(context.world.last, RULES["registration_data"])
     verdicts.passed_on_to_s1sp(context.world.last)
 
 
-@then(r"the S1SP does not reject it for Registration Data")
+@then(r"the S1SP does not apply its Registration Data check \(#2\) either")
 def step_s1sp_no_rdp(context) -> None:
     verdicts.not_rejected_by(context.world.last, RULES["s1sp_registration_data"])
     verdicts.succeeded(context.world.last)
@@ -103,6 +112,15 @@ def step_s1sp_no_rdp(context) -> None:
 def step_holds(context, holder: str, role: str) -> None:
     cells = context.world.holder_names(role.replace(" ", ""))
     assert cells == {"DS": holder, "KA": holder}, f"the meter holds {cells} in its {role} trust anchor"
+
+
+@then(
+    r"once the S1SP answers again, the meter (?:still )?holds (?P<holder>.+?)'s? "
+    r"(?P<role>Network Operator|Supplier) certificates"
+)
+def step_holds_once_s1sp_answers(context, holder: str, role: str) -> None:
+    context.world.s1sp_answers_again()
+    step_holds(context, holder, role)
 
 
 @then(r"the alert goes to (?P<receiver>.+)")

@@ -130,6 +130,10 @@ class SandboxArrangement:
         self.control.set_s1sp_fault(site.installation.s1sp or "", "down")
         return site
 
+    def s1sp_answers_again(self, site: Site) -> None:
+        """The S1SP the scenario took down answers again (so that what the meter holds can be read)."""
+        self.control.set_s1sp_fault(site.installation.s1sp or "", "none")
+
     def switch(self, dsp: bool, enabled: set[str]) -> dict:
         return set_mp107(self.control, dsp, enabled)
 
@@ -425,6 +429,14 @@ class EnvironmentArrangement:
 
     def s1sp_not_answering(self, site: Site, wish: MeterWish, world: Holding) -> Site:
         return self.select(wish, world)
+
+    def s1sp_answers_again(self, site: Site) -> None:
+        """An S1SP the environment declares not answering stays so: what its meter holds cannot be read."""
+        s1sp = site.entry.s1sp if site.entry is not None else "its S1SP"
+        raise NotInThisEnvironment(
+            f"the environment declares {s1sp} not answering and cannot bring it back, so what the meter holds "
+            "after the request cannot be read here"
+        )
 
     def require_mp107(self, dsp: bool, at_meter: bool) -> dict:
         """An environment cannot be switched: the DCC's switch must be declared as `dsp` says (whether MP107

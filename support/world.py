@@ -183,6 +183,11 @@ class World:
         self.wish.s1sp_down = True
         self.site = self.arrangement.s1sp_not_answering(self.site, self.wish, self)
 
+    def s1sp_answers_again(self) -> None:
+        """The S1SP that did not answer answers again (sandbox: the fault healed; an environment that declares
+        it down cannot, and the scenario is not run there)."""
+        self.arrangement.s1sp_answers_again(self._site())
+
     def _site(self) -> Site:
         if self.site is None:
             raise RuntimeError("no meter has been installed in this scenario")

@@ -91,3 +91,45 @@ def test_every_party_a_then_names_is_stated_by_the_scenario():
                 if party in step.name and party not in stated:
                     unstated.append(f"{name}:{step.line} '{step.name}' names {party}, which no Given or When states")
     assert unstated == []
+
+
+def test_no_scenario_states_the_same_step_twice():
+    repeated = [
+        f"{name}:{step.line} {step.keyword} {step.name}"
+        for name, _, scenario in _scenarios()
+        for number, step in enumerate(scenario.steps)
+        if any(earlier.name == step.name for earlier in scenario.steps[:number])
+    ]
+    assert repeated == []
+
+
+def test_the_enrolment_routes_run_in_order_and_each_names_its_box_of_figure_1():
+    """Routes 1-8 of the PIA's Figure 1, in order, each once (Route 5 in two parts), each saying under its
+    title which boxes of the figure it follows."""
+    feature = parse_file(str(ROOT / "features" / "enrolment_routes.feature"))
+    routes = [
+        (int(match.group(1)), scenario)
+        for scenario in feature.walk_scenarios()
+        if (match := re.match(r"Route (\d)\b", scenario.name))
+    ]
+    assert [number for number, _ in routes] == [1, 2, 3, 4, 5, 5, 6, 7, 8]
+    parts = [scenario.name.split(" – ")[0] for number, scenario in routes if number == 5]
+    assert parts == ["Route 5, first part", "Route 5, second part"]
+    for number, scenario in routes:
+        said = " ".join(scenario.description)
+        assert said.startswith("Figure 1: "), f"Route {number} does not name its box of Figure 1: {scenario.name}"
+        assert f"Route {number}  " in " ".join(feature.description), f"the feature's map lacks Route {number}"
+
+
+def test_where_a_check_of_the_pia_decides_the_then_names_it():
+    """The PIA numbers the checks MP107 is about: #1 the DCC's Registration Data check, #2 the S1SP's, #3 the
+    S1SP's certificate owner check. A Then in which one of them decides says which."""
+    unnamed = [
+        f"{name}:{step.line} {step.name}"
+        for name, _, scenario in _scenarios()
+        for step in scenario.steps
+        if step.step_type == "then"
+        and re.search(r"Registration Data|certificate owner|does not own the certificate", step.name)
+        and not re.search(r"\(#[123]\)", step.name)
+    ]
+    assert unnamed == []

@@ -547,3 +547,33 @@ def test_two_shards_merged_give_the_same_evidence_as_one_run(tmp_path: Path, cap
     assert (root / "merged" / "traceability.md").read_text().split("## Verdict")[1] == verdict
     assert len(list((root / "merged" / "allure-results").glob("*-result.json"))) == RESULTS
     assert "Merged from" in (root / "merged" / "sign-off.html").read_text()
+
+
+def test_a_scenario_of_two_clauses_does_not_pull_the_later_clause_up_the_tree():
+    """Allure sorts groups by their smallest leaf number: a scenario of clauses 1 and 3 must not put clause 3
+    before clause 2 (as PIA 3.2 once stood second). Each group gets its own leaf, numbered in catalogue order."""
+    tree = {
+        "root": {"groups": ["g3", "g2", "g1"]},
+        "groupsById": {
+            "g1": {"nodeId": "g1", "name": "first", "leaves": ["shared", "own1"]},
+            "g2": {"nodeId": "g2", "name": "second", "leaves": ["own2"]},
+            "g3": {"nodeId": "g3", "name": "third", "leaves": ["shared"]},
+        },
+        "leavesById": {leaf: {"nodeId": leaf} for leaf in ("shared", "own1", "own2")},
+    }
+    locations = {"shared": ("a.feature", 1), "own1": ("a.feature", 5), "own2": ("b.feature", 1)}
+    copies = allure_report._order_tree(tree, ["first", "second", "third"], locations)
+    assert tree["root"]["groups"] == ["g1", "g2", "g3"]
+    assert copies == {"shared~1": "shared"} and tree["groupsById"]["g3"]["leaves"] == ["shared~1"]
+    smallest = [
+        min(tree["leavesById"][leaf]["groupOrder"] for leaf in tree["groupsById"][group]["leaves"])
+        for group in ("g1", "g2", "g3")
+    ]
+    assert smallest == sorted(smallest) and len(set(smallest)) == 3
+
+
+def test_an_inference_of_the_suite_is_marked_as_such_wherever_its_clause_is_shown():
+    clause = CLAUSES["PIA-3.A"]
+    assert clause.inferred and "question for the SEC Working Group" in clause.basis_note
+    assert clause.heading.endswith("(the suite's inference)")
+    assert not any(other.inferred for tag, other in CLAUSES.items() if tag != "PIA-3.A")
