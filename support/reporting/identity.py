@@ -248,7 +248,7 @@ def declared_switches(environment: Mapping[str, Any], file_name: str) -> str:
 
     def names(key: str) -> str:
         value = change.get(key)
-        return ", ".join(str(name) for name in value) if isinstance(value, list) and value else "none"
+        return ", ".join(str(name) for name in value) if isinstance(value, list) and value else "no S1SP"
 
     switch = change.get("dsp_switch")
     parts = [
