@@ -7,6 +7,13 @@ unsigned), each different; the floor is the same 300 POSTs to the same server st
 the body and drops it at once. Each service runs in a process of its own (spawned), so that nothing else
 the benchmark allocates is counted and the floor's heap does not hide the receiver's.
 
+Beside the resident set, the Python objects allocated during the deliveries and still alive after them
+(tracemalloc, in a second run: tracing changes what the allocator does): what the service really keeps.
+The resident set also counts what the allocator holds on to after freeing: with 1 MB bodies and a pool
+of server threads, glibc keeps tens of MB of freed buffers in its arenas (how much swings with the
+smallest change of who allocates what when), as the floor shows; so it is read again once glibc has been
+asked to give back what it keeps (malloc_trim), which leaves what is really in use.
+
 Prints figures; asserts nothing (tests never assert measured figures).
 
     python -m benchmarks.boundary_memory [--deliveries N] [--size BYTES]
@@ -37,10 +44,18 @@ class Memory:
     name: str
     before: int
     after: int
+    trimmed: int
+    """The resident set once the allocator has given back the freed memory it kept (glibc's malloc_trim)."""
+    kept: int
+    """Bytes of Python objects allocated during the deliveries and still alive after them."""
 
     @property
     def growth_mib(self) -> float:
         return (self.after - self.before) / MIB
+
+    @property
+    def trimmed_growth_mib(self) -> float:
+        return (self.trimmed - self.before) / MIB
 
 
 def rss(pid: int) -> int:
@@ -87,14 +102,37 @@ def _serve_discarding(conn: multiprocessing.connection.Connection) -> None:
 
 
 def _hold(conn: multiprocessing.connection.Connection, url: str, stop: Callable[[], None]) -> None:
+    """Serve until told to stop; meanwhile start tracing allocations, or say how much traced is alive."""
+    import ctypes
+    import gc
+    import tracemalloc
+
     conn.send(url)
-    conn.recv()  # until the benchmark says it has measured
+    while (order := conn.recv()) != "stop":
+        if order == "trace":
+            tracemalloc.start()
+            conn.send(None)
+        elif order == "traced":
+            gc.collect()
+            conn.send(tracemalloc.get_traced_memory()[0])
+        elif order == "trim":  # glibc: give the freed memory its arenas keep back to the system
+            gc.collect()
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+            conn.send(None)
     stop()
 
 
 def _measured(name: str, serve: Callable[[multiprocessing.connection.Connection], None],
-              bodies: Iterable[bytes]) -> Memory:  # fmt: skip
-    """Start `serve` in its own process, read its RSS, POST every body, read its RSS again."""
+              bodies: Callable[[], Iterable[bytes]]) -> Memory:  # fmt: skip
+    """Start `serve` in its own process, read its RSS, POST every body, read its RSS again; then the same
+    in a fresh process tracing allocations (tracing changes what the allocator does, so not the same run)."""
+    before, after, trimmed, _ = _deliver(serve, bodies(), traced=False)
+    *_, kept = _deliver(serve, bodies(), traced=True)
+    return Memory(name, before, after, trimmed, kept)
+
+
+def _deliver(serve: Callable[[multiprocessing.connection.Connection], None], bodies: Iterable[bytes],
+             traced: bool) -> tuple[int, int, int, int]:  # fmt: skip
     parent, child = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(target=serve, args=(child,), daemon=True)
     process.start()
@@ -102,11 +140,21 @@ def _measured(name: str, serve: Callable[[multiprocessing.connection.Connection]
         url = parent.recv()
         with requests.Session() as session:
             session.post(url, data=b"warm up", headers={"Content-Type": "application/xml"}, timeout=30)
+            if traced:
+                parent.send("trace")
+                parent.recv()
             before = rss(process.pid or 0)
             for body in bodies:
                 session.post(url, data=body, headers={"Content-Type": "application/xml"}, timeout=30)
             after = rss(process.pid or 0)
-        return Memory(name, before, after)
+            parent.send("trim")
+            parent.recv()
+            trimmed = rss(process.pid or 0)
+        kept = 0
+        if traced:
+            parent.send("traced")
+            kept = parent.recv()
+        return before, after, trimmed, kept
     finally:
         parent.send("stop")
         process.join(10)
@@ -132,8 +180,8 @@ def refused_bodies(count: int, size: int) -> Iterable[bytes]:
 
 def receiver_memory(deliveries: int = DELIVERIES, size: int = SIZE) -> tuple[Memory, Memory]:
     """The Receive Response Service and its floor, after `deliveries` refused bodies of `size` bytes."""
-    measured = _measured("receiver", _serve_receiver, refused_bodies(deliveries, size))
-    floor = _measured("floor", _serve_discarding, refused_bodies(deliveries, size))
+    measured = _measured("receiver", _serve_receiver, lambda: refused_bodies(deliveries, size))
+    floor = _measured("floor", _serve_discarding, lambda: refused_bodies(deliveries, size))
     return measured, floor
 
 
@@ -141,7 +189,9 @@ def _line(what: str, measured: Memory, floor: Memory, deliveries: int, size: int
     return (
         f"{what:<{WIDTH}} RSS {measured.before / MIB:6.1f} -> {measured.after / MIB:6.1f} MiB "
         f"after {deliveries} refused {size / 1e6:g} MB deliveries: {measured.growth_mib:+6.1f} MiB "
-        f"(floor, body dropped at once: {floor.growth_mib:+5.1f} MiB)"
+        f"({measured.trimmed_growth_mib:+5.1f} MiB once trimmed; Python objects kept {measured.kept / MIB:+5.2f} MiB); "
+        f"floor, body dropped at once: {floor.growth_mib:+5.1f} MiB ({floor.trimmed_growth_mib:+5.1f} MiB; "
+        f"{floor.kept / MIB:+5.2f} MiB)"
     )
 
 

@@ -5,6 +5,7 @@ every message once, signed by the DSP, in the order it was queued, and nobody el
 
 from __future__ import annotations
 
+import hashlib
 import http
 import socket
 import threading
@@ -424,7 +425,9 @@ def test_the_receiver_refuses_what_dccs_client_would_refuse(
         answer = post(receiver, body)
         assert answer.status_code == 400 and reason in answer.text, (reason, answer.text)
         assert "\n" not in answer.text.strip()
-    assert [raw for raw, _ in receiver.refused()] == [good] + [body for body, _ in cases]
+    digests = [hashlib.sha256(body).hexdigest() for body in [good] + [body for body, _ in cases]]
+    assert [r.sha256 for r in receiver.refused()] == digests
+    assert [r.status for r in receiver.refused()] == [415] + [400] * len(cases)
     assert receiver.arrivals() == []
 
 
