@@ -37,7 +37,8 @@ NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 DEVICE = "00-DB-12-34-56-78-90-A0"
 SRV = SERVICE_REQUEST_VARIANTS["4.1.1"]
-FAST = {"retry_initial": 0.05, "retry_max": 0.2, "timeout": 5.0}
+FAST = {"retry_initial": 0.05, "retry_max": 0.2, "timeout": 5.0, "max_attempts": 1000}
+"""Quick retries, and enough of them that a test's User system can be down "for a while"."""
 WAIT = 15.0
 """Generous upper bounds for waits that normally end in milliseconds (never asserted)."""
 
@@ -228,6 +229,7 @@ def test_a_400_from_the_user_marks_the_message_refused_and_it_is_never_sent_agai
         refused = deliveries.refused(NETWORK_OPERATOR)
         assert [r["request_id"] for r in refused] == ids  # a refusal does not hold up the next message
         assert all(r["attempts"] == 1 and r["http_status"] == 400 for r in refused)
+        assert refused[0]["outcome"].startswith("refused by the User's system on attempt 1 (HTTP 400)")
         assert "signature" in refused[0]["response_body"] and "HTTP 400" in refused[0]["last_error"]
         assert len(suspicious.refused()) == 2  # one POST each: no retry
         assert suspicious.arrivals() == [] and deliveries.pending() == []
@@ -347,6 +349,42 @@ def test_a_receive_address_must_be_an_absolute_http_url(addresses: ReceiveAddres
     assert addresses.all() == {}
 
 
+def test_a_user_system_answering_503_for_ever_gets_the_message_given_up_and_the_next_one_goes_on(
+    store: Store, dsp: ServiceSigner, addresses: ReceiveAddresses, receiver: Receiver, served: Callable[[Any], str]
+) -> None:
+    gate = Gate(receiver.app, lambda n: 503 if n < 3 else None)
+    addresses.set(NETWORK_OPERATOR, served(gate) + receiver.path)
+    deliveries = Deliveries(store, dsp, **{**FAST, "max_attempts": 3})
+    deliveries.start()
+    try:
+        ids = queue(deliveries, NETWORK_OPERATOR, [1, 2])
+        assert deliveries.wait_idle(WAIT)
+        (given_up,) = deliveries.given_up(NETWORK_OPERATOR)
+    finally:
+        deliveries.close()
+    assert (given_up["request_id"], given_up["state"], given_up["attempts"]) == (ids[0], "given_up", 3)
+    assert "503" in given_up["last_error"] and given_up["next_attempt_at"] is None
+    assert given_up["outcome"].startswith("given up after 3 attempts")
+    assert gate.calls == 3 + 1  # never sent again; the next message was not held up by it
+    assert arrived(receiver) == ids[1:]
+
+
+def test_a_message_undelivered_for_longer_than_its_maximum_age_is_given_up(
+    store: Store, dsp: ServiceSigner, addresses: ReceiveAddresses
+) -> None:
+    addresses.set(NETWORK_OPERATOR, f"http://127.0.0.1:{free_port()}/smartdcc/duis")  # nothing listens
+    deliveries = Deliveries(store, dsp, **{**FAST, "max_age": 0.3})
+    deliveries.start()
+    try:
+        queue(deliveries, NETWORK_OPERATOR, [1])
+        assert deliveries.wait_idle(WAIT)
+        (given_up,) = deliveries.given_up()
+    finally:
+        deliveries.close()
+    assert given_up["attempts"] >= 1 and "ConnectionError" in given_up["last_error"]
+    assert "0.3 s" in given_up["outcome"]
+
+
 def test_backoff_doubles_from_the_initial_delay_up_to_the_maximum(store: Store, dsp: ServiceSigner) -> None:
     backoff = Deliveries(store, dsp, retry_initial=0.2, retry_max=30.0).backoff
     assert [backoff(n) for n in (1, 2, 3, 4, 8, 9, 1000)] == [0.2, 0.4, 0.8, 1.6, 25.6, 30.0, 30.0]
@@ -392,6 +430,34 @@ def test_control_api_sets_an_address_and_shows_the_queue(
         assert message.status_code == 200 and message.headers["Content-Type"].startswith("application/xml")
         verify(parse(message.content), dsp.certificate.certificate)
         assert http_client.get(f"{control}/deliveries/{entry['id'] + 1}").status_code == 404
+
+
+def test_control_api_shows_each_deliverys_attempts_and_outcome_and_the_retry_policy(
+    store: Store, dsp: ServiceSigner, addresses: ReceiveAddresses, receiver: Receiver, served: Callable[[Any], str]
+) -> None:
+    deliveries = Deliveries(store, dsp, **{**FAST, "max_attempts": 2})
+    control = served(App(delivery_routes(addresses, deliveries)))
+    addresses.set(NETWORK_OPERATOR, served(Gate(receiver.app, lambda n: 503)) + receiver.path)
+    addresses.set(SUPPLIER, receiver.url)
+    deliveries.start()
+    try:
+        (down,) = queue(deliveries, NETWORK_OPERATOR, [1])
+        (up,) = queue(deliveries, SUPPLIER, [1])
+        assert deliveries.wait_idle(WAIT)
+    finally:
+        deliveries.close()
+
+    with requests.Session() as http_client:
+        listed = {d["request_id"]: d for d in http_client.get(f"{control}/deliveries").json()}
+        assert listed[up]["state"] == "delivered" and listed[up]["outcome"] == "delivered on attempt 1 (HTTP 204)"
+        assert listed[down]["state"] == "given_up" and listed[down]["attempts"] == 2
+        assert listed[down]["outcome"].startswith("given up after 2 attempts") and "503" in listed[down]["outcome"]
+        only = http_client.get(f"{control}/deliveries", params={"state": "given_up"}).json()
+        assert [d["request_id"] for d in only] == [down]
+        policy = http_client.get(f"{control}/deliveries/policy").json()
+    assert policy["max_attempts"] == 2 and policy["retried_4xx"] == [408, 429]
+    assert policy["retry_initial_seconds"] == FAST["retry_initial"] and policy["retry_max_seconds"] == FAST["retry_max"]
+    assert policy["max_age_seconds"] > 0 and "given up" in policy["rule"]
 
 
 # -- the receiver ------------------------------------------------------------------------------------
