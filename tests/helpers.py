@@ -16,6 +16,9 @@ from catalogue import Clause
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant, UserRole
 from fake_services.sandbox import S1SP_NAMES
+from fake_services.signer import ServiceSigner
+from smki.authority import TestSMKI
+from smki.profile import KeyUse, RemotePartyRole
 from support import test_data
 from support.arrangement import Site
 from support.control_client import ControlClient
@@ -196,6 +199,12 @@ def alert_recipient(meters: MeterEventsClient, control: ControlClient, device_id
     meters.raise_alert(device_id)
     new = control.alerts()[before:]
     return new[-1]["recipient"] if new else None
+
+
+def dcc_signer(smki: TestSMKI, entity_id: str, name: str) -> ServiceSigner:
+    """A DCC system's XML-signing identity (role 137), certified by `smki`: a DSP or an S1SP of a test's own."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return ServiceSigner(key, smki.issue(key.public_key(), entity_id, RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS, name))
 
 
 class ScriptedMeterEvents:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from duis.messages import (
@@ -31,13 +30,12 @@ from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import parse, q, to_bytes
 from fake_services.signer import ServiceSigner
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it
-from smki.profile import KeyUse, RemotePartyRole
 from support.coordinator import MirrorReceiver, coordinating
 from support.dcc_trust import DCCSignatures
 from support.message_identity import SeenMessages
 from support.receiver import PREFIX_BYTES, Receiver, Repeat
 from support.world import World
-from tests.helpers import ScriptedMeterEvents, alert_scenario
+from tests.helpers import ScriptedMeterEvents, alert_scenario, dcc_signer
 
 NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
 DEVICE = "00-DB-12-34-56-78-90-A0"
@@ -48,11 +46,6 @@ WAIT = 10.0
 """Generous upper bound for waits that normally end in milliseconds (never asserted)."""
 
 
-def _signer(smki: Authority, entity_id: str, name: str) -> ServiceSigner:
-    key = ec.generate_private_key(ec.SECP256R1())
-    return ServiceSigner(key, smki.issue(key.public_key(), entity_id, RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS, name))
-
-
 @pytest.fixture(scope="module")
 def smki() -> Authority:
     return Authority()
@@ -60,12 +53,12 @@ def smki() -> Authority:
 
 @pytest.fixture(scope="module")
 def dsp(smki: Authority) -> ServiceSigner:
-    return _signer(smki, "90-B3-D5-1F-30-00-00-02", "DSP")
+    return dcc_signer(smki, "90-B3-D5-1F-30-00-00-02", "DSP")
 
 
 @pytest.fixture(scope="module")
 def s1sp(smki: Authority) -> ServiceSigner:
-    return _signer(smki, "90-B3-D5-1F-30-00-00-11", "S1SP1")
+    return dcc_signer(smki, "90-B3-D5-1F-30-00-00-11", "S1SP1")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from duis.messages import RequestID, response_message
@@ -30,8 +29,8 @@ from fake_services.store import Store
 from serving.server import Service
 from serving.web import App
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it
-from smki.profile import KeyUse, RemotePartyRole
 from support.receiver import Receiver
+from tests.helpers import dcc_signer
 
 NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
@@ -44,11 +43,6 @@ WAIT = 15.0
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-
-
-def make_signer(smki: Authority, entity_id: str, name: str) -> ServiceSigner:
-    key = ec.generate_private_key(ec.SECP256R1())
-    return ServiceSigner(key, smki.issue(key.public_key(), entity_id, RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS, name))
 
 
 def trusting(signer: ServiceSigner) -> Callable[[etree._Element], None]:
@@ -134,7 +128,7 @@ def smki() -> Authority:
 
 @pytest.fixture(scope="module")
 def dsp(smki: Authority) -> ServiceSigner:
-    return make_signer(smki, "90-B3-D5-1F-30-00-00-02", "DSP")
+    return dcc_signer(smki, "90-B3-D5-1F-30-00-00-02", "DSP")
 
 
 @pytest.fixture
@@ -220,7 +214,7 @@ def test_a_user_system_not_yet_listening_gets_every_message_once_in_order_when_i
 def test_a_400_from_the_user_marks_the_message_refused_and_it_is_never_sent_again(
     deliveries: Deliveries, addresses: ReceiveAddresses, smki: Authority
 ) -> None:
-    impostor = make_signer(smki, "90-B3-D5-1F-30-00-00-09", "not the DSP")
+    impostor = dcc_signer(smki, "90-B3-D5-1F-30-00-00-09", "not the DSP")
     with Receiver(trust=trusting(impostor)) as suspicious:
         addresses.set(NETWORK_OPERATOR, suspicious.url)
         ids = queue(deliveries, NETWORK_OPERATOR, [1, 2])
@@ -476,7 +470,7 @@ def test_the_receiver_refuses_what_dccs_client_would_refuse(
 ) -> None:
     good = signed(dsp, RequestID(NETWORK_OPERATOR, DEVICE, 1))
     unsigned = to_bytes(response_message(RequestID(NETWORK_OPERATOR, DEVICE, 2), "I0", SRV))
-    forged = signed(make_signer(smki, "90-B3-D5-1F-30-00-00-09", "forger"), RequestID(NETWORK_OPERATOR, DEVICE, 3))
+    forged = signed(dcc_signer(smki, "90-B3-D5-1F-30-00-00-09", "forger"), RequestID(NETWORK_OPERATOR, DEVICE, 3))
     invalid = good.replace(b"<sr:ResponseCode>I0<", b"<sr:ResponseCode>I12345<")
 
     assert post(receiver, good, "text/plain").status_code == 415
