@@ -25,7 +25,7 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from lxml import etree
@@ -149,7 +149,7 @@ class Repeat:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **{name: getattr(self, name) for name in self.__dataclass_fields__},
+            **asdict(self),
             "first_seen_at": self.first_seen_at.isoformat(),
             "received_at": self.received_at.isoformat(),
         }
