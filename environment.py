@@ -15,7 +15,7 @@ from support.arrangement import EnvironmentArrangement, EnvironmentDirectory, Sa
 from support.control_client import ControlClient
 from support.coordinator import CoordinatedCounters, CoordinatedLeases, Leases, LocalLeases, MirrorReceiver
 from support.environment_file import Environment
-from support.evidence import attach_json, record_environment
+from support.evidence import attach_json, attach_not_counted, record_environment
 from support.outcome import OUTCOME_ATTACHMENT
 from support.preflight import PreflightFailed, ready_user_system
 from support.seeding import Roster
@@ -81,11 +81,13 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_step(context: Context, step: Step) -> None:
-    """At the scenario's last step (or the one that failed), its outcome in words, for the impact matrix."""
+    """At the scenario's last step (or the one that failed), its outcome in words, for the impact matrix,
+    and what the DCC delivered about its meter that counted for nothing (delivered again, or late)."""
     world = getattr(context, "world", None)
-    if world is None or not world.has_outcome:
+    if world is None or not (step.status == Status.failed or step is list(context.scenario.all_steps)[-1]):
         return
-    if step.status == Status.failed or step is list(context.scenario.all_steps)[-1]:
+    attach_not_counted(world.deliveries_not_counted())
+    if world.has_outcome:
         attach_json(world.outcome(), OUTCOME_ATTACHMENT)
 
 

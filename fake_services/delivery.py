@@ -9,13 +9,18 @@ What DUIS itself requires of the User's answer, how often and how long DCC retri
 guarantees could not be read (DUIS clause 3 is not in the store: DCC-INTERFACE Q3 marks them
 unverified). These are therefore the sandbox's choices, kept in one place:
 
-* any 2xx acknowledges: the message is delivered and never sent again;
+* any 2xx acknowledges: the message is `delivered` and never sent again;
 * a 4xx (but 408 and 429, which say "later", not "invalid") means the User's system refused the message
   as invalid: it is marked `refused`, with the status and body, and never retried;
 * no address, a connection refused, a timeout, a redirect, 408, 429 or a 5xx: retried with exponential
-  back-off (`retry_initial` doubling up to `retry_max`), forever;
+  back-off (`retry_initial` doubling up to `retry_max`), but not for ever: after `max_attempts` attempts
+  (10), or once the next attempt would come more than `max_age` seconds (10 minutes) after the message was
+  queued, it is marked `given_up`, with the last error, and never sent again;
 * per User, messages go in the order they were enqueued: a later one waits while an earlier one to the
-  same User is neither delivered nor refused. Users never wait for each other.
+  same User is still `pending` (neither delivered, refused nor given up). Users never wait for each other.
+
+Each message's state, attempts, last error and outcome in words, and this policy, are read back through
+the Control API (`GET /deliveries`, `GET /deliveries/policy`).
 
 The queue is a table in the sandbox's store, so a restarted DSP loses nothing and a message is signed
 once, when enqueued: every retry sends the same bytes, so the User's system can tell a duplicate.
@@ -47,7 +52,13 @@ log = logging.getLogger("fake_services.delivery")
 PENDING = "pending"
 DELIVERED = "delivered"
 REFUSED = "refused"
-STATES = (PENDING, DELIVERED, REFUSED)
+GIVEN_UP = "given_up"
+STATES = (PENDING, DELIVERED, REFUSED, GIVEN_UP)
+
+MAX_ATTEMPTS = 10
+"""Attempts at one message before it is given up (with the sandbox's 0.1 s doubling to 5 s: about 20 s)."""
+MAX_AGE_SECONDS = 600.0
+"""A message whose next attempt would come later than this after it was queued is given up."""
 
 RETRY_LATER_4XX = frozenset({408, 429})
 """4xx answers that ask for a later attempt rather than refusing the message."""
@@ -145,11 +156,9 @@ _COLUMNS = (
 )
 
 
-def _listing(row: sqlite3.Row) -> dict[str, Any]:
-    """A queue entry as the Control API and tests see it (never the body: that is `message`)."""
-    entry = dict(row)
-    entry["next_attempt_at"] = _iso(entry["next_attempt_at"]) if entry["state"] == PENDING else None
-    return entry
+def _enqueued_epoch(enqueued_at: str) -> float:
+    """The store's `enqueued_at` (UTC, `…T…Z`) as seconds since the epoch."""
+    return dt.datetime.fromisoformat(enqueued_at.replace("Z", "+00:00")).timestamp()
 
 
 class Deliveries:
@@ -167,9 +176,15 @@ class Deliveries:
         retry_initial: float = 0.2,
         retry_max: float = 30.0,
         timeout: float = 5.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_age: float = MAX_AGE_SECONDS,
     ) -> None:
         if retry_initial <= 0 or retry_max < retry_initial:
             raise ValueError("retry_initial must be positive and retry_max at least retry_initial")
+        if max_attempts < 1 or max_age <= 0:
+            raise ValueError("max_attempts must be at least 1 and max_age positive")
+        self.max_attempts = max_attempts
+        self.max_age = max_age
         self.store = store
         self.signer = signer
         self.addresses = ReceiveAddresses(store)
@@ -228,6 +243,26 @@ class Deliveries:
     def refused(self, user_id: str | None = None) -> list[dict[str, Any]]:
         return self.all(user_id, REFUSED)
 
+    def given_up(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """Retried as long as the policy allows, never delivered: not sent again."""
+        return self.all(user_id, GIVEN_UP)
+
+    def policy(self) -> dict[str, Any]:
+        """The sandbox's delivery rule and its figures, as the Control API shows them."""
+        return {
+            "rule": (
+                "2xx: delivered; 4xx but 408/429: refused, not retried; anything else (no address, no connection, "
+                "a timeout, 3xx, 408, 429, 5xx): retried with back-off, then given up after max_attempts attempts "
+                "or once the next attempt would fall after max_age_seconds; per User in the order queued"
+            ),
+            "retry_initial_seconds": self.retry_initial,
+            "retry_max_seconds": self.retry_max,
+            "max_attempts": self.max_attempts,
+            "max_age_seconds": self.max_age,
+            "retried_4xx": sorted(RETRY_LATER_4XX),
+            "timeout_seconds": self.timeout,
+        }
+
     def all(self, user_id: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
         """The queue in the order it was filled, optionally one User's and/or one state's."""
         if state is not None and state not in STATES:
@@ -241,7 +276,32 @@ class Deliveries:
             args.append(state)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self.store.all(f"SELECT {_COLUMNS} FROM deliveries{clause} ORDER BY id", *args)  # noqa: S608
-        return [_listing(r) for r in rows]
+        return [self._listing(r) for r in rows]
+
+    def _listing(self, row: sqlite3.Row) -> dict[str, Any]:
+        """A queue entry as the Control API and tests see it, with its outcome in words (never the body:
+        that is `message`)."""
+        entry = dict(row)
+        entry["next_attempt_at"] = _iso(entry["next_attempt_at"]) if entry["state"] == PENDING else None
+        entry["outcome"] = self._outcome(entry)
+        return entry
+
+    def _outcome(self, entry: dict[str, Any]) -> str:
+        state, attempts, status, error = entry["state"], entry["attempts"], entry["http_status"], entry["last_error"]
+        if state == DELIVERED:
+            return f"delivered on attempt {attempts} (HTTP {status})"
+        if state == REFUSED:
+            return f"refused by the User's system on attempt {attempts} (HTTP {status}), not retried"
+        if state == GIVEN_UP:
+            why = (
+                f"the most the sandbox makes: {self.max_attempts}"
+                if attempts >= self.max_attempts
+                else f"undelivered {self.max_age:g} s after it was queued"
+            )
+            return f"given up after {attempts} attempts ({why}); last: {error}"
+        if attempts == 0:
+            return "queued, not yet tried"
+        return f"attempt {attempts} failed ({error}); next at {entry['next_attempt_at']}"
 
     def message(self, delivery_id: int) -> bytes | None:
         """The signed bytes as queued (and as sent, on every attempt)."""
@@ -376,7 +436,8 @@ class Deliveries:
         head: sqlite3.Row | None = None
         try:
             head = self.store.one(
-                "SELECT id, body, evidence, attempts, next_attempt_at FROM deliveries WHERE user_id = ? AND state = ? "
+                "SELECT id, body, evidence, attempts, next_attempt_at, enqueued_at FROM deliveries "
+                "WHERE user_id = ? AND state = ? "
                 "ORDER BY id LIMIT 1",
                 user_id,
                 PENDING,
@@ -398,15 +459,15 @@ class Deliveries:
 
     def _retry_quietly(self, head: sqlite3.Row, error: str) -> None:
         try:
-            self._retry(head["id"], head["attempts"] + 1, error)
+            self._retry(head, head["attempts"] + 1, error)
         except Exception:
             log.exception("could not record a failed delivery %s", head["id"])
 
     def _send(self, user_id: str, head: sqlite3.Row) -> None:
-        delivery_id, attempts = head["id"], head["attempts"] + 1
+        attempts = head["attempts"] + 1
         url = self.addresses.get(user_id)
         if url is None:
-            return self._retry(delivery_id, attempts, f"no Receive Response Service address for {user_id}")
+            return self._retry(head, attempts, f"no Receive Response Service address for {user_id}")
         try:
             reply = self.session.post(
                 url,
@@ -416,11 +477,12 @@ class Deliveries:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            return self._retry(delivery_id, attempts, f"{url}: {type(exc).__name__}: {exc}")
-        return self._judge(delivery_id, attempts, url, reply)
+            return self._retry(head, attempts, f"{url}: {type(exc).__name__}: {exc}")
+        return self._judge(head, attempts, url, reply)
 
-    def _judge(self, delivery_id: int, attempts: int, url: str, reply: requests.Response) -> None:
-        """2xx delivered; 4xx refused (but 408/429); anything else, later."""
+    def _judge(self, head: sqlite3.Row, attempts: int, url: str, reply: requests.Response) -> None:
+        """2xx delivered; 4xx refused (but 408/429); anything else, later (or given up)."""
+        delivery_id = head["id"]
         status, body = reply.status_code, reply.text[:MAX_KEPT_BODY]
         if 200 <= status < 300:
             return self._record(
@@ -436,13 +498,22 @@ class Deliveries:
                 delivery_id,
             )
         where = f" (to {reply.headers.get('Location')})" if 300 <= status < 400 else ""
-        return self._retry(delivery_id, attempts, f"{url} answered HTTP {status}{where}: {body.strip()[:200]}", status)
+        return self._retry(head, attempts, f"{url} answered HTTP {status}{where}: {body.strip()[:200]}", status)
 
-    def _retry(self, delivery_id: int, attempts: int, error: str, status: int | None = None) -> None:
-        self._record(
+    def _retry(self, head: sqlite3.Row, attempts: int, error: str, status: int | None = None) -> None:
+        """A failed attempt: the message is tried again after its back-off, unless that was its last
+        attempt or the next would come too long after it was queued: then it is given up."""
+        next_attempt = time.time() + self.backoff(attempts)
+        if attempts >= self.max_attempts or next_attempt - _enqueued_epoch(head["enqueued_at"]) > self.max_age:
+            return self._record(
+                "state = ?, attempts = ?, last_error = ?, http_status = ?",
+                (GIVEN_UP, attempts, error, status),
+                head["id"],
+            )
+        return self._record(
             "attempts = ?, last_error = ?, http_status = ?, next_attempt_at = ?",
-            (attempts, error, status, time.time() + self.backoff(attempts)),
-            delivery_id,
+            (attempts, error, status, next_attempt),
+            head["id"],
         )
 
     def backoff(self, attempts: int) -> float:

@@ -7,6 +7,8 @@ both in one place and the processes ask it:
 - **one receiver**: the runner listens where the environment file says the DCC calls back; each process
   mirrors what arrives (`MirrorReceiver`) and waits there for its own answers, matched by RequestID as a
   single-process run does. Alerts no request caused reach every process; each waits only for its meter's.
+  The one receiver recognises a re-delivery across the whole run and every process learns it as a repeat,
+  never as a new answer or alert.
 - **originator turns**: the DCC accepts an originator's counters only in increasing order, so a process
   takes the originator's turn (and its counter) from the coordinator and gives it back once the request's
   synchronous legs are answered: no request overtakes a later-numbered one of the same originator.
@@ -36,7 +38,7 @@ from werkzeug.wrappers import Request, Response
 from serving.server import ServerSettings, Service
 from serving.web import App, json_object, json_response
 from support.duis_client import CounterSource
-from support.receiver import Receiver, Refused
+from support.receiver import Delivery, Receiver, Refused, Repeat
 
 USED_FOR_GOOD = "enrolled by an earlier scenario of this run"
 IN_USE = "in use by another scenario of this run"
@@ -137,25 +139,16 @@ class Coordinator:
         self._service.stop()
 
     def _arrivals(self, request: Request) -> Response:
+        """What the receiver accepted after `after`: each new message whole, each repeat as its summary."""
         after = int(request.args.get("after", "0"))
         deadline = time.monotonic() + min(float(request.args.get("wait", "0")), LONG_POLL_SECONDS)
         while True:  # in slices, so that stopping the coordinator does not wait out a long poll
-            arrivals = self.receiver.arrivals_after(after, min(0.25, max(deadline - time.monotonic(), 0)))
-            if arrivals or self._closing.is_set() or time.monotonic() >= deadline:
+            deliveries, following = self.receiver.deliveries_after(
+                after, min(0.25, max(deadline - time.monotonic(), 0))
+            )
+            if deliveries or self._closing.is_set() or time.monotonic() >= deadline:
                 break
-        return json_response(
-            {
-                "next": after + len(arrivals),
-                "arrivals": [
-                    {
-                        "xml": base64.b64encode(r.raw).decode(),
-                        "headers": dict(r.headers),
-                        "at": r.received_at.isoformat(),
-                    }
-                    for r in arrivals
-                ],
-            }
-        )
+        return json_response({"next": following, "arrivals": [_feed_item(d) for d in deliveries]})
 
     def _lease(self, request: Request, installation: str) -> Response:
         body = json_object(request)
@@ -190,6 +183,16 @@ class Coordinator:
                 del self._turn_holders[originator]
                 self._turns.notify_all()
         return Response(status=204)
+
+
+def _feed_item(delivery: Delivery) -> dict:
+    if isinstance(delivery, Repeat):
+        return {"repeat": delivery.to_json()}
+    return {
+        "xml": base64.b64encode(delivery.raw).decode(),
+        "headers": dict(delivery.headers),
+        "at": delivery.received_at.isoformat(),
+    }
 
 
 @contextmanager
@@ -252,9 +255,10 @@ class CoordinatedCounters(CounterSource):
 
 class MirrorReceiver(Receiver):
     """A behave process's view of the run's one receiver: everything it accepted, copied here as it
-    arrives, so `wait_for` and `wait_unsolicited` work as they do on a receiver of one's own. The
-    coordinator's receiver has already checked schema and signature; the copy is parsed again (it is
-    the same bytes) and not re-verified."""
+    arrives (a message new to the run whole, a repeat as the run's receiver recorded it), so `wait_for`
+    and `deliveries_after` work as they do on a receiver of one's own. The coordinator's receiver has
+    already checked schema and signatures; the copy is parsed again (it is the same bytes) and not
+    re-verified."""
 
     def __init__(self, coordinator_url: str, public_url: str) -> None:
         super().__init__(public_url=public_url)
@@ -293,6 +297,11 @@ class MirrorReceiver(Receiver):
                 self._stopping.wait(0.2)
                 continue
             for item in feed["arrivals"]:
+                if "repeat" in item:  # the run's receiver took it for a repeat: so does this process
+                    with self._cond:
+                        self._note_repeat(Repeat.from_json(item["repeat"]))
+                        self._cond.notify_all()
+                    continue
                 try:
                     received = self._accept(base64.b64decode(item["xml"]))
                 except Refused:

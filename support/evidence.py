@@ -20,7 +20,7 @@ import allure
 
 from support.duis_client import Exchange
 from support.reporting.anchor_view import learn_names, render_anchor_change
-from support.reporting.exchange_view import render_exchange
+from support.reporting.exchange_view import render_exchange, render_not_counted
 from support.reporting.messages import MessageLog
 from support.reporting.prose import EUI64
 
@@ -35,6 +35,7 @@ Names = Mapping[str, str] | NameSource | None
 
 EXCHANGE_PREFIX = "Exchange: "
 ANCHORS_PREFIX = "Trust anchors"
+NOT_COUNTED_PREFIX = "Not counted: "
 """Attachment names the report summary looks for (``support.reporting.annotate``)."""
 
 MESSAGES = MessageLog.from_environment()
@@ -117,6 +118,17 @@ def attach_anchor_change(
         attachment_type=allure.attachment_type.HTML,
     )
     attach_json({"before": list(before), "after": list(after)}, f"{title} (raw)")
+
+
+def attach_not_counted(rows: Sequence[Mapping[str, str]], title: str = "deliveries delivered again or late") -> None:
+    """The deliveries about the scenario's meter that counted for nothing (`World.deliveries_not_counted`),
+    as a table and as JSON; nothing when there were none."""
+    if not rows:
+        return
+    allure.attach(
+        render_not_counted(rows, title), name=NOT_COUNTED_PREFIX + title, attachment_type=allure.attachment_type.HTML
+    )
+    attach_json(list(rows), f"{NOT_COUNTED_PREFIX}{title} (raw)")
 
 
 def attach_xml(text: str | bytes, name: str) -> None:

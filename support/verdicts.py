@@ -5,8 +5,12 @@ clause (`X-DUIS-Clause`), that is checked as well: extra evidence, not the judge
 
 from __future__ import annotations
 
+import datetime as dt
+
 from catalogue import Clause, Rule
 from support.duis_client import Exchange
+from support.message_identity import canonical_device
+from support.receiver import Received, in_words
 
 
 class NoAnswer(AssertionError):
@@ -85,3 +89,20 @@ def not_rejected_by(exchange: Exchange | None, rule: Rule) -> None:
         assert alert is not None or exchange.response.response_code != rule.response_code, explain(exchange)
     if exchange.clause and not exchange.response.succeeded:
         assert rule.clause not in exchange.decided_by, explain(exchange)
+
+
+def alert_not_counted(alert: Received, device: str, asked_at: dt.datetime) -> str | None:
+    """Why a delivered alert does not count for the scenario that made its meter raise one (None: it
+    counts). It counts only if it concerns the scenario's device (its ResponseID's device, compared
+    canonically) and was raised after the scenario's own request: its time (`Received.raised_at`, the S1SP
+    Alert's DateTime or the Response's ResponseDateTime) no earlier than the second the request was made in
+    (DUIS times are written to the second; the suite and the DCC are taken to keep UTC to the second). A
+    repeat is never an alert at all (`support.receiver`)."""
+    if alert.device is None or alert.device != canonical_device(device):
+        return f"about {alert.device or 'no device'}, not this scenario's meter {device}, not counted"
+    raised = alert.raised_at
+    if raised is None:
+        return "says no time it was raised, not counted"
+    if raised < asked_at.astimezone(dt.UTC).replace(microsecond=0):
+        return f"raised at {in_words(raised)}, before this scenario's request at {in_words(asked_at)}, not counted"
+    return None

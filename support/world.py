@@ -6,6 +6,8 @@ meter's credentials read with SRV 6.24.1."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from dataclasses import dataclass, replace
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,11 +28,12 @@ from support.arrangement import (
     Site,
 )
 from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, Exchange, SigningIdentity, sign_request
+from support.message_identity import canonical_device
 from support.organisations import Organisation
 from support.outcome import Outcome
-from support.receiver import Receiver
+from support.receiver import Received, Receiver, Repeat, in_words
 from support.seeding import ACB, S1SPS, Parties, Roster
-from support.verdicts import answered
+from support.verdicts import alert_not_counted, answered
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
 
 ALERT_SILENCE_SECONDS = 1.0
@@ -76,6 +79,9 @@ class World:
         """Role → whose certificate the scenario's meter held when last read (for the outcome)."""
         self.enrolment: dict | None = None  # the Migration Control Centre's answer
         self.commissioning: dict | None = None
+        self.began = receiver.mark() if receiver is not None else 0
+        """Where the receiver stood when the scenario began: what it accepts after is this scenario's time."""
+        self._not_counted: list[dict[str, str]] = []
 
     # --- arrangement -------------------------------------------------------------------------
     def take_part(self, name: str, role: str, certified: bool = True, user: bool = True) -> Organisation:
@@ -413,20 +419,58 @@ class World:
 
     def raise_alert(self) -> str | None:
         """The meter raises an alert for its Network Operator; returns who received it (by name), as the
-        Users see it: the DCC delivers the S1SP's alert to the one it is for."""
+        Users see it: the DCC delivers the S1SP's alert to the one it is for. Only an alert that counts for
+        this scenario (`verdicts.alert_not_counted`) is taken; those about its meter that do not are
+        recorded (`deliveries_not_counted`)."""
         events: MeterEventsClient = self.arrangement.meter_events()
         device = self.meter
         assert self.receiver is not None
         self.alert_raised = True
-        already = {id(r) for r in self.receiver.unsolicited()}
+        mark = self.receiver.mark()
+        asked_at = dt.datetime.now(dt.UTC)
         events.raise_alert(device)
         if self.meter_kind == "gas meter":  # a gas meter sends none: wait a moment to see none comes
             timeout = ALERT_SILENCE_SECONDS
         else:
             timeout = self.duis.answer_timeout
-        alert = self.receiver.wait_unsolicited(
-            lambda r: id(r) not in already and (r.response.response_id or "").startswith(device), timeout
-        )
-        recipient = alert.response.response_id.split(":")[1] if alert and alert.response.response_id else None
+        alert = self._counted_alert(device, asked_at, mark, timeout)
+        recipient = alert.response_id.split(":")[1] if alert and alert.response_id else None
         self.alert_recipient = self.roster.name_of(recipient) if recipient else None
         return self.alert_recipient
+
+    def _counted_alert(self, device: str, asked_at: dt.datetime, mark: int, timeout: float) -> Received | None:
+        """The first alert delivered after `mark` that counts for this scenario, waiting up to `timeout`."""
+        assert self.receiver is not None
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            deliveries, mark = self.receiver.deliveries_after(mark, remaining)
+            for delivery in deliveries:
+                if not isinstance(delivery, Received) or delivery.request_id is not None:
+                    continue  # a repeat is never counted; an answer to a request is not an alert
+                why = alert_not_counted(delivery, device, asked_at)
+                if why is None:
+                    return delivery
+                if delivery.device == canonical_device(device):
+                    self._not_counted.append(_row(delivery.received_at, delivery.what(), why))
+        return None
+
+    def deliveries_not_counted(self) -> list[dict[str, str]]:
+        """What the DCC delivered during the scenario about its devices that counted for nothing, in the
+        order it arrived: messages delivered again, and alerts raised before the scenario's request."""
+        rows = list(self._not_counted)
+        if self.receiver is not None and self.site is not None:
+            installation = self.site.installation
+            devices = {canonical_device(d) for d in (installation.esme, installation.gsme, installation.chf,
+                                                     installation.gpf)}  # fmt: skip
+            deliveries, _ = self.receiver.deliveries_after(self.began, 0)
+            rows += [
+                _row(d.received_at, d.what(), d.words())
+                for d in deliveries
+                if isinstance(d, Repeat) and d.device in devices
+            ]
+        return sorted(rows, key=lambda row: row["delivered_at"])
+
+
+def _row(at: dt.datetime, what: str, why: str) -> dict[str, str]:
+    """One delivery that did not count, as the evidence shows it."""
+    return {"delivered_at": in_words(at), "message": what, "why": why}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -14,12 +16,18 @@ from catalogue import Clause
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant, UserRole
 from fake_services.sandbox import S1SP_NAMES
+from fake_services.signer import ServiceSigner
+from smki.authority import TestSMKI
+from smki.profile import KeyUse, RemotePartyRole
 from support import test_data
+from support.arrangement import Site
 from support.control_client import ControlClient
 from support.duis_client import DUISClient, Exchange, SigningIdentity
 from support.organisations import Organisation
+from support.receiver import Receiver
 from support.seeding import Installation, Parties, Roster, seed_installation, set_mp107
 from support.user_system import UserSystem
+from support.world import World
 from support.world_clients import MeterEventsClient
 
 
@@ -191,6 +199,40 @@ def alert_recipient(meters: MeterEventsClient, control: ControlClient, device_id
     meters.raise_alert(device_id)
     new = control.alerts()[before:]
     return new[-1]["recipient"] if new else None
+
+
+def dcc_signer(smki: TestSMKI, entity_id: str, name: str) -> ServiceSigner:
+    """A DCC system's XML-signing identity (role 137), certified by `smki`: a DSP or an S1SP of a test's own."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return ServiceSigner(key, smki.issue(key.public_key(), entity_id, RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS, name))
+
+
+class ScriptedMeterEvents:
+    """A meter-event interface whose "raise an alert" does what a test says instead (e.g. the DCC delivering
+    an earlier alert again)."""
+
+    def __init__(self, raise_alert: Callable[[str], object]) -> None:
+        self._raise_alert = raise_alert
+
+    def raise_alert(self, device_id: str) -> None:
+        self._raise_alert(device_id)
+
+
+def alert_scenario(
+    receiver: Receiver,
+    meter_events: MeterEventsClient | ScriptedMeterEvents,
+    names: Mapping[str, str],
+    meter: str,
+    answer_timeout: float = 10.0,
+) -> World:
+    """A scenario's World about the electricity meter `meter`, able to make it raise an alert and judge
+    where it went (only `raise_alert` and what it records are meant to be used)."""
+    arrangement = SimpleNamespace(meter_events=lambda: meter_events)
+    roster = SimpleNamespace(name_of=names.get)
+    duis = DUISClient("http://127.0.0.1:9", answer_timeout=answer_timeout)
+    world = World(arrangement, duis, roster, receiver, b"")  # type: ignore[arg-type]
+    world.site = Site(Installation(1, "S1SP1", esme=meter), parties=None)  # type: ignore[arg-type]
+    return world
 
 
 def free_port() -> int:

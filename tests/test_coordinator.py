@@ -10,14 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.messages import RequestID, response_message
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import to_bytes
-from fake_services.signer import ServiceSigner
 from smki.authority import TestSMKI as Authority
-from smki.profile import KeyUse, RemotePartyRole
 from support.coordinator import (
     IN_USE,
     USED_FOR_GOOD,
@@ -30,6 +27,7 @@ from support.coordinator import (
 )
 from support.duis_client import CounterSource
 from support.receiver import Receiver
+from tests.helpers import dcc_signer
 
 DEVICE = "00-DB-12-34-56-78-90-A0"
 USER = "90-B3-D5-1F-30-01-00-00"
@@ -108,11 +106,7 @@ def test_counters_carry_on_from_the_runners_own(coordinator: Coordinator):
 
 
 def _signed_response(counter: int) -> bytes:
-    smki = Authority()
-    key = ec.generate_private_key(ec.SECP256R1())
-    dsp = ServiceSigner(
-        key, smki.issue(key.public_key(), "90-B3-D5-1F-30-00-00-01", RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS, "DSP")
-    )
+    dsp = dcc_signer(Authority(), "90-B3-D5-1F-30-00-00-01", "DSP")
     root = response_message(RequestID(USER, DEVICE, counter), "I0", SERVICE_REQUEST_VARIANTS["4.1.1"])
     return to_bytes(dsp.sign(root))
 

@@ -22,7 +22,16 @@ from fake_services.signer import ServiceSigner
 from smki.profile import OrganisationCertificate
 from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, sign_request
 from support.user_system import UserSystem
-from tests.helpers import enable_mp107, holder_of, krp_request, krp_update, request_to, standard_installation
+from tests.helpers import (
+    ScriptedMeterEvents,
+    alert_scenario,
+    enable_mp107,
+    holder_of,
+    krp_request,
+    krp_update,
+    request_to,
+    standard_installation,
+)
 
 
 def test_a_critical_request_goes_transform_pre_command_signed_cv5_i99_then_the_answer(control, duis, cast):
@@ -205,3 +214,46 @@ def test_a_user_endpoint_that_was_down_receives_every_answer_once_in_order(sandb
             assert [d["state"] for d in control.deliveries(cast.western.entity_id)] == ["delivered"] * 3
         finally:
             control.set_receive_address(cast.western.entity_id, user_system.receive_url)
+
+
+def _deliver_again(receiver, body: bytes) -> int:
+    """What a DCC re-delivering does: POST the message once more to the User's Receive Response Service."""
+    return requests.post(receiver.url, data=body, headers={"Content-Type": "application/xml"}, timeout=10).status_code
+
+
+def test_answers_and_alerts_delivered_again_are_recorded_and_count_for_no_later_scenario(
+    control, duis, cast, user_system, meters
+):
+    """The sandbox's own messages, signed by its DSP and S1SP: an answer delivered again (the same bytes,
+    laid out again, and after the next scenario began) is recorded once as an answer and otherwise as a
+    repeat; the meter's alert replayed during a later scenario about the same meter satisfies nothing."""
+    receiver = user_system.receiver
+    inst = standard_installation(control, cast)
+    request = request_to(duis, cast.supplier, inst.esme, RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP,
+                         remote_party_roles=("NetworkOperator",))  # fmt: skip
+    answer = duis.send(request, cast.supplier).legs[-1].xml
+    names = {org.entity_id: org.name for org in (cast.western, cast.eastern, cast.supplier)}
+    earlier = alert_scenario(receiver, meters, names, inst.esme)
+    assert earlier.raise_alert() == cast.western.name
+    alert = next(r.raw for r in reversed(receiver.unsolicited()) if r.device == inst.esme)
+    repeats_before = len(receiver.repeats())
+
+    later = alert_scenario(  # the next scenario, about the same meter: the DCC delivers old messages again
+        receiver,
+        ScriptedMeterEvents(lambda _: [_deliver_again(receiver, body) for body in (alert, answer)]),
+        names,
+        inst.esme,
+        answer_timeout=1.0,
+    )
+    assert _deliver_again(receiver, answer.replace(b"><", b">\n<")) == 204
+    assert later.raise_alert() is None and later.alert_recipient is None
+    assert len(receiver.received(str(request.request_id))) == 1
+    repeats = receiver.repeats()[repeats_before:]
+    assert [r.request_id or r.response_id for r in repeats] == [
+        str(request.request_id),
+        next(r.response_id for r in receiver.unsolicited() if r.raw == alert),
+        str(request.request_id),
+    ]
+    assert [r.exact for r in repeats] == [False, True, True]
+    rows = later.deliveries_not_counted()
+    assert len(rows) == 3 and all("re-delivered (seen first at" in row["why"] for row in rows)

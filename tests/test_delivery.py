@@ -5,6 +5,7 @@ every message once, signed by the DSP, in the order it was queued, and nobody el
 
 from __future__ import annotations
 
+import hashlib
 import http
 import socket
 import threading
@@ -15,7 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from duis.messages import RequestID, response_message
@@ -29,24 +29,20 @@ from fake_services.store import Store
 from serving.server import Service
 from serving.web import App
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it
-from smki.profile import KeyUse, RemotePartyRole
 from support.receiver import Receiver
+from tests.helpers import dcc_signer
 
 NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 DEVICE = "00-DB-12-34-56-78-90-A0"
 SRV = SERVICE_REQUEST_VARIANTS["4.1.1"]
-FAST = {"retry_initial": 0.05, "retry_max": 0.2, "timeout": 5.0}
+FAST = {"retry_initial": 0.05, "retry_max": 0.2, "timeout": 5.0, "max_attempts": 1000}
+"""Quick retries, and enough of them that a test's User system can be down "for a while"."""
 WAIT = 15.0
 """Generous upper bounds for waits that normally end in milliseconds (never asserted)."""
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-
-
-def make_signer(smki: Authority, entity_id: str, name: str) -> ServiceSigner:
-    key = ec.generate_private_key(ec.SECP256R1())
-    return ServiceSigner(key, smki.issue(key.public_key(), entity_id, RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS, name))
 
 
 def trusting(signer: ServiceSigner) -> Callable[[etree._Element], None]:
@@ -132,7 +128,7 @@ def smki() -> Authority:
 
 @pytest.fixture(scope="module")
 def dsp(smki: Authority) -> ServiceSigner:
-    return make_signer(smki, "90-B3-D5-1F-30-00-00-02", "DSP")
+    return dcc_signer(smki, "90-B3-D5-1F-30-00-00-02", "DSP")
 
 
 @pytest.fixture
@@ -218,7 +214,7 @@ def test_a_user_system_not_yet_listening_gets_every_message_once_in_order_when_i
 def test_a_400_from_the_user_marks_the_message_refused_and_it_is_never_sent_again(
     deliveries: Deliveries, addresses: ReceiveAddresses, smki: Authority
 ) -> None:
-    impostor = make_signer(smki, "90-B3-D5-1F-30-00-00-09", "not the DSP")
+    impostor = dcc_signer(smki, "90-B3-D5-1F-30-00-00-09", "not the DSP")
     with Receiver(trust=trusting(impostor)) as suspicious:
         addresses.set(NETWORK_OPERATOR, suspicious.url)
         ids = queue(deliveries, NETWORK_OPERATOR, [1, 2])
@@ -227,6 +223,7 @@ def test_a_400_from_the_user_marks_the_message_refused_and_it_is_never_sent_agai
         refused = deliveries.refused(NETWORK_OPERATOR)
         assert [r["request_id"] for r in refused] == ids  # a refusal does not hold up the next message
         assert all(r["attempts"] == 1 and r["http_status"] == 400 for r in refused)
+        assert refused[0]["outcome"].startswith("refused by the User's system on attempt 1 (HTTP 400)")
         assert "signature" in refused[0]["response_body"] and "HTTP 400" in refused[0]["last_error"]
         assert len(suspicious.refused()) == 2  # one POST each: no retry
         assert suspicious.arrivals() == [] and deliveries.pending() == []
@@ -346,6 +343,42 @@ def test_a_receive_address_must_be_an_absolute_http_url(addresses: ReceiveAddres
     assert addresses.all() == {}
 
 
+def test_a_user_system_answering_503_for_ever_gets_the_message_given_up_and_the_next_one_goes_on(
+    store: Store, dsp: ServiceSigner, addresses: ReceiveAddresses, receiver: Receiver, served: Callable[[Any], str]
+) -> None:
+    gate = Gate(receiver.app, lambda n: 503 if n < 3 else None)
+    addresses.set(NETWORK_OPERATOR, served(gate) + receiver.path)
+    deliveries = Deliveries(store, dsp, **{**FAST, "max_attempts": 3})
+    deliveries.start()
+    try:
+        ids = queue(deliveries, NETWORK_OPERATOR, [1, 2])
+        assert deliveries.wait_idle(WAIT)
+        (given_up,) = deliveries.given_up(NETWORK_OPERATOR)
+    finally:
+        deliveries.close()
+    assert (given_up["request_id"], given_up["state"], given_up["attempts"]) == (ids[0], "given_up", 3)
+    assert "503" in given_up["last_error"] and given_up["next_attempt_at"] is None
+    assert given_up["outcome"].startswith("given up after 3 attempts")
+    assert gate.calls == 3 + 1  # never sent again; the next message was not held up by it
+    assert arrived(receiver) == ids[1:]
+
+
+def test_a_message_undelivered_for_longer_than_its_maximum_age_is_given_up(
+    store: Store, dsp: ServiceSigner, addresses: ReceiveAddresses
+) -> None:
+    addresses.set(NETWORK_OPERATOR, f"http://127.0.0.1:{free_port()}/smartdcc/duis")  # nothing listens
+    deliveries = Deliveries(store, dsp, **{**FAST, "max_age": 0.3})
+    deliveries.start()
+    try:
+        queue(deliveries, NETWORK_OPERATOR, [1])
+        assert deliveries.wait_idle(WAIT)
+        (given_up,) = deliveries.given_up()
+    finally:
+        deliveries.close()
+    assert given_up["attempts"] >= 1 and "ConnectionError" in given_up["last_error"]
+    assert "0.3 s" in given_up["outcome"]
+
+
 def test_backoff_doubles_from_the_initial_delay_up_to_the_maximum(store: Store, dsp: ServiceSigner) -> None:
     backoff = Deliveries(store, dsp, retry_initial=0.2, retry_max=30.0).backoff
     assert [backoff(n) for n in (1, 2, 3, 4, 8, 9, 1000)] == [0.2, 0.4, 0.8, 1.6, 25.6, 30.0, 30.0]
@@ -393,6 +426,34 @@ def test_control_api_sets_an_address_and_shows_the_queue(
         assert http_client.get(f"{control}/deliveries/{entry['id'] + 1}").status_code == 404
 
 
+def test_control_api_shows_each_deliverys_attempts_and_outcome_and_the_retry_policy(
+    store: Store, dsp: ServiceSigner, addresses: ReceiveAddresses, receiver: Receiver, served: Callable[[Any], str]
+) -> None:
+    deliveries = Deliveries(store, dsp, **{**FAST, "max_attempts": 2})
+    control = served(App(delivery_routes(addresses, deliveries)))
+    addresses.set(NETWORK_OPERATOR, served(Gate(receiver.app, lambda n: 503)) + receiver.path)
+    addresses.set(SUPPLIER, receiver.url)
+    deliveries.start()
+    try:
+        (down,) = queue(deliveries, NETWORK_OPERATOR, [1])
+        (up,) = queue(deliveries, SUPPLIER, [1])
+        assert deliveries.wait_idle(WAIT)
+    finally:
+        deliveries.close()
+
+    with requests.Session() as http_client:
+        listed = {d["request_id"]: d for d in http_client.get(f"{control}/deliveries").json()}
+        assert listed[up]["state"] == "delivered" and listed[up]["outcome"] == "delivered on attempt 1 (HTTP 204)"
+        assert listed[down]["state"] == "given_up" and listed[down]["attempts"] == 2
+        assert listed[down]["outcome"].startswith("given up after 2 attempts") and "503" in listed[down]["outcome"]
+        only = http_client.get(f"{control}/deliveries", params={"state": "given_up"}).json()
+        assert [d["request_id"] for d in only] == [down]
+        policy = http_client.get(f"{control}/deliveries/policy").json()
+    assert policy["max_attempts"] == 2 and policy["retried_4xx"] == [408, 429]
+    assert policy["retry_initial_seconds"] == FAST["retry_initial"] and policy["retry_max_seconds"] == FAST["retry_max"]
+    assert policy["max_age_seconds"] > 0 and "given up" in policy["rule"]
+
+
 # -- the receiver ------------------------------------------------------------------------------------
 
 
@@ -409,7 +470,7 @@ def test_the_receiver_refuses_what_dccs_client_would_refuse(
 ) -> None:
     good = signed(dsp, RequestID(NETWORK_OPERATOR, DEVICE, 1))
     unsigned = to_bytes(response_message(RequestID(NETWORK_OPERATOR, DEVICE, 2), "I0", SRV))
-    forged = signed(make_signer(smki, "90-B3-D5-1F-30-00-00-09", "forger"), RequestID(NETWORK_OPERATOR, DEVICE, 3))
+    forged = signed(dcc_signer(smki, "90-B3-D5-1F-30-00-00-09", "forger"), RequestID(NETWORK_OPERATOR, DEVICE, 3))
     invalid = good.replace(b"<sr:ResponseCode>I0<", b"<sr:ResponseCode>I12345<")
 
     assert post(receiver, good, "text/plain").status_code == 415
@@ -424,7 +485,9 @@ def test_the_receiver_refuses_what_dccs_client_would_refuse(
         answer = post(receiver, body)
         assert answer.status_code == 400 and reason in answer.text, (reason, answer.text)
         assert "\n" not in answer.text.strip()
-    assert [raw for raw, _ in receiver.refused()] == [good] + [body for body, _ in cases]
+    digests = [hashlib.sha256(body).hexdigest() for body in [good] + [body for body, _ in cases]]
+    assert [r.sha256 for r in receiver.refused()] == digests
+    assert [r.status for r in receiver.refused()] == [415] + [400] * len(cases)
     assert receiver.arrivals() == []
 
 

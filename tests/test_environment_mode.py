@@ -20,6 +20,7 @@ from support.control_client import ControlClient, ControlRefused
 from support.environment_file import load_environment
 from support.preflight import ready_user_system
 from support.reporting.sandbox_runs import sandbox_from
+from support.user_system import user_system_for
 from tests.helpers import environment_copy, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,15 @@ def test_preflight_proves_the_dsp_calls_the_receiver_back(to_be: Path):
     try:
         assert result.ok and not result.notes, result.report()
         assert any(r.response.response_code == "I0" for r in user_system.receiver.arrivals())
+    finally:
+        user_system.close()
+
+
+def test_the_user_system_trusts_the_files_dcc_signers_each_in_its_role(to_be: Path):
+    """[dcc.signers] names the DSP and the S1SPs: the envelope must be the DSP's, what it carries an S1SP's."""
+    user_system = user_system_for(load_environment(to_be))
+    try:
+        assert user_system.signatures.roles() == {"DSP": "DSP", "S1SP1": "S1SP", "S1SP2": "S1SP", "S1SP3": "S1SP"}
     finally:
         user_system.close()
 

@@ -16,7 +16,8 @@ import pytest
 from catalogue import CLAUSES
 from support.reporting import pack
 from support.reporting.anchor_view import cells, render_anchor_change
-from support.reporting.exchange_view import decisions, outcome, render_exchange
+from support.reporting.annotate import evidence_html
+from support.reporting.exchange_view import decisions, outcome, render_exchange, render_not_counted
 from support.reporting.messages import MessageLog, scenario_key
 from support.reporting.verify import check
 from support.reporting.verify import main as verify_main
@@ -56,6 +57,23 @@ def test_the_sequence_names_organisations_and_keeps_their_ids_beside_them():
     assert "SRPD 6.2(d)</a> — New exception" in page and "S1SR 4.2</a> — Certificate-owner check" in page
     assert "<b>Outcome:</b> I0: succeeded." in page
     assert page.count(EASTERN) == page.count(f"({EASTERN})")  # never an ID without its name
+
+
+def test_a_delivery_that_did_not_count_reads_as_such_on_the_scenarios_page(tmp_path: Path):
+    rows = [
+        {
+            "delivered_at": "2030-01-15 10:03:00.000 UTC",
+            "message": "alert 00-DB-12-34-56-78-90-A0:90-B3-D5-1F-30-02-00-00:21",
+            "why": "re-delivered (seen first at 2030-01-15 10:00:01.250 UTC), not counted",
+        }
+    ]
+    page = render_not_counted(rows, "deliveries delivered again or late")
+    assert "re-delivered (seen first at 2030-01-15 10:00:01.250 UTC), not counted" in page
+    assert "alert 00-DB-12-34-56-78-90-A0:90-B3-D5-1F-30-02-00-00:21" in page and "<script" not in page
+    (tmp_path / "page.html").write_text(page)
+    result = {"attachments": [{"name": "Not counted: deliveries delivered again or late", "type": "text/html",
+                               "source": "page.html"}]}  # fmt: skip
+    assert evidence_html(tmp_path, result) == [page]  # shown on the scenario's page, beside its exchanges
 
 
 # --- the trust anchors as one table ----------------------------------------------------------------

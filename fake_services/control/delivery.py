@@ -1,6 +1,7 @@
 """Control API routes for asynchronous delivery: where each User's Receive Response Service listens
 (what DCC Boxed's "Receive Response Service address" field holds), and the DSP's delivery queue, read
-back as evidence of what was sent to whom, when, and how the User's system answered."""
+back as evidence of what was sent to whom, when, how the User's system answered, how often it was tried
+and how it ended (delivered, refused, given up), beside the retry policy that decides it."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def delivery_routes(addresses: ReceiveAddresses, deliveries: Deliveries) -> list
         return json_response({"user_id": user, "url": url})
 
     def queue(request: Request) -> Response:
-        """`?user=<EUI-64>&state=pending|delivered|refused`, both optional; oldest first."""
+        """`?user=<EUI-64>&state=pending|delivered|refused|given_up`, both optional; oldest first. Each
+        entry: its state, attempts, last error, HTTP status and its outcome in words."""
         user, state = request.args.get("user"), request.args.get("state")
         if state is not None and state not in STATES:
             raise HTTPError(400, f"state is one of {', '.join(STATES)}")
@@ -53,9 +55,14 @@ def delivery_routes(addresses: ReceiveAddresses, deliveries: Deliveries) -> list
             raise HTTPError(404, f"no delivery {delivery_id}")
         return xml_response(body)
 
+    def policy(_: Request) -> Response:
+        """How the DSP retries and when it gives up (the sandbox's choice: `fake_services.delivery`)."""
+        return json_response(deliveries.policy())
+
     return [
         ("PUT", "/users/<user_id>/receive-response-service", set_address),
         ("GET", "/users/<user_id>/receive-response-service", get_address),
         ("GET", "/deliveries", queue),
+        ("GET", "/deliveries/policy", policy),
         ("GET", "/deliveries/<int:delivery_id>", message),
     ]

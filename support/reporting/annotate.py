@@ -18,7 +18,7 @@ from typing import Any
 
 from catalogue import CLAUSES, Clause, clause_for_tags
 from support.allure_formatter import LOCATION_LABEL
-from support.evidence import ANCHORS_PREFIX, EXCHANGE_PREFIX
+from support.evidence import ANCHORS_PREFIX, EXCHANGE_PREFIX, NOT_COUNTED_PREFIX
 from support.reporting.anchor_view import learn_names, render_anchor_change
 from support.reporting.scenarios import ScenarioCase
 from support.reporting.test_cases import LABEL, TestCaseMap
@@ -59,7 +59,7 @@ def evidence_html(results_dir: Path, result: Mapping[str, Any]) -> list[str]:
         text
         for attachment in attachments
         if attachment.get("type") == "text/html"
-        and attachment.get("name", "").startswith((EXCHANGE_PREFIX, ANCHORS_PREFIX))
+        and attachment.get("name", "").startswith((EXCHANGE_PREFIX, ANCHORS_PREFIX, NOT_COUNTED_PREFIX))
         and (text := _read(results_dir, attachment))
     ]
     has_table = any(a.get("name", "").startswith(ANCHORS_PREFIX) and a.get("type") == "text/html" for a in attachments)

@@ -150,3 +150,19 @@ def render_exchange(exchange: Exchange, title: str, names: Mapping[str, str]) ->
         )
         + f"<p><b>Outcome:</b> {_e(outcome(exchange))}.</p></section>"
     )
+
+
+def render_not_counted(rows: Sequence[Mapping[str, str]], title: str) -> str:
+    """The deliveries that counted for nothing (a message delivered again, an alert raised before the
+    scenario's request), one row each: when it came, what it was, and why it was not counted."""
+    body = "".join(
+        f'<tr><td style="{CELL}">{_e(row["delivered_at"])}</td><td style="{CELL}">{_e(row["message"])}</td>'
+        f'<td style="{CELL}">{_e(row["why"])}</td></tr>'
+        for row in rows
+    )
+    return (
+        f'<section class="mp107-not-counted" style="font:13px/1.4 system-ui,sans-serif">'
+        f'<h3 style="margin:6px 0">{_e(title)}</h3>'
+        f'<table style="{TABLE}"><tr>{head("Delivered at", 22)}{head("Message", 38)}{head("Not counted", 40)}</tr>'
+        f"{body}</table></section>"
+    )
