@@ -205,3 +205,23 @@ def test_a_user_endpoint_that_was_down_receives_every_answer_once_in_order(sandb
             assert [d["state"] for d in control.deliveries(cast.western.entity_id)] == ["delivered"] * 3
         finally:
             control.set_receive_address(cast.western.entity_id, user_system.receive_url)
+
+
+def test_eui64s_written_in_lower_case_complete_the_flow_and_are_echoed_as_written(control, duis, cast):
+    """The XSD allows EUI-64s in either case and DCC's own `duis-parser` writes them in lower case: the DSP
+    compares them canonically (originator, target, the Pre-Command's system titles, the Registration Data,
+    the S1SP's owner check) and echoes the RequestID as the User wrote it."""
+    inst = standard_installation(control, cast, no_certificate_holder=cast.eastern)
+    enable_mp107(control)
+    request = krp_request(duis, control, cast.eastern, inst.esme, cast.western)
+    written = str(request.request_id).lower()
+    request = replace(request, request_id=replace(request.request_id, written=written))
+    assert written.encode() in to_bytes(request.to_xml())
+    exchange = duis.send(request, cast.eastern)
+    assert exchange.response.succeeded, exchange.reason
+    assert exchange.decided_by == (SRPD_6_2_D, PIA_3_3, S1SR_4_2)
+    assert holder_of(control, inst.esme) == cast.western.entity_id
+    answers = [leg for leg in exchange.legs if leg.name in ("Pre-Command", "Acknowledgement (I99)", "Response (I0)")]
+    assert len(answers) == 3
+    for leg in answers:
+        assert ServiceResponse.from_xml(parse(leg.xml)).request_id == written, leg.name

@@ -5,6 +5,7 @@ check digits of the identifiers we generate."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import mpan
 import pytest
@@ -200,10 +201,15 @@ def test_request_header_echoes_what_can_be_read(requests_built) -> None:
 
 
 def test_request_id_parse_and_format() -> None:
-    rid = RequestID.parse("90-b3-d5-1f-30-02-00-00:00-db-12-34-56-78-90-a0:1200")
-    assert rid == RequestID(ORIGINATOR, DEVICE, 1200)
+    """Compared canonically (upper case), echoed as the User wrote it (DCC's duis-parser writes lower case)."""
+    written = "90-b3-d5-1f-30-02-00-00:00-db-12-34-56-78-90-a0:1200"
+    rid = RequestID.parse(written)
+    assert rid == RequestID(ORIGINATOR, DEVICE, 1200) and hash(rid) == hash(RequestID(ORIGINATOR, DEVICE, 1200))
     assert str(rid) == f"{ORIGINATOR}:{DEVICE}:1200"
-    assert rid.response_id() == f"{DEVICE}:{ORIGINATOR}:1200"
+    assert rid.echoed == written
+    assert rid.response_id() == "00-db-12-34-56-78-90-a0:90-b3-d5-1f-30-02-00-00:1200"
+    assert RequestID(ORIGINATOR, DEVICE, 1200).response_id() == f"{DEVICE}:{ORIGINATOR}:1200"
+    assert replace(rid, counter=1201).echoed == f"{ORIGINATOR}:{DEVICE}:1201"  # a changed copy echoes itself
     assert RequestID.parse(str(rid)) == rid
     assert RequestID.parse(f"{ORIGINATOR}:{DEVICE}:{2**64 - 1}").counter == 2**64 - 1
 

@@ -39,7 +39,7 @@ from duis.messages import (
     sandbox_credentials_payload,
     smets1_response,
 )
-from duis.precommand import GBCS_VERSION, PreCommandInvalid, pre_command_for, split_signed
+from duis.precommand import GBCS_VERSION, PreCommandInvalid, message_code_for, pre_command_for, split_signed
 from duis.schema import schema_error
 from duis.srv import (
     JOIN_SERVICE,
@@ -218,6 +218,16 @@ def duis_signature_pre_command_check(signed: bytes | None, issued: bytes) -> Non
         raise Rejection("pre_command", "the Signed Pre-Command is not the Pre-Command the DCC issued for this request")
 
 
+def gbcs_replacement_mode_check(request: ServiceRequest) -> int:
+    """GBCS replacement certificates: the Transform turns a 6.15.1 into the GBCS command of a replacement
+    mode (CS02b: Supplier by Supplier 0x0102, Network Operator by Network Operator 0x0103); for a Remote
+    Party Role with no such mode here the DCC can make no Pre-Command. Returns the GBCS message code."""
+    try:
+        return message_code_for(request)
+    except ValueError as exc:
+        raise Rejection("replacement_mode", str(exc)) from None
+
+
 def pia_3_2_dsp_feature_switch(store: Store) -> bool:
     """PIA 3.2: the DSP enables SRPD 6.2(d) with one feature switch, not one per S1SP."""
     return store.setting(MP107_SWITCH) == "on"
@@ -389,10 +399,8 @@ class DSP:
         return Accepted(content, content_root, sender, device, verdict, signed)
 
     def _transform(self, accepted: Accepted) -> Outcome:
-        try:
-            payload = pre_command_for(accepted.request, accepted.root).to_bytes()
-        except ValueError as exc:  # valid DUIS the sandbox makes no Pre-Command for (e.g. 6.15.1 for ACB)
-            raise Rejection("schema", str(exc)) from None
+        gbcs_replacement_mode_check(accepted.request)
+        payload = pre_command_for(accepted.request, accepted.root).to_bytes()
         self.transforms.issue(accepted.request, accepted.root, payload)
         request = accepted.request
         return Outcome(
