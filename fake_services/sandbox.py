@@ -25,7 +25,7 @@ from fake_services.control.parties import party_routes
 from fake_services.control.switches import fault_routes, switch_routes
 from fake_services.delivery import Deliveries
 from fake_services.devices import AlertLog
-from fake_services.dsp.models import DSP, MP107_SWITCH
+from fake_services.dsp.models import DSP, MP107_SWITCH, TransformLimits
 from fake_services.dsp.responses import dsp_app
 from fake_services.dsp.s1sp_link import S1SPLink
 from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
@@ -75,9 +75,11 @@ class Sandbox:
         client_timeout: float = ServerSettings.client_timeout,
         pki: str = "test",
         pki_date: dt.datetime | None = None,
+        transform_limits: TransformLimits | None = None,
     ) -> None:
         """`pki` "dcc-boxed" also trusts DCC Boxed's PKI (its test Users, signing as its DSP): see
-        `fake_services.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE)."""
+        `fake_services.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE).
+        `transform_limits`: how long and how many issued Pre-Commands await their CV 5 (default 1 h, 32 a User)."""
         self.control_token = control_token
         self._ticking = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -123,6 +125,8 @@ class Sandbox:
             self.dsp_signer,
             lambda name, body: self.s1sp_link.send(name, body, S1SP_PATH),
             self._deliver,
+            self.clock,
+            transform_limits,
         )
         self.mcc = MigrationControlCentre(self.store, self.registry, self.smki)
         self.commissioning_party = DCCCommissioningParty(

@@ -94,7 +94,7 @@ def test_a_cv5_must_carry_the_pre_command_the_dcc_issued(control, duis, cast):
     )
     exchange = duis.post(cv5, sign_request(cv5, cast.western.identity))
     assert exchange.response.response_code == RULES["pre_command"].response_code
-    assert "no Pre-Command was issued" in exchange.reason
+    assert "no Pre-Command awaits a Signed Pre-Command" in exchange.reason and "none was issued" in exchange.reason
 
 
 def test_an_s1sp_refuses_a_request_a_user_sends_straight_to_it(sandbox, control, duis, cast):
