@@ -23,8 +23,9 @@ from campaign.model import Case, Expect, Sent
 from duis.messages import RequestID
 from duis.precommand import pre_command_for, sign_pre_command
 from duis.signature import sign
-from duis.xml import SR, parse, q, to_bytes
+from duis.xml import DS, SR, parse, q, to_bytes
 from fake_services.dcc_internal import countersigned_request
+from fake_services.dsp.models import TransformLimits
 from fake_services.s1sp.responses import S1SP_PATH
 from serving.web import MAX_BODY_BYTES
 from support.duis_client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH, SigningIdentity, sign_request
@@ -289,6 +290,22 @@ def _authentication(bench: Bench) -> Iterator[Case]:
 
     yield _case(AUTHENTICATION, "CV 5 signed by another User", cv5_by_another_user, e1, bench=bench, path=SERVICE_PATH)
 
+    def carrying_another_in_a_ds_object() -> bytes:
+        """The holder's signed correction with the registered NO's signed correction inside a ds:Object of its
+        signature (not covered by the enveloped reference; the DUIS signature profile has no Object)."""
+        root = parse(_signed(bench))
+        theirs = parse(sign_request(bench.correction(), bench.registered.identity))
+        etree.SubElement(root.find(q("Signature", DS)), q("Object", DS)).append(theirs)
+        return to_bytes(root)
+
+    yield _case(
+        AUTHENTICATION,
+        "another User's signed request inside a ds:Object",
+        carrying_another_in_a_ds_object,
+        e1,
+        bench=bench,
+    )
+
 
 def _replay(bench: Bench) -> Iterator[Case]:
     sent: dict[str, bytes] = {}
@@ -462,6 +479,23 @@ def _critical_flow(bench: Bench) -> Iterator[Case]:
         ),
     ):
         yield _case(CRITICAL, name, body, expect, bench=bench, path=SERVICE_PATH)
+
+    expired: dict[str, bytes] = {}
+
+    def issue_then_let_expire() -> None:
+        request = bench.correction()
+        expired["cv5"] = bench.cv5(request, sign_pre_command(bench.pre_command(request), holder_key))
+        bench.control.move_clock(advance_seconds=TransformLimits().lifetime_seconds + 60)
+
+    yield _case(
+        CRITICAL,
+        "CV 5 after its Pre-Command expired",
+        lambda: expired["cv5"],
+        Expect(response_code=E_PRE_COMMAND),
+        prepare=issue_then_let_expire,
+        bench=bench,
+        path=SERVICE_PATH,
+    )
 
     def to_s1sp(body: Callable[[], bytes]) -> Callable[[], Sent]:
         def run() -> Sent:
