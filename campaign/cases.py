@@ -528,12 +528,13 @@ def _critical_flow(bench: Bench) -> Iterator[Case]:
 
 def _control_api(bench: Bench) -> Iterator[Case]:
     url = bench.urls["Control"]
+    token = {"Authorization": f"Bearer {bench.sandbox.control_token}"}
 
     def call(method: str, path: str, body: bytes | None = None, content_type="application/json") -> Callable[[], Sent]:
         def run() -> Sent:
             try:
                 reply = requests.request(
-                    method, url + path, data=body, headers={"Content-Type": content_type}, timeout=10
+                    method, url + path, data=body, headers={"Content-Type": content_type} | token, timeout=10
                 )
             except requests.RequestException as exc:
                 return Sent(0, detail=str(exc))
@@ -585,6 +586,41 @@ def _control_api(bench: Bench) -> Iterator[Case]:
     ]
     for name, method, path, body, status in cases:
         yield Case(CONTROL, name, call(method, path, body), Expect(status=status))
+
+    def cross_site(port: str, path: str, body: bytes, **headers: str) -> Callable[[], Sent]:
+        """A POST as a web page sends it unasked: text/plain, its own Origin, no token."""
+
+        def run() -> Sent:
+            sent = {"Content-Type": "text/plain", "Origin": "http://attacker.example"} | headers
+            sent = {name: value for name, value in sent.items() if value}  # "" leaves a header out
+            try:
+                reply = requests.post(bench.urls[port] + path, data=body, headers=sent, timeout=10)
+            except requests.RequestException as exc:
+                return Sent(0, detail=str(exc))
+            return Sent(reply.status_code, detail=reply.text.strip()[:200])
+
+        return run
+
+    for port, path, body in (
+        ("Control", "/reset", b""),
+        ("Control", "/users", b'{"entity_id": "90-B3-D5-1F-30-00-00-09", "name": "x", "user_role": "Other User"}'),
+        ("MCC", "/enrolment/migration-authorisations", b'{"device_id": "00-DB-12-34-56-78-90-A0", "supplier": "x"}'),
+        ("Meters", f"/devices/{bench.esme}/alerts", b'{"alert_code": "8F35"}'),
+    ):
+        host = f"attacker.example:{bench.urls[port].rsplit(':', 1)[1]}"
+        yield Case(CONTROL, f"cross-site POST {path} to {port}", cross_site(port, path, body), Expect(status=403))
+        yield Case(
+            CONTROL,
+            f"cross-site POST {path} to {port} by a page's own name (DNS rebinding)",
+            cross_site(port, path, body, Host=host),
+            Expect(status=403),
+        )
+        yield Case(
+            CONTROL,
+            f"text/plain POST {path} to {port} without a token",
+            cross_site(port, path, body, Origin=""),
+            Expect(status=401),
+        )
 
 
 def _command_line() -> Iterator[Case]:
