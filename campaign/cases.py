@@ -90,6 +90,15 @@ def _case(
     return Case(category, name, lambda: bench.post(body(), content_type, path), expect, prepare)
 
 
+def _http(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Sent:
+    """One plain HTTP request, as what came back (status 0: no answer at all)."""
+    try:
+        reply = requests.request(method, url, data=body, headers=headers, timeout=10)
+    except requests.RequestException as exc:
+        return Sent(0, detail=str(exc))
+    return Sent(reply.status_code, detail=reply.text.strip()[:200])
+
+
 def _not_duis(bench: Bench) -> Iterator[Case]:
     e400 = Expect(status=400)
     valid = lambda: _signed(bench)  # noqa: E731
@@ -498,19 +507,7 @@ def _critical_flow(bench: Bench) -> Iterator[Case]:
     )
 
     def to_s1sp(body: Callable[[], bytes]) -> Callable[[], Sent]:
-        def run() -> Sent:
-            try:
-                reply = requests.post(
-                    bench.urls["S1SP1"] + S1SP_PATH,
-                    data=body(),
-                    headers={"Content-Type": "application/xml"},
-                    timeout=10,
-                )
-            except requests.RequestException as exc:
-                return Sent(0, detail=str(exc))
-            return Sent(reply.status_code, detail=reply.text.strip()[:200])
-
-        return run
+        return lambda: _http("POST", bench.urls["S1SP1"] + S1SP_PATH, body(), {"Content-Type": "application/xml"})
 
     def countersigned_by_the_user() -> bytes:
         identity = bench.holder.identity
@@ -531,16 +528,7 @@ def _control_api(bench: Bench) -> Iterator[Case]:
     token = {"Authorization": f"Bearer {bench.sandbox.control_token}"}
 
     def call(method: str, path: str, body: bytes | None = None, content_type="application/json") -> Callable[[], Sent]:
-        def run() -> Sent:
-            try:
-                reply = requests.request(
-                    method, url + path, data=body, headers={"Content-Type": content_type} | token, timeout=10
-                )
-            except requests.RequestException as exc:
-                return Sent(0, detail=str(exc))
-            return Sent(reply.status_code, detail=reply.text.strip()[:200])
-
-        return run
+        return lambda: _http(method, url + path, body, {"Content-Type": content_type} | token)
 
     cases = [
         ("body is not JSON", "POST", "/registration/mpan", b"{not json", 400),
@@ -590,16 +578,9 @@ def _control_api(bench: Bench) -> Iterator[Case]:
     def cross_site(port: str, path: str, body: bytes, **headers: str) -> Callable[[], Sent]:
         """A POST as a web page sends it unasked: text/plain, its own Origin, no token."""
 
-        def run() -> Sent:
-            sent = {"Content-Type": "text/plain", "Origin": "http://attacker.example"} | headers
-            sent = {name: value for name, value in sent.items() if value}  # "" leaves a header out
-            try:
-                reply = requests.post(bench.urls[port] + path, data=body, headers=sent, timeout=10)
-            except requests.RequestException as exc:
-                return Sent(0, detail=str(exc))
-            return Sent(reply.status_code, detail=reply.text.strip()[:200])
-
-        return run
+        sent = {"Content-Type": "text/plain", "Origin": "http://attacker.example"} | headers
+        sent = {name: value for name, value in sent.items() if value}  # "" leaves a header out
+        return lambda: _http("POST", bench.urls[port] + path, body, sent)
 
     for port, path, body in (
         ("Control", "/reset", b""),
