@@ -56,12 +56,16 @@ def local_token(path: Path = TOKEN_FILE) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_text().strip()
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(token + "\n")
+    try:
+        os.link(draft, path)  # published whole, or not at all: a reader never sees half a token
+    except FileExistsError:  # another process made it first: use theirs
+        token = path.read_text().strip()
+    finally:
+        draft.unlink()
     return token
 
 
