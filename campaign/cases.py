@@ -23,8 +23,9 @@ from campaign.model import Case, Expect, Sent
 from duis.messages import RequestID
 from duis.precommand import pre_command_for, sign_pre_command
 from duis.signature import sign
-from duis.xml import SR, parse, q, to_bytes
+from duis.xml import DS, SR, parse, q, to_bytes
 from fake_services.dcc_internal import countersigned_request
+from fake_services.dsp.models import TransformLimits
 from fake_services.s1sp.responses import S1SP_PATH
 from serving.web import MAX_BODY_BYTES
 from support.duis_client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH, SigningIdentity, sign_request
@@ -87,6 +88,15 @@ def _case(
 ) -> Case:
     assert bench is not None
     return Case(category, name, lambda: bench.post(body(), content_type, path), expect, prepare)
+
+
+def _http(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Sent:
+    """One plain HTTP request, as what came back (status 0: no answer at all)."""
+    try:
+        reply = requests.request(method, url, data=body, headers=headers, timeout=10)
+    except requests.RequestException as exc:
+        return Sent(0, detail=str(exc))
+    return Sent(reply.status_code, detail=reply.text.strip()[:200])
 
 
 def _not_duis(bench: Bench) -> Iterator[Case]:
@@ -289,6 +299,22 @@ def _authentication(bench: Bench) -> Iterator[Case]:
 
     yield _case(AUTHENTICATION, "CV 5 signed by another User", cv5_by_another_user, e1, bench=bench, path=SERVICE_PATH)
 
+    def carrying_another_in_a_ds_object() -> bytes:
+        """The holder's signed correction with the registered NO's signed correction inside a ds:Object of its
+        signature (not covered by the enveloped reference; the DUIS signature profile has no Object)."""
+        root = parse(_signed(bench))
+        theirs = parse(sign_request(bench.correction(), bench.registered.identity))
+        etree.SubElement(root.find(q("Signature", DS)), q("Object", DS)).append(theirs)
+        return to_bytes(root)
+
+    yield _case(
+        AUTHENTICATION,
+        "another User's signed request inside a ds:Object",
+        carrying_another_in_a_ds_object,
+        e1,
+        bench=bench,
+    )
+
 
 def _replay(bench: Bench) -> Iterator[Case]:
     sent: dict[str, bytes] = {}
@@ -463,20 +489,25 @@ def _critical_flow(bench: Bench) -> Iterator[Case]:
     ):
         yield _case(CRITICAL, name, body, expect, bench=bench, path=SERVICE_PATH)
 
-    def to_s1sp(body: Callable[[], bytes]) -> Callable[[], Sent]:
-        def run() -> Sent:
-            try:
-                reply = requests.post(
-                    bench.urls["S1SP1"] + S1SP_PATH,
-                    data=body(),
-                    headers={"Content-Type": "application/xml"},
-                    timeout=10,
-                )
-            except requests.RequestException as exc:
-                return Sent(0, detail=str(exc))
-            return Sent(reply.status_code, detail=reply.text.strip()[:200])
+    expired: dict[str, bytes] = {}
 
-        return run
+    def issue_then_let_expire() -> None:
+        request = bench.correction()
+        expired["cv5"] = bench.cv5(request, sign_pre_command(bench.pre_command(request), holder_key))
+        bench.control.move_clock(advance_seconds=TransformLimits().lifetime_seconds + 60)
+
+    yield _case(
+        CRITICAL,
+        "CV 5 after its Pre-Command expired",
+        lambda: expired["cv5"],
+        Expect(response_code=E_PRE_COMMAND),
+        prepare=issue_then_let_expire,
+        bench=bench,
+        path=SERVICE_PATH,
+    )
+
+    def to_s1sp(body: Callable[[], bytes]) -> Callable[[], Sent]:
+        return lambda: _http("POST", bench.urls["S1SP1"] + S1SP_PATH, body(), {"Content-Type": "application/xml"})
 
     def countersigned_by_the_user() -> bytes:
         identity = bench.holder.identity
@@ -494,18 +525,10 @@ def _critical_flow(bench: Bench) -> Iterator[Case]:
 
 def _control_api(bench: Bench) -> Iterator[Case]:
     url = bench.urls["Control"]
+    token = {"Authorization": f"Bearer {bench.sandbox.control_token}"}
 
     def call(method: str, path: str, body: bytes | None = None, content_type="application/json") -> Callable[[], Sent]:
-        def run() -> Sent:
-            try:
-                reply = requests.request(
-                    method, url + path, data=body, headers={"Content-Type": content_type}, timeout=10
-                )
-            except requests.RequestException as exc:
-                return Sent(0, detail=str(exc))
-            return Sent(reply.status_code, detail=reply.text.strip()[:200])
-
-        return run
+        return lambda: _http(method, url + path, body, {"Content-Type": content_type} | token)
 
     cases = [
         ("body is not JSON", "POST", "/registration/mpan", b"{not json", 400),
@@ -551,6 +574,34 @@ def _control_api(bench: Bench) -> Iterator[Case]:
     ]
     for name, method, path, body, status in cases:
         yield Case(CONTROL, name, call(method, path, body), Expect(status=status))
+
+    def cross_site(port: str, path: str, body: bytes, **headers: str) -> Callable[[], Sent]:
+        """A POST as a web page sends it unasked: text/plain, its own Origin, no token."""
+
+        sent = {"Content-Type": "text/plain", "Origin": "http://attacker.example"} | headers
+        sent = {name: value for name, value in sent.items() if value}  # "" leaves a header out
+        return lambda: _http("POST", bench.urls[port] + path, body, sent)
+
+    for port, path, body in (
+        ("Control", "/reset", b""),
+        ("Control", "/users", b'{"entity_id": "90-B3-D5-1F-30-00-00-09", "name": "x", "user_role": "Other User"}'),
+        ("MCC", "/enrolment/migration-authorisations", b'{"device_id": "00-DB-12-34-56-78-90-A0", "supplier": "x"}'),
+        ("Meters", f"/devices/{bench.esme}/alerts", b'{"alert_code": "8F35"}'),
+    ):
+        host = f"attacker.example:{bench.urls[port].rsplit(':', 1)[1]}"
+        yield Case(CONTROL, f"cross-site POST {path} to {port}", cross_site(port, path, body), Expect(status=403))
+        yield Case(
+            CONTROL,
+            f"cross-site POST {path} to {port} by a page's own name (DNS rebinding)",
+            cross_site(port, path, body, Host=host),
+            Expect(status=403),
+        )
+        yield Case(
+            CONTROL,
+            f"text/plain POST {path} to {port} without a token",
+            cross_site(port, path, body, Origin=""),
+            Expect(status=401),
+        )
 
 
 def _command_line() -> Iterator[Case]:

@@ -408,7 +408,7 @@ GBCS_REPLACEMENT_CERTIFICATES = Clause(
     GBCS,
     "The certificates a 6.15.1 or 6.21 places must be SMKI Organisation certificates of the targeted Remote Party "
     "Role, with the key use of their cell, chaining to the SMKI root.",
-    ("fake_services.credentials.gbcs_replacement_certificates",),
+    ("fake_services.credentials.gbcs_replacement_certificates", _DSP + "gbcs_replacement_mode_check"),
     part="the replacement certificates of 'Update Security Credentials'",
 )
 

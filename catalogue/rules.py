@@ -122,6 +122,12 @@ _TABLE = (
         s1sp_alert_code="S1SP-INVALID-CERTIFICATE",
     ),
     Rule(
+        "replacement_mode",
+        GBCS_REPLACEMENT_CERTIFICATES,
+        "E100",
+        "GBCS has no replacement mode for the Remote Party Role named: the DCC can make no Pre-Command for it",
+    ),
+    Rule(
         "device_rejected",
         PIA_2_2,
         "E100",

@@ -52,16 +52,34 @@ def normalise_eui64(value: str) -> str:
     return upper
 
 
+def _eui64_or_none(value: str | None) -> str | None:
+    """A Device ID read from a request, canonical (None stays None): it is compared, never echoed."""
+    return None if value is None else normalise_eui64(value)
+
+
 @dataclass(frozen=True, order=True)
 class RequestID:
-    """`BusinessOriginatorID:BusinessTargetID:OriginatorCounter`."""
+    """`BusinessOriginatorID:BusinessTargetID:OriginatorCounter`, compared canonically.
+
+    The XSD lets a User write an EUI-64 in either case (DCC's own `duis-parser` writes lower case), so
+    `originator` and `target` are held upper case and every comparison, key and counter uses them
+    (`str()` is the canonical form). `written` keeps the text as the User wrote it: a Response echoes
+    that (`echoed`, `response_id`), so a User's system finds its request by the string it sent."""
 
     originator: str
     target: str
     counter: int
+    written: str | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.originator}:{self.target}:{self.counter}"
+
+    @property
+    def echoed(self) -> str:
+        """The RequestID as a Response echoes it: as the User wrote it (the canonical form when nothing
+        was written, or when what was written is not this RequestID: a copy changed with `replace`)."""
+        canonical = str(self)
+        return self.written if self.written and self.written.upper() == canonical else canonical
 
     @classmethod
     def parse(cls, value: str) -> RequestID:
@@ -71,11 +89,12 @@ class RequestID:
         counter = int(parts[2])
         if counter > _MAX_COUNTER:
             raise MalformedMessage("the originator counter is larger than 64 bits")
-        return cls(normalise_eui64(parts[0]), normalise_eui64(parts[1]), counter)
+        return cls(normalise_eui64(parts[0]), normalise_eui64(parts[1]), counter, value.strip())
 
     def response_id(self) -> str:
-        """Responses swap originator and target."""
-        return f"{self.target}:{self.originator}:{self.counter}"
+        """Responses swap originator and target (each as the User wrote it)."""
+        originator, target, counter = self.echoed.split(":")
+        return f"{target}:{originator}:{counter}"
 
 
 def _der(value: str | None, what: str) -> bytes | None:
@@ -185,7 +204,7 @@ class ServiceRequest:
     def to_xml(self) -> etree._Element:
         root = etree.Element(q("Request"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
         header = etree.SubElement(root, q("Header"))
-        etree.SubElement(header, q("RequestID")).text = str(self.request_id)
+        etree.SubElement(header, q("RequestID")).text = self.request_id.echoed
         etree.SubElement(header, q("CommandVariant")).text = str(self.command_variant)
         etree.SubElement(header, q("ServiceReference")).text = self.srv.reference
         etree.SubElement(header, q("ServiceReferenceVariant")).text = self.srv.variant
@@ -277,8 +296,8 @@ class ServiceRequest:
             ),
             key_agreement_certificate=_der(_slot(certs, "KeyAgreementCertificate"), "the KeyAgreementCertificate"),
             certification_path=tuple(_der(c.text or "", "a CertificationPathCertificate") or b"" for c in path),
-            other_device_id=text(body, "sr:OtherDeviceID"),
-            old_gpf_id=text(body, "sr:OldGPFID"),
+            other_device_id=_eui64_or_none(text(body, "sr:OtherDeviceID")),
+            old_gpf_id=_eui64_or_none(text(body, "sr:OldGPFID")),
             execution_date_time=parse_xml_datetime(text(body, "sr:ExecutionDateTime"), "the ExecutionDateTime"),
             remote_party_roles=tuple(roles) if multi_role else (),
         )
@@ -320,7 +339,7 @@ def _response(request_id: str | None, response_id: str | None, code: str) -> tup
 
 def response_message(request: RequestID | None, code: str, srv: ServiceReferenceVariant | None) -> etree._Element:
     """A DSP Response with a ResponseMessage: acknowledgement, success or rejection."""
-    root, body = _response(str(request) if request else None, request.response_id() if request else None, code)
+    root, body = _response(request.echoed if request else None, request.response_id() if request else None, code)
     message = etree.SubElement(body, q("ResponseMessage"))
     etree.SubElement(message, q("ServiceReference")).text = srv.reference if srv else "0.0"
     etree.SubElement(message, q("ServiceReferenceVariant")).text = srv.variant if srv else "0.0.0"
@@ -359,7 +378,7 @@ def future_dated_alert(
     """The device's report that a future-dated command has now run: ResponseMessage/
     FutureDatedDeviceAlertMessage with alert code 8F66 (success) or 8F67 (error), one instruction of
     one (ResponseCode I0)."""
-    root, body = _response(str(request_id) if request_id else None, response_id, "I0")
+    root, body = _response(request_id.echoed if request_id else None, response_id, "I0")
     message = etree.SubElement(body, q("ResponseMessage"))
     etree.SubElement(message, q("ServiceReference")).text = srv.reference
     etree.SubElement(message, q("ServiceReferenceVariant")).text = srv.variant
@@ -503,7 +522,7 @@ def smets1_credentials_read_response(
 
 def smets1_response(request: RequestID, srv: ServiceReferenceVariant, signed_inner: etree._Element) -> etree._Element:
     """The DSP's Response carrying the S1SP-signed SMETS1 response."""
-    root, body = _response(str(request), request.response_id(), "I0")
+    root, body = _response(request.echoed, request.response_id(), "I0")
     message = etree.SubElement(body, q("SMETS1ResponseMessage"))
     etree.SubElement(message, q("ServiceReference")).text = srv.reference
     etree.SubElement(message, q("ServiceReferenceVariant")).text = srv.variant
@@ -538,7 +557,7 @@ def s1sp_alert(request: RequestID | None, device_id: str, code: str, information
     """A standard S1SP Alert (to be signed by the S1SP)."""
     root = etree.Element(q("S1SPAlert"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
     if request is not None:
-        etree.SubElement(root, q("RequestID")).text = str(request)
+        etree.SubElement(root, q("RequestID")).text = request.echoed
     etree.SubElement(root, q("DeviceID")).text = device_id
     etree.SubElement(root, q("S1SPAlertCode")).text = code
     etree.SubElement(root, q("AdditionalInformation")).text = information
@@ -553,7 +572,7 @@ def dcc_alert_with_s1sp_alert(
 
     Which ResponseCode an alert's header carries is not in any source we could read (DCC-INTERFACE
     Q4): I0 by default, and the caller may choose another value from the ResponseCode enumeration."""
-    root, body = _response(str(request), request.response_id(), response_code)
+    root, body = _response(request.echoed, request.response_id(), response_code)
     message = etree.SubElement(body, q("DCCAlertMessage"))
     etree.SubElement(message, q("DCCAlertCode")).text = dcc_alert_code
     wrapper = etree.SubElement(etree.SubElement(message, q("DCCAlert")), q("S1SPAlertDSP"))

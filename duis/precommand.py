@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from lxml import etree
 
-from duis.messages import MalformedMessage, ServiceRequest, normalise_eui64
+from duis.messages import MalformedMessage, RequestID, ServiceRequest, normalise_eui64
 from duis.xml import SR, parse, text
 
 GBCS_VERSION = "4.1"
@@ -306,7 +306,11 @@ def pre_command_for(request: ServiceRequest, request_root: etree._Element) -> Pr
     if request.command_variant != 4:
         raise ValueError(f"a Pre-Command is made from a CV 4 (Transform) request, not CV {request.command_variant}")
     code = message_code_for(request)
-    if text(request_root, "sr:Header/sr:RequestID") != str(request.request_id):
+    try:
+        written = RequestID.parse(text(request_root, "sr:Header/sr:RequestID") or "")
+    except MalformedMessage:
+        written = None
+    if written != request.request_id:  # compared canonically: the XSD allows EUI-64s in either case
         raise ValueError("the XML root is not the request given: its RequestID differs")
     body = request_root.find(f"sr:Body/sr:{request.srv.body_element}", {"sr": SR})
     if body is None:

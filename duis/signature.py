@@ -46,11 +46,51 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, cert: x509.Certi
     return _SIGNER.sign(compact(root), key=key, key_info=_key_info(cert))
 
 
+_PROFILE_CHILDREN = ("SignedInfo", "SignatureValue", "KeyInfo")
+_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+_C14N = frozenset(str(method.value) for method in CanonicalizationMethod)
+
+
+def _local_names(element: etree._Element) -> list[str]:
+    return [etree.QName(child).localname if isinstance(child.tag, str) else "(not an element)" for child in element]
+
+
+def signature_of(root: etree._Element) -> etree._Element:
+    """The signature that is a direct child of `root`, checked against the DUIS signature profile before
+    anything reads it: one `ds:Signature` of exactly SignedInfo, SignatureValue and KeyInfo (no `ds:Object`:
+    a signed request could carry another, or anything, inside one, unsigned by the enveloped reference),
+    one Reference to the whole document (URI "") with the enveloped-signature transform and nothing but
+    canonicalisation besides. DCC's tool signs so, and so does `sign`. Raises SignatureInvalid naming what
+    the profile does not have."""
+    signatures = root.findall(q("Signature", DS))
+    if not signatures:
+        raise SignatureInvalid("the message is not signed")
+    if len(signatures) > 1:
+        raise SignatureInvalid(f"the message carries {len(signatures)} signatures; the DUIS profile has one")
+    signature = signatures[0]
+    children = _local_names(signature)
+    if "Object" in children:
+        raise SignatureInvalid("the signature carries a ds:Object, which the DUIS signature profile does not use")
+    if tuple(children) != _PROFILE_CHILDREN:
+        raise SignatureInvalid(
+            f"the signature holds {', '.join(children) or 'nothing'}; the DUIS profile has SignedInfo,"
+            " SignatureValue and KeyInfo"
+        )
+    references = signature.findall(f"{q('SignedInfo', DS)}/{q('Reference', DS)}")
+    if len(references) != 1 or references[0].get("URI") != "":
+        raise SignatureInvalid('the DUIS signature profile has one Reference, to the whole message (URI "")')
+    transforms = [t.get("Algorithm") for t in references[0].iterfind(f"{q('Transforms', DS)}/{q('Transform', DS)}")]
+    if _ENVELOPED not in transforms or any(t != _ENVELOPED and t not in _C14N for t in transforms):
+        raise SignatureInvalid(
+            f"the Reference's transforms are {transforms}; the DUIS profile has the enveloped signature"
+            " (and canonicalisation) only"
+        )
+    return signature
+
+
 def issuer_serial(root: etree._Element) -> tuple[str, int]:
     """The issuer and serial named by the signature that is a direct child of `root`."""
-    signature = root.find(q("Signature", DS))
-    if signature is None:
-        raise SignatureInvalid("the message is not signed")
+    signature = signature_of(root)
     issuer = signature.findtext(f".//{q('X509IssuerName', DS)}")
     serial = signature.findtext(f".//{q('X509SerialNumber', DS)}")
     if not issuer or not serial or not serial.strip().isdigit():
@@ -63,8 +103,7 @@ def verify(root: etree._Element, cert: x509.Certificate) -> None:
 
     `root` may be an element inside a larger document (an S1SP's SMETS1SignedResponse inside
     the DSP's Response): it is verified as the document it was signed as."""
-    if root.find(q("Signature", DS)) is None:
-        raise SignatureInvalid("the message is not signed")
+    signature_of(root)
     standalone = etree.fromstring(etree.tostring(copy.deepcopy(root)))
     try:
         XMLVerifier().verify(standalone, x509_cert=cert, expect_config=_EXPECT)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from duis.schema import SchemaUnavailable, duis_schema
 from fake_services.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
+from fake_services.dsp.models import TransformLimits
 from fake_services.faults import Fault
 from fake_services.provisioning import ProvisioningError, provision
 from fake_services.sandbox import S1SP_NAMES, S1SP_TIMEOUT_SECONDS, InsecureBinding, Sandbox
@@ -105,6 +106,22 @@ def _parser() -> argparse.ArgumentParser:
         help="every S1SP answers after this long, as a real one takes time (default: 0; for measuring a run "
         "against a slow environment: benchmarks/environment_run.py)",
     )
+    limits = TransformLimits()
+    serve.add_argument(
+        "--pre-command-lifetime",
+        type=float,
+        default=limits.lifetime_seconds,
+        metavar="SECONDS",
+        help="an issued Pre-Command awaits its Signed Pre-Command (CV 5) this long, by the sandbox's clock "
+        f"(default: {limits.lifetime_seconds:g})",
+    )
+    serve.add_argument(
+        "--pre-commands-per-user",
+        type=int,
+        default=limits.per_user,
+        metavar="N",
+        help=f"a User has at most N Pre-Commands awaiting their CV 5, the oldest dropped (default: {limits.per_user})",
+    )
     serve.add_argument("-v", "--verbose", action="store_true", help="log every HTTP request")
     return parser
 
@@ -135,7 +152,19 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --s1sp-latency is 0 to 60 seconds and less than --s1sp-timeout", file=sys.stderr)
         return 2
     try:
-        sandbox = Sandbox(args.database, args.s1sp_timeout, args.control_token, pki=args.pki, pki_date=args.pki_date)
+        transform_limits = TransformLimits(args.pre_command_lifetime, args.pre_commands_per_user)
+    except ValueError as exc:
+        print(f"error: --pre-command-lifetime and --pre-commands-per-user: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sandbox = Sandbox(
+            args.database,
+            args.s1sp_timeout,
+            args.control_token,
+            pki=args.pki,
+            pki_date=args.pki_date,
+            transform_limits=transform_limits,
+        )
     except sqlite3.Error as exc:
         print(f"error: cannot open the database {args.database}: {exc}", file=sys.stderr)
         return 2

@@ -5,7 +5,6 @@ one transaction. This module only wires; every rule lives with its service."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import logging
 import sqlite3
 import threading
@@ -16,7 +15,7 @@ from fake_services import boxed_pki
 from fake_services.access_control import Registry
 from fake_services.boxed_pki import BoxedPKI
 from fake_services.clock import Clock
-from fake_services.control import control_app, token_guard
+from fake_services.control import control_app
 from fake_services.control.clock import clock_routes
 from fake_services.control.delivery import delivery_routes
 from fake_services.control.installations import installation_routes
@@ -25,7 +24,7 @@ from fake_services.control.parties import party_routes
 from fake_services.control.switches import fault_routes, switch_routes
 from fake_services.delivery import Deliveries
 from fake_services.devices import AlertLog
-from fake_services.dsp.models import DSP, MP107_SWITCH
+from fake_services.dsp.models import DSP, MP107_SWITCH, TransformLimits
 from fake_services.dsp.responses import dsp_app
 from fake_services.dsp.s1sp_link import S1SPLink
 from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
@@ -40,6 +39,7 @@ from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
 from fake_services.signer import ServiceSigner
 from fake_services.store import Store
+from serving.local_access import LocalAccess, is_loopback_host, local_token
 from serving.server import ServerSettings, Service
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
@@ -54,14 +54,7 @@ log = logging.getLogger("fake_services")
 
 
 class InsecureBinding(ValueError):
-    """Asked to listen beyond loopback with an open Control API."""
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+    """Asked to listen beyond loopback without a token of the operator's own for the local JSON ports."""
 
 
 class Sandbox:
@@ -75,10 +68,16 @@ class Sandbox:
         client_timeout: float = ServerSettings.client_timeout,
         pki: str = "test",
         pki_date: dt.datetime | None = None,
+        transform_limits: TransformLimits | None = None,
     ) -> None:
         """`pki` "dcc-boxed" also trusts DCC Boxed's PKI (its test Users, signing as its DSP): see
-        `fake_services.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE)."""
-        self.control_token = control_token
+        `fake_services.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE).
+        `transform_limits`: how long and how many issued Pre-Commands await their CV 5 (default 1 h, 32 a User)."""
+        self.control_token = control_token or local_token()
+        """The token of the Control, MCC and Meters ports: the one given, else this checkout's own
+        (`.sandbox/control-token`, made at random the first time), which the suite's clients read too."""
+        self._token_given = bool(control_token)
+        self.local_access = LocalAccess(self.control_token)
         self._ticking = threading.Event()
         self._ticker: threading.Thread | None = None
         self.store = Store(database)
@@ -123,6 +122,8 @@ class Sandbox:
             self.dsp_signer,
             lambda name, body: self.s1sp_link.send(name, body, S1SP_PATH),
             self._deliver,
+            self.clock,
+            transform_limits,
         )
         self.mcc = MigrationControlCentre(self.store, self.registry, self.smki)
         self.commissioning_party = DCCCommissioningParty(
@@ -140,11 +141,11 @@ class Sandbox:
             "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer), settings),
             **{name: Service(name, s1sp_app(s1sp, self.faults), settings) for name, s1sp in self.s1sps.items()},
             "Control": Service("Control", self._control_app(), settings),
-            "MCC": Service("MCC", mcc_app(self.mcc, self.enrolment, token_guard(control_token)), settings),
+            "MCC": Service("MCC", mcc_app(self.mcc, self.enrolment, self.local_access), settings),
             "Meters": Service(
                 "Meters",
                 meter_events_app(
-                    MeterEvents(self.registry.inventory, self.s1sps, self.alerts), token_guard(control_token)
+                    MeterEvents(self.registry.inventory, self.s1sps, self.alerts), self.local_access
                 ),
                 settings,
             ),
@@ -220,7 +221,7 @@ class Sandbox:
             }
 
         return control_app(
-            self.control_token,
+            self.local_access,
             observation_routes(self.store, self.alerts, self.urls),
             party_routes(
                 self.users,
@@ -247,9 +248,11 @@ class Sandbox:
 
     def start(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> dict[str, str]:
         """Start every service; port 0 (the default) picks a free one. Returns name → base URL.
-        Beyond loopback the Control API must have a token: it can rewrite any meter's certificates."""
-        if not is_loopback(host) and not self.control_token:
+        Beyond loopback the local JSON ports must have a token given by the operator (the Control API can
+        rewrite any meter's certificates), and answer any Host: they are reached by other names on purpose."""
+        if not is_loopback_host(host) and not self._token_given:
             raise InsecureBinding(f"listening on {host} needs a Control API token (--control-token)")
+        self.local_access.any_host = not is_loopback_host(host)
         ports = ports or {}
         for name, service in self.services.items():
             service.start(host, ports.get(name, 0))

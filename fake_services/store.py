@@ -51,7 +51,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
     evidence TEXT);
 CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (state, user_id, id);
 CREATE TABLE IF NOT EXISTS transforms (
-    request_id TEXT PRIMARY KEY, request_xml BLOB NOT NULL, payload BLOB NOT NULL);
+    request_id TEXT PRIMARY KEY, sender TEXT NOT NULL, issued_at REAL NOT NULL, request_xml BLOB NOT NULL,
+    payload BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS transforms_by_sender ON transforms (sender, issued_at);
 CREATE TABLE IF NOT EXISTS commands (
     request_id TEXT PRIMARY KEY, sender TEXT NOT NULL, request_xml BLOB NOT NULL, signed_pre_command BLOB,
     verdict_clause TEXT NOT NULL, verdict_reason TEXT NOT NULL, state TEXT NOT NULL, response_code TEXT);
@@ -97,6 +99,9 @@ class Store:
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(transforms)")}
+        if columns and "issued_at" not in columns:  # a database from before Pre-Commands expired
+            self._db.execute("DROP TABLE transforms")  # what awaited a CV 5 there is forgotten, as if expired
         self._db.executescript(SCHEMA)
 
     @contextlib.contextmanager

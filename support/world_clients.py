@@ -5,8 +5,11 @@ meters themselves (making one raise an alert). Neither is a way to judge an outc
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+
+from serving.local_access import is_loopback_host, local_token
 
 
 class WorldInterfaceError(RuntimeError):
@@ -14,14 +17,20 @@ class WorldInterfaceError(RuntimeError):
 
 
 class JSONServiceClient:
-    """A JSON service of the sandbox's (its Control API, its world beyond DUIS): base URL, an optional
-    bearer token, one session; an HTTP error is raised as `error`, with the service's own words."""
+    """A JSON service of the sandbox's (its Control API, its world beyond DUIS): base URL, its bearer
+    token, one session; an HTTP error is raised as `error`, with the service's own words.
+
+    Without a token given, a service on loopback gets this checkout's own (`$MP107_CONTROL_TOKEN`, else
+    `.sandbox/control-token`: what a sandbox started here uses by default), so nobody has to pass it;
+    a service elsewhere gets none unless given."""
 
     error: type[Exception] = WorldInterfaceError
 
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
+        if token is None and is_loopback_host(urlsplit(self.base_url).hostname or ""):
+            token = local_token()
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout

@@ -176,7 +176,9 @@ def test_serve_pki_dcc_boxed_starts_and_signs_as_boxed_dsp() -> None:
     started = start_sandbox_process("--pki", "dcc-boxed")
     assert isinstance(started, SandboxProcess), f"serve --pki dcc-boxed exited {started.returncode}"
     try:
-        signers = requests.get(started.urls["Control"] + "/smki", timeout=10).json()["dcc_signers"]
+        control = ControlClient(started.urls["Control"])
+        signers = control.smki()["dcc_signers"]
+        control.close()
         dsp = OrganisationCertificate.from_pem(signers["DSP"])
         assert (dsp.entity_id, dsp.role.value) == ("90-B3-D5-1F-30-00-00-02", "89")
         assert dsp.certificate == boxed_pki.load().dsp.certificate.certificate  # Boxed's own, from its keystore

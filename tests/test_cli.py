@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from serving.local_access import local_token
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("DSP", "S1SP1", "S1SP2", "S1SP3", "Control", "MCC", "Meters")
 LINE = re.compile(r"^(?P<name>\S+) (?P<url>http://127\.0\.0\.1:(?P<port>\d+))$")
@@ -107,7 +109,7 @@ def test_serve_prints_one_line_per_service_answers_and_stops_on_sigterm(running)
     assert list(urls) == list(SERVICES)
     assert len({url for url in urls.values()}) == len(SERVICES)  # each on its own port
 
-    health = requests.get(urls["Control"] + "/health", timeout=5)
+    health = requests.get(urls["Control"] + "/health", headers={"Authorization": f"Bearer {local_token()}"}, timeout=5)
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "services": urls}
     not_duis = requests.post(

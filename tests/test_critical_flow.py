@@ -103,7 +103,7 @@ def test_a_cv5_must_carry_the_pre_command_the_dcc_issued(control, duis, cast):
     )
     exchange = duis.post(cv5, sign_request(cv5, cast.western.identity))
     assert exchange.response.response_code == RULES["pre_command"].response_code
-    assert "no Pre-Command was issued" in exchange.reason
+    assert "no Pre-Command awaits a Signed Pre-Command" in exchange.reason and "none was issued" in exchange.reason
 
 
 def test_an_s1sp_refuses_a_request_a_user_sends_straight_to_it(sandbox, control, duis, cast):
@@ -257,3 +257,23 @@ def test_answers_and_alerts_delivered_again_are_recorded_and_count_for_no_later_
     assert [r.exact for r in repeats] == [False, True, True]
     rows = later.deliveries_not_counted()
     assert len(rows) == 3 and all("re-delivered (seen first at" in row["why"] for row in rows)
+
+
+def test_eui64s_written_in_lower_case_complete_the_flow_and_are_echoed_as_written(control, duis, cast):
+    """The XSD allows EUI-64s in either case and DCC's own `duis-parser` writes them in lower case: the DSP
+    compares them canonically (originator, target, the Pre-Command's system titles, the Registration Data,
+    the S1SP's owner check) and echoes the RequestID as the User wrote it."""
+    inst = standard_installation(control, cast, no_certificate_holder=cast.eastern)
+    enable_mp107(control)
+    request = krp_request(duis, control, cast.eastern, inst.esme, cast.western)
+    written = str(request.request_id).lower()
+    request = replace(request, request_id=replace(request.request_id, written=written))
+    assert written.encode() in to_bytes(request.to_xml())
+    exchange = duis.send(request, cast.eastern)
+    assert exchange.response.succeeded, exchange.reason
+    assert exchange.decided_by == (SRPD_6_2_D, PIA_3_3, S1SR_4_2)
+    assert holder_of(control, inst.esme) == cast.western.entity_id
+    answers = [leg for leg in exchange.legs if leg.name in ("Pre-Command", "Acknowledgement (I99)", "Response (I0)")]
+    assert len(answers) == 3
+    for leg in answers:
+        assert ServiceResponse.from_xml(parse(leg.xml)).request_id == written, leg.name

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -35,6 +37,7 @@ from catalogue import (
     Clause,
     clauses_named,
 )
+from catalogue.rules import RULES
 from duis.messages import RequestID, ServiceRequest, ServiceResponse
 from duis.schema import duis_schema
 from duis.signature import sign, verify
@@ -64,6 +67,7 @@ from tests.helpers import (
     transform,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 KRP_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, S1SR_4_2)
 """A registered party's 6.15.1 to a SMETS1 meter: the DSP's check, then the S1SP's two."""
 READ_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, PIA_2_3_2_A)
@@ -710,3 +714,66 @@ def test_rejections_are_logged_with_their_clause(sandbox, control, duis, cast, i
     assert entry["response_code"] == "E4"
     assert entry["clause"] == SRPD_6_1_F.display
     assert entry["sender"] == cast.eastern.entity_id
+
+
+# --- every refusal names the check that made it ---------------------------------------------------------------
+
+
+def _refusals(sandbox, control, duis, cast, inst) -> dict[str, Exchange]:
+    """One request per rule the DSP refuses with at once, each made so that only that check can catch it."""
+    western, signer = cast.western, cast.western.identity
+    krp = transform(_krp(duis, control, cast, inst))
+    refused: dict[str, Exchange] = {}
+
+    root = krp.to_xml()
+    root.find(f"{q('Body')}/{q('UpdateSecurityCredentialsKRP')}").remove(root.find(f".//{q('RemotePartyRole')}"))
+    refused["schema"] = duis.post(krp, _signed_root(root, signer), TRANSFORM_PATH)
+    refused["signature"] = duis.post(krp, to_bytes(krp.to_xml()), TRANSFORM_PATH)
+    read = request_to(duis, cast.acb, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    refused["user"] = duis.send(read, acb_sender(sandbox, control, cast))
+    by_other_user = transform(_krp(duis, control, cast, inst, sender=cast.other_user))
+    refused["eligibility"] = duis.send(by_other_user, cast.other_user)
+    cv1 = dataclasses.replace(_krp(duis, control, cast, inst), command_variant=1)
+    refused["command_variant"] = duis.post(cv1, _signed(cv1, signer), SERVICE_PATH)
+    cv4 = transform(_krp(duis, control, cast, inst))
+    refused["web_service"] = duis.post(cv4, _signed(cv4, signer), SERVICE_PATH)
+    cv5 = ServiceRequest(cv4.request_id, cv4.srv, 5, signed_pre_command=b"\xdf\x09" + bytes(60))
+    refused["pre_command"] = duis.post(cv5, _signed(cv5, signer), SERVICE_PATH)
+    accepted = request_to(duis, western, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    assert duis.send(accepted, western).response.succeeded
+    refused["anti_replay"] = duis.post(accepted, _signed(accepted, signer), SERVICE_PATH)
+    unknown = request_to(duis, western, test_data.device_id(), READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    refused["device_unknown"] = duis.send(unknown, western)
+    to_gas = request_to(duis, western, inst.gsme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    refused["device_type"] = duis.send(to_gas, western)
+    not_registered = request_to(duis, cast.northern, inst.esme, READ_INSTANTANEOUS_IMPORT_REGISTERS)
+    refused["registration_data"] = duis.send(not_registered, cast.northern)
+    acb_role = transform(_krp(duis, control, cast, inst, remote_party_role="ACB"))
+    refused["replacement_mode"] = duis.post(acb_role, _signed(acb_role, signer), TRANSFORM_PATH)
+    return refused
+
+
+def _signed_root(root, identity: SigningIdentity) -> bytes:
+    return to_bytes(sign(root, identity.key, identity.certificate))
+
+
+def _rules_the_dsp_refuses_with_at_once() -> set[str]:
+    """Every rule key raised by the DSP's checks and its authentication (not those of routing, which reach the
+    User later: an S1SP that does not answer)."""
+    keys: set[str] = set()
+    for module in ("fake_services/dsp/models.py", "fake_services/authentication.py"):
+        keys |= set(re.findall(r'Rejection\(\s*"(\w+)"', (ROOT / module).read_text()))
+    keys |= set(re.findall(r'rule_key: str = "(\w+)"', (ROOT / "fake_services/access_control.py").read_text()))
+    return keys - {"s1sp_unavailable"}
+
+
+def test_every_refusal_names_the_check_that_made_it(sandbox, control, duis, cast, inst) -> None:
+    """A walk through every rule the DSP refuses with: each refusal carries that rule's response code and only
+    that rule's clause in X-DUIS-Clause, and a reason in X-DUIS-Reason. (A 6.15.1 written in lower case was
+    once refused E100 labelled "DUIS schema" by a Pre-Command check comparing RequestID text.)"""
+    refused = _refusals(sandbox, control, duis, cast, inst)
+    assert set(refused) == _rules_the_dsp_refuses_with_at_once(), "a rule the DSP refuses with is not walked"
+    labels = {key: (e.response.response_code, e.clause, bool(e.reason)) for key, e in refused.items()}
+    expected = {key: (RULES[key].response_code, RULES[key].clause.display, True) for key in refused}
+    assert labels == expected
+    assert len({(code, clause) for code, clause, _ in labels.values()}) == len(labels)  # each tells its rule apart

@@ -5,6 +5,7 @@ check digits of the identifiers we generate."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import mpan
 import pytest
@@ -200,10 +201,15 @@ def test_request_header_echoes_what_can_be_read(requests_built) -> None:
 
 
 def test_request_id_parse_and_format() -> None:
-    rid = RequestID.parse("90-b3-d5-1f-30-02-00-00:00-db-12-34-56-78-90-a0:1200")
-    assert rid == RequestID(ORIGINATOR, DEVICE, 1200)
+    """Compared canonically (upper case), echoed as the User wrote it (DCC's duis-parser writes lower case)."""
+    written = "90-b3-d5-1f-30-02-00-00:00-db-12-34-56-78-90-a0:1200"
+    rid = RequestID.parse(written)
+    assert rid == RequestID(ORIGINATOR, DEVICE, 1200) and hash(rid) == hash(RequestID(ORIGINATOR, DEVICE, 1200))
     assert str(rid) == f"{ORIGINATOR}:{DEVICE}:1200"
-    assert rid.response_id() == f"{DEVICE}:{ORIGINATOR}:1200"
+    assert rid.echoed == written
+    assert rid.response_id() == "00-db-12-34-56-78-90-a0:90-b3-d5-1f-30-02-00-00:1200"
+    assert RequestID(ORIGINATOR, DEVICE, 1200).response_id() == f"{DEVICE}:{ORIGINATOR}:1200"
+    assert replace(rid, counter=1201).echoed == f"{ORIGINATOR}:{DEVICE}:1201"  # a changed copy echoes itself
     assert RequestID.parse(str(rid)) == rid
     assert RequestID.parse(f"{ORIGINATOR}:{DEVICE}:{2**64 - 1}").counter == 2**64 - 1
 
@@ -432,3 +438,62 @@ def test_mprn_check_digits() -> None:
 @given(body=st.text(alphabet="0123456789", min_size=4, max_size=8))
 def test_mprn_with_its_check_digits_is_valid(body: str) -> None:
     assert is_valid_mprn(body + mprn_check_digits(body))
+
+
+def _add_object(signature: etree._Element) -> None:
+    etree.SubElement(signature, q("Object", DS)).text = "anything"
+
+
+def _add_extra(signature: etree._Element) -> None:
+    etree.SubElement(signature, q("Manifest", DS))
+
+
+def _second_reference(signature: etree._Element) -> None:
+    info = signature.find(q("SignedInfo", DS))
+    info.append(copy.deepcopy(info.find(q("Reference", DS))))
+
+
+def _reference_elsewhere(signature: etree._Element) -> None:
+    signature.find(f"{q('SignedInfo', DS)}/{q('Reference', DS)}").set("URI", "#elsewhere")
+
+
+def _no_enveloped_transform(signature: etree._Element) -> None:
+    transforms = signature.find(f"{q('SignedInfo', DS)}/{q('Reference', DS)}/{q('Transforms', DS)}")
+    for transform in list(transforms):
+        if transform.get("Algorithm", "").endswith("#enveloped-signature"):
+            transforms.remove(transform)
+
+
+def _xpath_transform(signature: etree._Element) -> None:
+    transforms = signature.find(f"{q('SignedInfo', DS)}/{q('Reference', DS)}/{q('Transforms', DS)}")
+    etree.SubElement(transforms, q("Transform", DS), Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116")
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (_add_object, "ds:Object"),
+        (_add_extra, "SignedInfo, SignatureValue and KeyInfo"),
+        (_second_reference, "one Reference"),
+        (_reference_elsewhere, "one Reference"),
+        (_no_enveloped_transform, "enveloped signature"),
+        (_xpath_transform, "enveloped signature"),
+    ],
+)
+def test_a_signature_outside_the_duis_profile_is_refused_before_it_is_read(requests_built, user, change, said) -> None:
+    """The DUIS signature profile (DCC's tool signs so): one Signature of SignedInfo, SignatureValue and KeyInfo,
+    one Reference to the whole message with the enveloped-signature transform. Anything else, a `ds:Object`
+    above all (it could carry another signed request, unsigned by the enveloped reference), is refused."""
+    signed = _wire(sign(requests_built["6.15.1"].to_xml(), user.key, user.x509))
+    change(signed.find(q("Signature", DS)))
+    with pytest.raises(SignatureInvalid, match=said):
+        issuer_serial(signed)
+    with pytest.raises(SignatureInvalid, match=said):
+        verify(signed, user.x509)
+
+
+def test_two_signatures_are_refused(requests_built, user) -> None:
+    signed = _wire(sign(requests_built["6.15.1"].to_xml(), user.key, user.x509))
+    signed.append(copy.deepcopy(signed.find(q("Signature", DS))))
+    with pytest.raises(SignatureInvalid, match="2 signatures"):
+        verify(signed, user.x509)

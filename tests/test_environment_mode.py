@@ -16,6 +16,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from serving.local_access import local_token
 from support.control_client import ControlClient, ControlRefused
 from support.environment_file import load_environment
 from support.preflight import ready_user_system
@@ -50,8 +51,9 @@ def test_the_sandbox_from_an_environment_file_offers_no_control_api(to_be: Path)
     env = load_environment(to_be)
     assert env.interfaces.control is None
     # the interfaces the file declares are the enrolment and meter-event ones; neither is a Control API
+    token = {"Authorization": f"Bearer {local_token()}"}
     for url in (env.interfaces.migration_control_centre, env.interfaces.meter_events):
-        assert requests.post(f"{url}/reset", timeout=5).status_code == 404
+        assert requests.post(f"{url}/reset", headers=token, timeout=5).status_code == 404
 
 
 def test_scenarios_run_on_duis_alone_and_the_control_client_is_never_called(to_be: Path):

@@ -29,6 +29,7 @@ from duis.signature import SignatureInvalid, sign, verify
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import parse, q, text, to_bytes
 from fake_services.sandbox import Sandbox
+from serving.local_access import local_token
 from support import test_data
 from support.control_client import ControlClient, ControlError
 from support.duis_client import SERVICE_PATH, DUISClient, Exchange
@@ -74,8 +75,10 @@ def connect(url: str, timeout: float = SOCKET_TIMEOUT) -> socket.socket:
 
 
 def http_head(method: str, url: str, path: str, *headers: str, version: str = "HTTP/1.1") -> bytes:
-    """A request line and headers (with Host), ending with the blank line."""
-    lines = [f"{method} {path} {version}", f"Host: {urlsplit(url).netloc}", *headers]
+    """A request line and headers (with Host, and this checkout's token for the local JSON ports: the DSP
+    ignores it), ending with the blank line."""
+    lines = [f"{method} {path} {version}", f"Host: {urlsplit(url).netloc}", f"Authorization: Bearer {local_token()}"]
+    lines += headers
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
@@ -518,7 +521,8 @@ ENROLMENT_BAD_INPUT: dict[str, Callable[[Cast], tuple[str, dict]]] = {
 @pytest.mark.parametrize("case", ENROLMENT_BAD_INPUT)
 def test_enrolment_bad_input_is_a_plain_text_400(sandbox: Sandbox, cast: Cast, case: str) -> None:
     path, body = ENROLMENT_BAD_INPUT[case](cast)
-    reply = requests.post(sandbox.services["MCC"].url + path, json=body, timeout=30)
+    token = {"Authorization": f"Bearer {sandbox.control_token}"}
+    reply = requests.post(sandbox.services["MCC"].url + path, json=body, headers=token, timeout=30)
     assert reply.status_code == 400, f"HTTP {reply.status_code}: {reply.text[:300]}"
     assert reply.headers.get("Content-Type", "").startswith("text/plain"), reply.headers.get("Content-Type")
     assert reply.text.strip(), "no reason given"

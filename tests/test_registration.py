@@ -22,11 +22,13 @@ VALID_MPRN = "3938424403"
 def api(sandbox, control):
     """Raw calls to the Control API, to see status, content type and message as a caller would."""
     base = sandbox.services["Control"].url
+    token = {"Authorization": f"Bearer {sandbox.control_token}"}
 
     def call(method: str, path: str, body=None, raw: bytes | None = None) -> requests.Response:
         if raw is not None:
-            return requests.request(method, base + path, data=raw, timeout=10)
-        return requests.request(method, base + path, json=body, timeout=10)
+            json = {"Content-Type": "application/json"}
+            return requests.request(method, base + path, data=raw, headers=token | json, timeout=10)
+        return requests.request(method, base + path, json=body, headers=token, timeout=10)
 
     return call
 

@@ -16,8 +16,10 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from werkzeug.test import EnvironBuilder
 
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS, UserRole
+from serving.local_access import TOKEN_FILE, LocalAccess
 from support import test_data
 from support.control_client import ControlClient, ControlError
 from support.duis_client import SERVICE_PATH
@@ -25,6 +27,7 @@ from support.organisations import Organisation
 from support.sandbox_process import SANDBOX_SERVICES, SandboxProcess, start_sandbox_process
 from support.seeding import Parties, Roster, seed_installation
 from support.user_system import UserSystem
+from support.world_clients import WorldInterfaceError
 from tests.helpers import enable_mp107, krp_update, simple_request, standard_installation
 
 TOKEN = "s3cret-for-the-test"
@@ -55,12 +58,19 @@ def _serve(started: list[SandboxProcess], *args: str, **kw) -> SandboxProcess:
 # --- binding and the Control API token -----------------------------------------------------------
 
 
-def test_serve_binds_loopback_by_default(started) -> None:
+def test_serve_binds_loopback_by_default_and_guards_the_control_api_with_this_checkout_s_token(started) -> None:
     sandbox = _serve(started, env=_env())
     assert list(sandbox.urls) == list(SANDBOX_SERVICES)
     for name, url in sandbox.urls.items():
         assert url.startswith("http://127.0.0.1:"), f"{name} listens on {url}"
-    assert requests.get(sandbox.urls["Control"] + "/health", timeout=5).status_code == 200  # no token on loopback
+    assert requests.get(sandbox.urls["Control"] + "/health", timeout=5).status_code == 401  # no token
+    token = TOKEN_FILE.read_text().strip()
+    assert len(token) >= 40 and TOKEN_FILE.stat().st_mode & 0o777 == 0o600
+    with_token = {"Authorization": f"Bearer {token}"}
+    assert requests.get(sandbox.urls["Control"] + "/health", headers=with_token, timeout=5).status_code == 200
+    client = ControlClient(sandbox.urls["Control"])  # the suite's client reads the token itself
+    assert client.health()["status"] == "ok"
+    client.close()
 
 
 def test_listening_beyond_loopback_without_a_token_exits_2_saying_why() -> None:
@@ -105,6 +115,82 @@ def test_with_a_token_the_control_api_demands_it(started, given_by: str) -> None
         sandbox.urls["DSP"] + SERVICE_PATH, data=b"x", headers={"Content-Type": "application/xml"}, timeout=5
     )
     assert not_duis.status_code == 400
+
+
+# --- local ports safe from a browser ----------------------------------------------------------------
+LOCAL_PORTS = {
+    "Control": ("/reset", b""),
+    "MCC": ("/enrolment/migration-authorisations", b'{"device_id": "00-DB-12-34-56-78-90-A0", "supplier": "x"}'),
+    "Meters": ("/devices/00-DB-12-34-56-78-90-A0/alerts", b'{"alert_code": "8F35"}'),
+}
+
+
+def _cross_site(url: str, path: str, body: bytes, **headers: str) -> requests.Response:
+    """A POST as a web page's form or fetch() sends it unasked: text/plain, its own Origin, no token."""
+    sent = {"Content-Type": "text/plain", "Origin": "http://attacker.example"} | headers
+    return requests.post(url + path, data=body, headers=sent, timeout=5)
+
+
+@pytest.mark.parametrize("port", sorted(LOCAL_PORTS))
+def test_a_cross_site_post_to_each_local_port_is_refused_and_changes_nothing(sandbox, control, port) -> None:
+    url, (path, body) = sandbox.services[port].url, LOCAL_PORTS[port]
+    before = control.fingerprint()
+    host = f"attacker.example:{url.rsplit(':', 1)[1]}"  # a page's own name resolved to 127.0.0.1
+    for reply in (
+        _cross_site(url, path, body, Host=host),
+        _cross_site(url, path, body),  # the Host right, the Origin a page's
+        _cross_site(url, path, body, Origin="null"),  # a sandboxed page
+    ):
+        assert 400 <= reply.status_code < 500 and reply.status_code == 403, reply.text
+        assert reply.headers["Content-Type"].startswith("text/plain") and reply.text.strip()
+    assert control.fingerprint() == before
+
+
+@pytest.mark.parametrize("port", sorted(LOCAL_PORTS))
+def test_each_local_port_needs_its_token_a_json_body_and_a_loopback_host(sandbox, control, port) -> None:
+    url, (path, body) = sandbox.services[port].url, LOCAL_PORTS[port]
+    token = {"Authorization": f"Bearer {sandbox.control_token}"}
+    json = {"Content-Type": "application/json"}
+    before = control.fingerprint()
+    refused = [
+        (json, 401, "needs its token"),
+        (json | {"Authorization": "Bearer wrong"}, 401, "needs its token"),
+        (token | {"Content-Type": "text/plain"}, 415, "application/json"),
+        (token | {"Content-Type": "application/x-www-form-urlencoded"}, 415, "application/json"),
+        (token | json | {"Host": "attacker.example"}, 403, "loopback Host"),
+        (token | json | {"Origin": "http://attacker.example"}, 403, "web page"),
+    ]
+    for headers, status, said in refused:
+        reply = requests.post(url + path, data=body, headers=headers, timeout=5)
+        assert reply.status_code == status and said in reply.text, (headers, reply.status_code, reply.text)
+    assert control.fingerprint() == before
+    for host in ("localhost", "127.0.0.1", "[::1]"):  # every loopback name, with the port or without
+        reply = requests.get(url + "/nothing-here", headers=token | {"Host": f"{host}:1"}, timeout=5)
+        assert reply.status_code == 404, (host, reply.text)
+    reply = requests.get(url + "/nothing-here", headers=token | {"Origin": "http://localhost:8080"}, timeout=5)
+    assert reply.status_code == 404
+
+
+def test_the_suite_s_clients_use_the_local_ports_with_no_setting(control, mcc, meters, cast) -> None:
+    """The session's clients were made with a URL only: they read the token themselves."""
+    assert control.health()["status"] == "ok"
+    with pytest.raises(WorldInterfaceError, match="HTTP 404: no Migration Authorisation"):  # the MCC's own answer
+        mcc.commission("no-such-authorisation")
+    with pytest.raises(WorldInterfaceError, match="HTTP 404"):  # the meters' own answer: no such meter
+        meters.raise_alert("00-DB-12-34-56-78-90-A0")
+
+
+def test_beyond_loopback_the_host_is_not_checked_but_the_token_still_is() -> None:
+    """Bound beyond loopback (only with a token of the operator's own) the ports are reached by other names."""
+    guard = LocalAccess("given-by-the-operator")
+
+    def post(**headers: str):
+        return guard(EnvironBuilder(path="/reset", method="POST", headers=headers).get_request())
+
+    assert post(Host="sandbox.example:8080").status_code == 403
+    guard.any_host = True
+    assert post(Host="sandbox.example:8080").status_code == 401
+    assert post(Host="sandbox.example", Authorization="Bearer given-by-the-operator") is None
 
 
 # --- private keys never appear -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from support.control_client import ControlClient
 from support.environment_file import EnvironmentFileError
 from support.targets import TargetError, open_target
 
@@ -19,7 +20,7 @@ def test_embedded_target_starts_the_sandbox_on_loopback_and_stops_it():
     try:
         assert target.name == "embedded sandbox" and target.environment is None
         assert target.dsp_url.startswith("http://127.0.0.1:")
-        assert requests.get(target.urls["Control"] + "/health", timeout=5).json()["status"] == "ok"
+        assert ControlClient(target.urls["Control"]).health()["status"] == "ok"  # the token found by the client
     finally:
         target.stop()
     with pytest.raises(requests.ConnectionError):

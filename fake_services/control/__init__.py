@@ -9,13 +9,12 @@ them together."""
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
 
 from fake_services.registration import InvalidSeed
-from serving.web import App, Guard, Handler, HTTPError, Route, text
+from serving.web import App, Guard, Handler, HTTPError, Route
 
 
 def bad_seed_is_400(handler: Handler) -> Handler:
@@ -31,22 +30,7 @@ def bad_seed_is_400(handler: Handler) -> Handler:
     return wrapper
 
 
-def token_guard(token: str | None) -> Guard | None:
-    """With a token set (required when the sandbox listens beyond loopback), every Control API call
-    must carry `Authorization: Bearer <token>`."""
-    if not token:
-        return None
-    expected = f"Bearer {token}".encode()
-
-    def check(request: Request) -> Response | None:
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            return text("the Control API needs its token: Authorization: Bearer <token>", 401)
-        return None
-
-    return check
-
-
-def control_app(token: str | None, *route_groups: Iterable[Route]) -> App:
+def control_app(guard: Guard, *route_groups: Iterable[Route]) -> App:
+    """The Control API behind `guard` (its token, a JSON body, a loopback Host: `serving.local_access`)."""
     routes = [(method, path, bad_seed_is_400(handler)) for group in route_groups for method, path, handler in group]
-    return App(routes, guard=token_guard(token))
+    return App(routes, guard=guard)

@@ -39,7 +39,7 @@ from duis.messages import (
     sandbox_credentials_payload,
     smets1_response,
 )
-from duis.precommand import GBCS_VERSION, PreCommandInvalid, pre_command_for, split_signed
+from duis.precommand import GBCS_VERSION, PreCommandInvalid, message_code_for, pre_command_for, split_signed
 from duis.schema import schema_error
 from duis.srv import (
     JOIN_SERVICE,
@@ -52,6 +52,7 @@ from duis.srv import (
 from duis.xml import parse, q, to_bytes
 from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
 from fake_services.authentication import duis_signature_check
+from fake_services.clock import Clock
 from fake_services.dcc_internal import countersigned_request
 from fake_services.devices import SMETS2Device
 from fake_services.parties import SMKIRepository, User, Users
@@ -218,6 +219,16 @@ def duis_signature_pre_command_check(signed: bytes | None, issued: bytes) -> Non
         raise Rejection("pre_command", "the Signed Pre-Command is not the Pre-Command the DCC issued for this request")
 
 
+def gbcs_replacement_mode_check(request: ServiceRequest) -> int:
+    """GBCS replacement certificates: the Transform turns a 6.15.1 into the GBCS command of a replacement
+    mode (CS02b: Supplier by Supplier 0x0102, Network Operator by Network Operator 0x0103); for a Remote
+    Party Role with no such mode here the DCC can make no Pre-Command. Returns the GBCS message code."""
+    try:
+        return message_code_for(request)
+    except ValueError as exc:
+        raise Rejection("replacement_mode", str(exc)) from None
+
+
 def pia_3_2_dsp_feature_switch(store: Store) -> bool:
     """PIA 3.2: the DSP enables SRPD 6.2(d) with one feature switch, not one per S1SP."""
     return store.setting(MP107_SWITCH) == "on"
@@ -244,22 +255,75 @@ class OriginatorCounters:
         )
 
 
-class Transforms:
-    """The Pre-Commands the DSP has issued, by RequestID, with the CV 4 request each was made from."""
+@dataclass(frozen=True)
+class TransformLimits:
+    """How long, and how many per User, issued Pre-Commands await their Signed Pre-Command (CV 5).
 
-    def __init__(self, store: Store) -> None:
+    The sandbox's choice (no DCC artefact we could read says what the DSP keeps): a Pre-Command expires
+    an hour after it was issued, by the sandbox's clock, and a User has at most 32 awaiting, its oldest
+    dropped when it asks for more. DCC's own client signs and sends the CV 5 at once, so neither limit
+    touches a User that completes its requests; one that never does costs the DSP at most 32 requests
+    (32 MiB at the 1 MiB body limit). `serve --pre-command-lifetime / --pre-commands-per-user`."""
+
+    lifetime_seconds: float = 3600.0
+    per_user: int = 32
+
+    def __post_init__(self) -> None:
+        if self.lifetime_seconds <= 0 or self.per_user < 1:
+            raise ValueError("a Pre-Command lives a positive time, and a User may have at least one awaiting")
+
+
+class Transforms:
+    """The Pre-Commands the DSP has issued and that await their CV 5, by RequestID, each with the CV 4
+    request it was made from; bounded by `TransformLimits` (expired and surplus ones are forgotten when
+    the next is issued) and forgotten when completed."""
+
+    def __init__(self, store: Store, clock: Clock, limits: TransformLimits | None = None) -> None:
         self.store = store
+        self.clock = clock
+        self.limits = limits or TransformLimits()
 
     def issue(self, request: ServiceRequest, root: etree._Element, payload: bytes) -> None:
+        now = self.clock.now().timestamp()
         with self.store.transaction() as db:
+            db.execute("DELETE FROM transforms WHERE issued_at < ?", (now - self.limits.lifetime_seconds,))
             db.execute(
-                "INSERT OR REPLACE INTO transforms (request_id, request_xml, payload) VALUES (?, ?, ?)",
-                (str(request.request_id), to_bytes(root), payload),
+                "INSERT OR REPLACE INTO transforms (request_id, sender, issued_at, request_xml, payload)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (str(request.request_id), request.originator, now, to_bytes(root), payload),
+            )
+            db.execute(
+                "DELETE FROM transforms WHERE sender = ? AND rowid NOT IN (SELECT rowid FROM transforms"
+                " WHERE sender = ? ORDER BY issued_at DESC, rowid DESC LIMIT ?)",
+                (request.originator, request.originator, self.limits.per_user),
             )
 
-    def get(self, request_id: RequestID) -> tuple[etree._Element, bytes] | None:
-        row = self.store.one("SELECT request_xml, payload FROM transforms WHERE request_id = ?", str(request_id))
-        return (parse(row["request_xml"]), bytes(row["payload"])) if row else None
+    def awaiting(self, request_id: RequestID) -> tuple[etree._Element, bytes]:
+        """The CV 4 request and Pre-Command awaiting this RequestID's Signed Pre-Command; raises
+        Rejection('pre_command') saying why there is none."""
+        row = self.store.one(
+            "SELECT request_xml, payload, issued_at FROM transforms WHERE request_id = ?", str(request_id)
+        )
+        limits = self.limits
+        if row is None:
+            raise Rejection(
+                "pre_command",
+                f"no Pre-Command awaits a Signed Pre-Command for RequestID {request_id}: none was issued, or it"
+                f" expired ({limits.lifetime_seconds:g} s after issue) or was dropped (a User has at most"
+                f" {limits.per_user} awaiting, the oldest dropped first)",
+            )
+        age = self.clock.now().timestamp() - float(row["issued_at"])
+        if age > limits.lifetime_seconds:
+            raise Rejection(
+                "pre_command",
+                f"the Pre-Command for RequestID {request_id} expired: issued {age:.0f} s ago, Pre-Commands"
+                f" await their Signed Pre-Command {limits.lifetime_seconds:g} s",
+            )
+        return parse(row["request_xml"]), bytes(row["payload"])
+
+    def complete(self, request_id: RequestID, db: sqlite3.Connection) -> None:
+        """The CV 5 is accepted: its Pre-Command awaits nothing more (within the caller's transaction)."""
+        db.execute("DELETE FROM transforms WHERE request_id = ?", (str(request_id),))
 
 
 class DeviceLocks:
@@ -309,6 +373,8 @@ class DSP:
         signer: ServiceSigner,
         send_to_s1sp: S1SPSend,
         deliver: Deliver,
+        clock: Clock,
+        transform_limits: TransformLimits | None = None,
         routing_threads: int = 8,
     ) -> None:
         self.store = store
@@ -319,7 +385,7 @@ class DSP:
         self.send_to_s1sp = send_to_s1sp
         self.deliver = deliver
         self.counters = OriginatorCounters(store)
-        self.transforms = Transforms(store)
+        self.transforms = Transforms(store, clock, transform_limits)
         self.smets2 = SMETS2Device(store, smki)
         self._devices = DeviceLocks()
         self._routing: queue.Queue[Accepted | None] = queue.Queue()
@@ -373,10 +439,9 @@ class DSP:
         duis_command_variant_check(request, web_service)
         content, content_root, signed = request, root, None
         if request.command_variant in SIGNED_PRE_COMMAND_VARIANTS:
-            issued = self.transforms.get(request.request_id)
-            if issued is None:
-                raise Rejection("pre_command", f"no Pre-Command was issued for RequestID {request.request_id}")
-            content_root, payload = issued
+            # A completed Pre-Command is forgotten: its CV 5 sent again is a replay, and is said so.
+            duis_anti_replay_check(request, self.counters.last(request.originator))
+            content_root, payload = self.transforms.awaiting(request.request_id)
             content = ServiceRequest.from_xml(content_root)
             duis_signature_pre_command_check(request.signed_pre_command, payload)
             signed = request.signed_pre_command
@@ -389,10 +454,8 @@ class DSP:
         return Accepted(content, content_root, sender, device, verdict, signed)
 
     def _transform(self, accepted: Accepted) -> Outcome:
-        try:
-            payload = pre_command_for(accepted.request, accepted.root).to_bytes()
-        except ValueError as exc:  # valid DUIS the sandbox makes no Pre-Command for (e.g. 6.15.1 for ACB)
-            raise Rejection("schema", str(exc)) from None
+        gbcs_replacement_mode_check(accepted.request)
+        payload = pre_command_for(accepted.request, accepted.root).to_bytes()
         self.transforms.issue(accepted.request, accepted.root, payload)
         request = accepted.request
         return Outcome(
@@ -407,6 +470,8 @@ class DSP:
         """Accept the command: its counter is used up, and it is kept until routed (a restart loses nothing)."""
         with self.store.transaction() as db:
             self.counters.consume(accepted.request, db)
+            if accepted.signed_pre_command is not None:
+                self.transforms.complete(accepted.request.request_id, db)
             db.execute(
                 "INSERT OR REPLACE INTO commands (request_id, sender, request_xml, signed_pre_command, verdict_clause,"
                 " verdict_reason, state) VALUES (?, ?, ?, ?, ?, ?, 'accepted')",
