@@ -18,14 +18,14 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 report: setup  ## run the acceptance suite and write the Allure report and traceability matrix
-	$(PY) -m support.reporting.run --processes 2
+	$(PY) -m reporting.run --processes 2
 
 suite: report
 
 evidence: setup  ## the suite, then its evidence pack verified and screenshots of the report (Chromium)
-	$(PY) -m support.reporting.run --processes 2; status=$$?; \
-	$(PY) -m support.reporting.verify reports/mp107-evidence.tar.gz || exit 1; \
-	$(PY) -m support.reporting.browser reports || echo "screenshots skipped (no Chromium?)"; \
+	$(PY) -m reporting.run --processes 2; status=$$?; \
+	$(PY) -m reporting.verify reports/mp107-evidence.tar.gz || exit 1; \
+	$(PY) -m reporting.browser reports || echo "screenshots skipped (no Chromium?)"; \
 	exit $$status
 
 lint: setup
@@ -38,7 +38,7 @@ campaign: setup  ## hostile input and faults: 1000+ cases, must find 0 state cha
 	$(PY) -m campaign
 
 environments: setup  ## the suite against the sandbox started from each environment file (Control API off), then the impact matrix
-	$(PY) -m support.reporting.sandbox_runs --processes 2
+	$(PY) -m reporting.sandbox_runs --processes 2
 
 test: lint unit campaign report environments  ## everything CI runs
 

@@ -11,17 +11,17 @@ import sys
 from behave.model import Scenario, Status, Step
 from behave.runner import Context
 
+from environment_file import Environment
+from reporting.evidence import attach_json, attach_not_counted, record_environment
+from reporting.names import OUTCOME_ATTACHMENT
 from support.arrangement import EnvironmentArrangement, EnvironmentDirectory, SandboxArrangement
 from support.control_client import ControlClient
 from support.coordinator import CoordinatedCounters, CoordinatedLeases, Leases, LocalLeases, MirrorReceiver
-from support.environment_file import Environment
-from support.evidence import attach_json, attach_not_counted, record_environment
-from support.outcome import OUTCOME_ATTACHMENT
 from support.preflight import PreflightFailed, ready_user_system
 from support.seeding import Roster
 from support.targets import open_target
-from support.user_system import ANSWER_TIMEOUT_SECONDS, UserSystem, receive_url, user_system_for
 from support.world import World
+from user_system.system import ANSWER_TIMEOUT_SECONDS, UserSystem, receive_url, user_system_for
 
 
 def before_all(context: Context) -> None:

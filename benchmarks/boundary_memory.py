@@ -5,7 +5,7 @@ per measured service, each beside its floor in the same run:
   requests whose Pre-Command is never completed (abandoned Transforms), with the sandbox's limits (a User has
   at most 32 Pre-Commands awaiting, for an hour) and with none, as the DSP was before; the floor is the same
   200 requests (same size) refused at the first check, the DUIS schema;
-- the receiver (the User's Receive Response Service, `support.receiver`): its process's resident set
+- the receiver (the User's Receive Response Service, `user_system.receiver`): its process's resident set
   before and after 300 deliveries of 1 MB that it refuses (well-formed DUIS padded with a comment, but
   unsigned), each different; the floor is the same 300 POSTs to the same server stack on a path that reads
   the body and drops it at once. Each service runs in a process of its own (spawned), so that nothing else
@@ -38,10 +38,10 @@ import requests
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from support.control_client import ControlClient
-from support.duis_client import TRANSFORM_PATH, sign_request
-from support.organisations import Organisation
 from support.sandbox_process import SandboxProcess, start_sandbox_process
 from support.seeding import Parties, Roster, seed_installation
+from user_system.client import TRANSFORM_PATH, sign_request
+from user_system.organisations import Organisation
 
 MIB = 1024 * 1024
 WIDTH = 46
@@ -89,8 +89,8 @@ def _serve_receiver(conn: multiprocessing.connection.Connection) -> None:
 
     from smki.authority import TestSMKI
     from smki.profile import KeyUse, RemotePartyRole
-    from support.dcc_trust import DCCSignatures
-    from support.receiver import Receiver
+    from user_system.receiver import Receiver
+    from user_system.trust import DCCSignatures
 
     key = ec.generate_private_key(ec.SECP256R1())
     dsp = TestSMKI().issue(key.public_key(), "90-B3-D5-1F-30-00-00-02", RemotePartyRole.XML_SIGNING_DCC, KeyUse.DS)

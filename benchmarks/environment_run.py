@@ -5,7 +5,7 @@ environment's take time, run with 1 process and with N; beside it the floor, the
     python -m benchmarks.environment_run [--latency 0.25] [--processes 4]
 
 Each run gets a fresh sandbox (a run uses up the meters awaiting enrolment). Figures are wall-clock
-seconds of `support.reporting.run` (behave, the coordinator, the evidence), printed, never asserted.
+seconds of `reporting.run` (behave, the coordinator, the evidence), printed, never asserted.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from support.reporting import run
-from support.reporting.sandbox_runs import DEFAULT_FILES, sandbox_from
+from reporting import run
+from reporting.sandbox_runs import DEFAULT_FILES, sandbox_from
 
 TO_BE = DEFAULT_FILES[1]
 

@@ -35,11 +35,11 @@ from fake_services.sandbox import Sandbox
 from serving.server import Service
 from serving.web import App, xml_response
 from support.control_client import ControlClient
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, sign_request
-from support.organisations import Organisation
 from support.sandbox_process import SandboxProcess, start_sandbox_process
 from support.seeding import S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
-from support.user_system import UserSystem
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, sign_request
+from user_system.organisations import Organisation
+from user_system.system import UserSystem
 
 WIDTH = 58
 

@@ -28,10 +28,10 @@ from fake_services.sandbox import Sandbox
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
 from support.control_client import ControlClient
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, CounterSource, SigningIdentity, sign_request
-from support.organisations import XML_SIGNING, Organisation
 from support.seeding import S1SPS, Parties, Roster, seed_installation, set_mp107
-from support.user_system import UserSystem
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH, CounterSource, SigningIdentity, sign_request
+from user_system.organisations import XML_SIGNING, Organisation
+from user_system.system import UserSystem
 
 S1SP_TIMEOUT = 0.5
 ANSWER_TIMEOUT = 10.0

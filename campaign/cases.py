@@ -28,8 +28,8 @@ from fake_services.dcc_internal import countersigned_request
 from fake_services.dsp.models import TransformLimits
 from fake_services.s1sp.responses import S1SP_PATH
 from serving.web import MAX_BODY_BYTES
-from support.duis_client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH, SigningIdentity, sign_request
 from support.targets import TargetError, open_target
+from user_system.client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH, SigningIdentity, sign_request
 
 NOT_DUIS = "not DUIS (HTTP 4xx)"
 INVALID_DUIS = "invalid DUIS (DUIS error response)"

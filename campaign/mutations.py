@@ -18,7 +18,7 @@ from campaign.bench import Bench
 from campaign.model import Case, Expect
 from duis.signature import sign
 from duis.xml import DS, parse, to_bytes
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, sign_request
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH, sign_request
 
 GENERATED = "generated mutations"
 ANY_REJECTION = Expect(harmless_success=True)

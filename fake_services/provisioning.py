@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.srv import UserRole
+from environment_file import Environment, KeyMaterial, MeterEntry
 from fake_services.registration import Device, DeviceType, InstallStatus
 from fake_services.sandbox import Sandbox
 from fake_services.trust_anchors import TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
-from support.environment_file import Environment, KeyMaterial, MeterEntry
 
 log = logging.getLogger("fake_services")
 HELD_ROLES = {"network_operator": "NetworkOperator", "supplier": "Supplier", "acb": "ACB"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from reporting.evidence import attach_anchor_change, attach_exchange, attach_json
 from support import test_data
-from support.evidence import attach_anchor_change, attach_exchange, attach_json
 from support.stepping import given, use_step_matcher, when
 
 use_step_matcher("re")

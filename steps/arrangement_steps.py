@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.evidence import attach_json
+from reporting.evidence import attach_json
 from support.seeding import S1SPS
 from support.stepping import given, use_step_matcher
 

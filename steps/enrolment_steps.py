@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from catalogue import TMAD_5_10_12, TMAD_5_10_17
 from duis.srv import UserRole
-from support.evidence import attach_anchor_change, attach_exchange, attach_json, attach_xml
+from reporting.evidence import attach_anchor_change, attach_exchange, attach_json, attach_xml
 from support.stepping import given, then, use_step_matcher, when
 
 use_step_matcher("re")

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from duis.srv import UserRole
+from environment_file import Environment, MeterEntry, OrganisationEntry
 from support.control_client import ControlClient
 from support.coordinator import IN_USE, Leases, LocalLeases
-from support.environment_file import Environment, MeterEntry, OrganisationEntry, organisation_identity
-from support.organisations import Organisation
 from support.seeding import ACB, S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
+from user_system.organisations import Organisation, organisation_identity
 
 METER_KINDS = {"electricity meter": "ESME", "gas meter": "GSME"}
 

@@ -37,8 +37,8 @@ from werkzeug.wrappers import Request, Response
 
 from serving.server import ServerSettings, Service
 from serving.web import App, json_object, json_response
-from support.duis_client import CounterSource
-from support.receiver import Delivery, Receiver, Refused, Repeat
+from user_system.client import CounterSource
+from user_system.receiver import Delivery, Receiver, Refused, Repeat
 
 USED_FOR_GOOD = "enrolled by an earlier scenario of this run"
 IN_USE = "in use by another scenario of this run"

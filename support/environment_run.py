@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from environment_file import load_environment
 from support.coordinator import coordinating
-from support.environment_file import load_environment
 from support.preflight import Preflight, ready_user_system
 
 

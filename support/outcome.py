@@ -2,7 +2,7 @@
 by which check, where the answer says), what the meter held afterwards, where its alert went.
 
 Attached to every scenario that ran (`Outcome`), it is what the impact matrix
-(`support.reporting.impact`) compares between a run before MP107 and a run after it. Everything here is
+(`reporting.impact`) compares between a run before MP107 and a run after it. Everything here is
 read from DUIS (the answer, 6.24.1 reads, delivered alerts); the sandbox's `X-DUIS-Clause` evidence is
 used only to name a check the response code alone leaves open.
 """
@@ -12,10 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalogue.rules import RULES, rule_for_s1sp_alert
-from support.duis_client import Exchange
-
-OUTCOME_ATTACHMENT = "Outcome"
-"""The attachment's name; the impact matrix looks for it."""
+from user_system.client import Exchange
 
 
 @dataclass

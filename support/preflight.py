@@ -24,14 +24,15 @@ import requests
 
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
-from support.environment_file import (
+from environment_file import (
     Environment,
     EnvironmentFileError,
     TLSSettings,
     check_key_material,
     load_environment,
 )
-from support.user_system import UserSystem, receive_url, user_system_for
+from support.arrangement import EnvironmentDirectory, NotInThisEnvironment
+from user_system.system import UserSystem, receive_url, user_system_for
 
 CONNECT_SECONDS = 3.0
 """A DSP that has not accepted a connection in this long is not there (a dead address ends a run fast)."""
@@ -83,8 +84,6 @@ def http_answers(url: str, tls: TLSSettings | None = None) -> str | None:
 
 def called_back(env: Environment, user_system: UserSystem, result: Preflight) -> None:
     """Send a harmless 6.24.1 and wait for its answer at the receiver (adds to `result`)."""
-    from support.arrangement import EnvironmentDirectory, NotInThisEnvironment  # the suite's, not the runner's
-
     directory = EnvironmentDirectory(env)
     for meter in env.meters:
         if not meter.enrolled or meter.s1sp in env.change.s1sps_not_answering:

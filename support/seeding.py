@@ -17,10 +17,36 @@ from typing import Any
 from duis.srv import UserRole
 from support import test_data
 from support.control_client import ControlClient
-from support.organisations import Organisation
+from user_system.organisations import XML_SIGNING, Organisation
 
 ACB = "Access Control Broker"
 S1SPS = ("S1SP1", "S1SP2", "S1SP3")
+
+
+def enrol(org: Organisation, control: ControlClient) -> Organisation:
+    """Register the organisation as a User of the sandbox and have its test SMKI certify the organisation's
+    keys for its role (and its XML-signing key), in one call."""
+    added = control.add_user(
+        org.entity_id,
+        org.name,
+        org.user_role.value,
+        certify=[
+            (org.ds_key.public_key(), "DS", None),
+            (org.ka_key.public_key(), "KA", None),
+            (org.xml_key.public_key(), "DS", XML_SIGNING),
+        ],
+    )
+    org.ds_pem, org.ka_pem, org.xml_pem = (issued["pem"] for issued in added["certificates"])
+    return org
+
+
+def certify(org: Organisation, control: ControlClient) -> Organisation:
+    """Have the sandbox's test SMKI certify the organisation's keys for its role without making it a User."""
+    role = org.user_role.certificate_role.value
+    org.ds_pem = control.issue_certificate(org.ds_key.public_key(), org.entity_id, role, "DS", org.name)
+    org.ka_pem = control.issue_certificate(org.ka_key.public_key(), org.entity_id, role, "KA", org.name)
+    org.xml_pem = control.issue_certificate(org.xml_key.public_key(), org.entity_id, XML_SIGNING, "DS", org.name)
+    return org
 
 
 class Roster:
@@ -46,9 +72,9 @@ class Roster:
         else:
             org = Organisation(name, UserRole(role), test_data.entity_id())
             if not user:
-                org.certify(self.control)
+                certify(org, self.control)
             elif certified:
-                org.enrol(self.control)
+                enrol(org, self.control)
             else:
                 self.control.add_user(org.entity_id, name, role)
             if user and self.receive_url:

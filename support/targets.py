@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from support.environment_file import Environment, load_environment
+from environment_file import Environment, load_environment
+from fake_services.sandbox import Sandbox
 from support.preflight import http_answers
 
 
@@ -58,8 +59,6 @@ def open_target(userdata: Mapping[str, str]) -> Target:
     if path:
         env = load_environment(path)
         return Target(env.run.name, env.dsp.url, environment=env)
-    from fake_services.sandbox import Sandbox  # only the embedded target needs the fakes
-
     sandbox = Sandbox()
     urls = sandbox.start()
     return Target("embedded sandbox", urls["DSP"], urls, None, sandbox.stop)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from catalogue import Clause, Rule
-from support.duis_client import Exchange
-from support.message_identity import canonical_device
-from support.receiver import Received, in_words
+from user_system.client import Exchange
+from user_system.message_identity import canonical_device
+from user_system.receiver import Received, in_words
 
 
 class NoAnswer(AssertionError):
@@ -97,7 +97,7 @@ def alert_not_counted(alert: Received, device: str, asked_at: dt.datetime) -> st
     canonically) and was raised after the scenario's own request: its time (`Received.raised_at`, the S1SP
     Alert's DateTime or the Response's ResponseDateTime) no earlier than the second the request was made in
     (DUIS times are written to the second; the suite and the DCC are taken to keep UTC to the second). A
-    repeat is never an alert at all (`support.receiver`)."""
+    repeat is never an alert at all (`user_system.receiver`)."""
     if alert.device is None or alert.device != canonical_device(device):
         return f"about {alert.device or 'no device'}, not this scenario's meter {device}, not counted"
     raised = alert.raised_at

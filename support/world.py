@@ -27,14 +27,14 @@ from support.arrangement import (
     SandboxArrangement,
     Site,
 )
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, Exchange, SigningIdentity, sign_request
-from support.message_identity import canonical_device
-from support.organisations import Organisation
 from support.outcome import Outcome
-from support.receiver import Received, Receiver, Repeat, in_words
 from support.seeding import ACB, S1SPS, Parties, Roster
 from support.verdicts import alert_not_counted, answered
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, Exchange, SigningIdentity, sign_request
+from user_system.message_identity import canonical_device
+from user_system.organisations import Organisation
+from user_system.receiver import Received, Receiver, Repeat, in_words
 
 ALERT_SILENCE_SECONDS = 1.0
 """How long a step waits to be sure no alert came (only where the scenario says none should)."""

@@ -8,10 +8,10 @@ import pytest
 
 from fake_services.sandbox import Sandbox
 from support.control_client import ControlClient
-from support.duis_client import DUISClient
-from support.user_system import UserSystem
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
 from tests.helpers import Cast, enrol_cast
+from user_system.client import DUISClient
+from user_system.system import UserSystem
 
 
 @pytest.fixture(scope="session")

@@ -22,13 +22,13 @@ from smki.profile import KeyUse, RemotePartyRole
 from support import test_data
 from support.arrangement import Site
 from support.control_client import ControlClient
-from support.duis_client import DUISClient, Exchange, SigningIdentity
-from support.organisations import Organisation
-from support.receiver import Receiver
-from support.seeding import Installation, Parties, Roster, seed_installation, set_mp107
-from support.user_system import UserSystem
+from support.seeding import Installation, Parties, Roster, enrol, seed_installation, set_mp107
 from support.world import World
 from support.world_clients import MeterEventsClient
+from user_system.client import DUISClient, Exchange, SigningIdentity
+from user_system.organisations import Organisation
+from user_system.receiver import Receiver
+from user_system.system import UserSystem
 
 
 @dataclass
@@ -98,7 +98,7 @@ def enrol_cast(control: ControlClient, receive_url: str | None = None) -> Cast:
 def new_user(control: ControlClient, receive_url: str, name: str, role: UserRole) -> Organisation:
     """A DCC User of its own (not in the cast), enrolled with its certificates and delivered to at
     `receive_url` (the tests' Receive Response Service)."""
-    organisation = Organisation(name, role, test_data.entity_id()).enrol(control)
+    organisation = enrol(Organisation(name, role, test_data.entity_id()), control)
     control.set_receive_address(organisation.entity_id, receive_url)
     return organisation
 

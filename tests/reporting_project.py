@@ -13,7 +13,7 @@ from pathlib import Path
 
 from duis.messages import RequestID, S1SPAlertInfo, ServiceRequest, ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS
-from support.duis_client import Exchange, Leg
+from user_system.client import Exchange, Leg
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ Feature: Gaps in the evidence
 STEPS = """\
 from behave import given, then, when
 
-from support.evidence import attach_anchor_change, attach_exchange, attach_json
+from reporting.evidence import attach_anchor_change, attach_exchange, attach_json
 from tests.reporting_project import NAMES, anchors, sample_exchange
 
 @given("a SMETS1 ESME")

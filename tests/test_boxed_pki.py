@@ -20,12 +20,13 @@ from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import compact, parse, text, to_bytes
 from fake_services import boxed_pki
 from fake_services.sandbox import Sandbox
+from smki import boxed_keystore
 from smki.profile import OrganisationCertificate
 from support.control_client import ControlClient
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH
 from support.sandbox_process import SandboxProcess, start_sandbox_process
-from support.user_system import UserSystem
 from tests.dcc_tool import find_dcc_tool, sign_with_dcc_tool, validate_with_dcc_tool
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH
+from user_system.system import UserSystem
 
 pytestmark = pytest.mark.interop
 
@@ -97,7 +98,7 @@ def meter(boxed: Boxed) -> str:
 
 
 def _template(name: str) -> bytes:
-    path = boxed_pki._npm_file(boxed_pki.TEMPLATES, "DUIS_TEMPLATES_DIR") / name
+    path = boxed_keystore._npm_file(boxed_keystore.TEMPLATES, "DUIS_TEMPLATES_DIR") / name
     return to_bytes(compact(etree.parse(str(path)).getroot()))  # DCC's tool verifies only compact XML
 
 

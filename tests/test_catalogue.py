@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from catalogue import CLAUSES, RULES, Clause, clause_for_tags, clauses_named, rules_for
-from support.reporting.scenarios import collect_scenarios
+from reporting.scenarios import collect_scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAUSE_PREFIXES = ("srpd_", "s1sr_", "tmad_", "pia_", "duis_", "gbcs_", "srv_")

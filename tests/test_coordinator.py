@@ -25,9 +25,9 @@ from support.coordinator import (
     MirrorReceiver,
     coordinating,
 )
-from support.duis_client import CounterSource
-from support.receiver import Receiver
 from tests.helpers import dcc_signer
+from user_system.client import CounterSource
+from user_system.receiver import Receiver
 
 DEVICE = "00-DB-12-34-56-78-90-A0"
 USER = "90-B3-D5-1F-30-01-00-00"

@@ -20,8 +20,6 @@ from fake_services.dcc_internal import countersigned_request
 from fake_services.s1sp.responses import S1SP_PATH
 from fake_services.signer import ServiceSigner
 from smki.profile import OrganisationCertificate
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, sign_request
-from support.user_system import UserSystem
 from tests.helpers import (
     ScriptedMeterEvents,
     alert_scenario,
@@ -32,6 +30,8 @@ from tests.helpers import (
     request_to,
     standard_installation,
 )
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH, sign_request
+from user_system.system import UserSystem
 
 
 def test_a_critical_request_goes_transform_pre_command_signed_cv5_i99_then_the_answer(control, duis, cast):

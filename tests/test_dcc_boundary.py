@@ -31,11 +31,11 @@ from duis.xml import parse, q, to_bytes
 from fake_services.signer import ServiceSigner
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it
 from support.coordinator import MirrorReceiver, coordinating
-from support.dcc_trust import DCCSignatures
-from support.message_identity import SeenMessages
-from support.receiver import PREFIX_BYTES, Receiver, Repeat
 from support.world import World
 from tests.helpers import ScriptedMeterEvents, alert_scenario, dcc_signer
+from user_system.message_identity import SeenMessages
+from user_system.receiver import PREFIX_BYTES, Receiver, Repeat
+from user_system.trust import DCCSignatures
 
 NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
 DEVICE = "00-DB-12-34-56-78-90-A0"

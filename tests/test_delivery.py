@@ -29,8 +29,8 @@ from fake_services.store import Store
 from serving.server import Service
 from serving.web import App
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it
-from support.receiver import Receiver
 from tests.helpers import dcc_signer
+from user_system.receiver import Receiver
 
 NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"

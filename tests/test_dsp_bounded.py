@@ -18,8 +18,8 @@ from fake_services.clock import Clock
 from fake_services.dsp.models import TransformLimits, Transforms
 from fake_services.rejections import Rejection
 from fake_services.store import Store
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, sign_request
 from tests.helpers import enable_mp107, holder_of, krp_request, standard_installation
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH, sign_request
 
 METER = "00-DB-12-34-56-78-90-A0"
 

@@ -52,8 +52,6 @@ from duis.xml import parse, q, to_bytes
 from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
 from smki.profile import KeyUse, RemotePartyRole
 from support import test_data
-from support.duis_client import SERVICE_PATH, TRANSFORM_PATH, Exchange, SigningIdentity
-from support.organisations import XML_SIGNING, Organisation
 from tests.helpers import (
     SignedAs,
     assert_decided_by,
@@ -66,6 +64,8 @@ from tests.helpers import (
     standard_installation,
     transform,
 )
+from user_system.client import SERVICE_PATH, TRANSFORM_PATH, Exchange, SigningIdentity
+from user_system.organisations import XML_SIGNING, Organisation
 
 ROOT = Path(__file__).resolve().parents[1]
 KRP_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, S1SR_4_2)

@@ -23,12 +23,12 @@ from catalogue import RULES
 from duis.messages import ServiceRequest
 from duis.srv import UserRole
 from support.control_client import ControlClient
-from support.duis_client import DUISClient, Exchange
-from support.organisations import Organisation
 from support.sandbox_process import SandboxProcess, start_sandbox_process
 from support.seeding import Parties, Roster, seed_installation
-from support.user_system import UserSystem
 from tests.helpers import assert_decided_by, enable_mp107, holder_of, krp_request
+from user_system.client import DUISClient, Exchange
+from user_system.organisations import Organisation
+from user_system.system import UserSystem
 
 KILLS = 3
 

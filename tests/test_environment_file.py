@@ -15,10 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from duis.identifiers import is_valid_mpan_core, is_valid_mprn
-from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
-from smki.profile import KeyUse, RemotePartyRole
-from support.duis_client import SigningIdentity
-from support.environment_file import (
+from environment_file import (
     ENVIRONMENTS,
     DeclaredChange,
     EnvironmentFileError,
@@ -26,9 +23,11 @@ from support.environment_file import (
     ReceiverSettings,
     check_key_material,
     load_environment,
-    organisation_identity,
 )
-from support.organisations import Organisation
+from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
+from smki.profile import KeyUse, RemotePartyRole
+from user_system.client import SigningIdentity
+from user_system.organisations import Organisation, organisation_identity
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("sandbox-as-is.toml", "sandbox-to-be.toml", "dcc-boxed.toml")

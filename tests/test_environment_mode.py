@@ -16,13 +16,13 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from environment_file import load_environment
+from reporting.sandbox_runs import sandbox_from
 from serving.local_access import local_token
 from support.control_client import ControlClient, ControlRefused
-from support.environment_file import load_environment
 from support.preflight import ready_user_system
-from support.reporting.sandbox_runs import sandbox_from
-from support.user_system import user_system_for
 from tests.helpers import environment_copy, free_port
+from user_system.system import user_system_for
 
 ROOT = Path(__file__).resolve().parents[1]
 TO_BE = ROOT / "support" / "environments" / "sandbox-to-be.toml"
@@ -130,7 +130,7 @@ def test_a_key_that_does_not_match_its_certificate_stops_the_run_before_any_scen
 def test_a_dead_dsp_ends_the_run_at_once_with_one_short_line(tmp_path: Path):
     path = environment_copy(TO_BE, tmp_path)  # nothing started: every port is closed
     result = subprocess.run(
-        [sys.executable, "-m", "support.reporting.run", "--environment", str(path), "--no-html", "--no-pack",
+        [sys.executable, "-m", "reporting.run", "--environment", str(path), "--no-html", "--no-pack",
          "--reports", str(tmp_path / "reports")],
         cwd=ROOT,
         capture_output=True,
@@ -153,7 +153,7 @@ def test_a_target_that_dies_mid_run_fails_the_run_on_every_surface(tmp_path: Pat
     reports = tmp_path / "reports"
     with sandbox_from(path) as dcc:
         runner = subprocess.Popen(
-            [sys.executable, "-m", "support.reporting.run", "--environment", str(path), "--reports", str(reports),
+            [sys.executable, "-m", "reporting.run", "--environment", str(path), "--reports", str(reports),
              "--tags", "@SRPD-6.1.f", "--no-html", "--no-pack"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip

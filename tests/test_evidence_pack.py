@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from catalogue import CLAUSES
-from support.reporting import pack
-from support.reporting.anchor_view import cells, render_anchor_change
-from support.reporting.annotate import evidence_html
-from support.reporting.exchange_view import decisions, outcome, render_exchange, render_not_counted
-from support.reporting.messages import MessageLog, scenario_key
-from support.reporting.verify import check
-from support.reporting.verify import main as verify_main
+from reporting import pack
+from reporting.anchor_view import cells, render_anchor_change
+from reporting.annotate import evidence_html
+from reporting.exchange_view import decisions, outcome, render_exchange, render_not_counted
+from reporting.messages import MessageLog, scenario_key
+from reporting.verify import check
+from reporting.verify import main as verify_main
 from tests.reporting_project import EASTERN, NAMES, WESTERN, anchors, sample_exchange
 
 # --- the exchange as a sequence --------------------------------------------------------------------

@@ -25,9 +25,7 @@ from fake_services.faults import Fault
 from fake_services.sandbox import Sandbox
 from fake_services.store import RECORDS
 from support.control_client import ControlClient
-from support.duis_client import DUISClient, Exchange
 from support.seeding import Installation
-from support.user_system import UserSystem
 from tests.helpers import (
     Cast,
     another_client,
@@ -39,6 +37,8 @@ from tests.helpers import (
     krp_request,
     standard_installation,
 )
+from user_system.client import DUISClient, Exchange
+from user_system.system import UserSystem
 
 S1SP_TIMEOUT = 0.5
 ACCEPTED = (SRPD_6_2_D, PIA_3_3, S1SR_4_2)

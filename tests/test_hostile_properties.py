@@ -36,9 +36,9 @@ from duis.signature import sign, verify
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import DS, parse, q, to_bytes
 from support import test_data
-from support.duis_client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH
 from support.seeding import Installation
 from tests.helpers import ca_der, enable_mp107, krp_request, simple_request, standard_installation
+from user_system.client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH
 
 ANSWER_WAIT = 15.0
 """How long to wait for an answer the DSP acknowledged (I99) to be delivered (never asserted)."""

@@ -32,10 +32,10 @@ from fake_services.sandbox import Sandbox
 from serving.local_access import local_token
 from support import test_data
 from support.control_client import ControlClient, ControlError
-from support.duis_client import SERVICE_PATH, DUISClient, Exchange
-from support.organisations import Organisation
-from support.user_system import UserSystem
 from tests.helpers import Cast, another_client, enable_mp107, krp_request, request_to, standard_installation
+from user_system.client import SERVICE_PATH, DUISClient, Exchange
+from user_system.organisations import Organisation
+from user_system.system import UserSystem
 
 MIB = 1_048_576
 SOCKET_TIMEOUT = 15.0

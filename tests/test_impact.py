@@ -1,4 +1,4 @@
-"""The impact matrix (`support.reporting.impact`): two runs' scenarios paired by situation, what changed
+"""The impact matrix (`reporting.impact`): two runs' scenarios paired by situation, what changed
 listed first, what one run could not exercise said with why, and a gate over both runs together."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from catalogue import CLAUSES
-from support.reporting import impact
+from reporting import impact
 
 METER = "Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power"
 HOLDS = "And the meter holds Eastern Networks' Network Operator certificates"

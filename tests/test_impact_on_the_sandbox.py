@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support.reporting import sandbox_runs
+from reporting import sandbox_runs
 from tests.helpers import environment_copy
 
 ENVIRONMENTS = Path(__file__).resolve().parents[1] / "support" / "environments"

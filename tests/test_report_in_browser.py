@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from catalogue import CLAUSES
-from support.reporting import allure_report, run
-from support.reporting.browser import dump_dom, find_chromium, pdf_pages, print_pdf, result_id, screenshot, url_of
+from reporting import allure_report, run
+from reporting.browser import dump_dom, find_chromium, pdf_pages, print_pdf, result_id, screenshot, url_of
 from tests.reporting_project import write_project
 
 IN_RULE = "The wrongly held Network Operator replaces the certificate"

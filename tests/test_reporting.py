@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from catalogue import CLAUSES, clause_for_tags, unknown_clause_tags
-from support.reporting import allure_report, run
-from support.reporting.identity import REDACTED, redact, run_identity
-from support.reporting.merge import main as merge_main
-from support.reporting.scenarios import collect_scenarios
-from support.reporting.test_cases import MappingError, TestCaseMap, load
-from support.reporting.traceability import trace
-from support.reporting.verdict import ClauseState
+from reporting import allure_report, run
+from reporting.identity import REDACTED, redact, run_identity
+from reporting.merge import main as merge_main
+from reporting.scenarios import collect_scenarios
+from reporting.test_cases import MappingError, TestCaseMap, load
+from reporting.traceability import trace
+from reporting.verdict import ClauseState
 from tests.reporting_project import RESULTS, behave, write_project
 
 SMALL_CATALOGUE = {tag: CLAUSES[tag] for tag in ("SRPD-6.1.f", "SRPD-6.2.d", "S1SR-4.2", "PIA-3.B", "TMAD-4.42")}
@@ -36,7 +36,7 @@ IN_RULE = "The wrongly held Network Operator replaces the certificate"
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The throwaway project after one behave run with our formatter."""
     root = write_project(tmp_path_factory.mktemp("suite"))
-    done = behave(root, "support.allure_formatter:AllureFormatter")
+    done = behave(root, "reporting.allure_formatter:AllureFormatter")
     assert done.returncode == 1, done.stdout + done.stderr  # one scenario fails on purpose
     return root
 

@@ -26,7 +26,6 @@ from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS, REQUEST_HANDOVER
 from duis.xml import parse, q, to_bytes
 from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
-from support.duis_client import TRANSFORM_PATH, Exchange
 from support.world_clients import WorldInterfaceError
 from tests.helpers import (
     alert_recipient,
@@ -39,6 +38,7 @@ from tests.helpers import (
     request_to,
     standard_installation,
 )
+from user_system.client import TRANSFORM_PATH, Exchange
 
 KRP_BY_REGISTERED = (SRPD_6_1_F, SRPD_16_1, S1SR_4_2)
 """The registered Network Operator's 6.15.1: the DSP's check, then the S1SP's RDP and owner checks."""

@@ -22,13 +22,13 @@ from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS, UserRole
 from serving.local_access import TOKEN_FILE, LocalAccess
 from support import test_data
 from support.control_client import ControlClient, ControlError
-from support.duis_client import SERVICE_PATH
-from support.organisations import Organisation
 from support.sandbox_process import SANDBOX_SERVICES, SandboxProcess, start_sandbox_process
-from support.seeding import Parties, Roster, seed_installation
-from support.user_system import UserSystem
+from support.seeding import Parties, Roster, enrol, seed_installation
 from support.world_clients import WorldInterfaceError
 from tests.helpers import enable_mp107, krp_update, simple_request, standard_installation
+from user_system.client import SERVICE_PATH
+from user_system.organisations import Organisation
+from user_system.system import UserSystem
 
 TOKEN = "s3cret-for-the-test"
 
@@ -303,7 +303,7 @@ def test_no_private_key_in_control_api_or_dsp_answers(
     with pytest.raises(ControlError):
         control.add_device(device_id="nonsense")
     # The one-item endpoints beside the one-call seeding, and a User enrolled with its certificates.
-    newcomer = Organisation("Southern Wires", UserRole.ELECTRICITY_DISTRIBUTOR, test_data.entity_id()).enrol(control)
+    newcomer = enrol(Organisation("Southern Wires", UserRole.ELECTRICITY_DISTRIBUTOR, test_data.entity_id()), control)
     control.place_trust_anchor(inst.gsme, "NetworkOperator", cast.gas_transporter.ds_pem, cast.gas_transporter.ka_pem)
     control.set_dsp_mp107(True)
     control.set_s1sp_mp107("S1SP1", True)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from environment_file import EnvironmentFileError
 from support.control_client import ControlClient
-from support.environment_file import EnvironmentFileError
 from support.targets import TargetError, open_target
 
 ENVIRONMENTS = Path(__file__).resolve().parents[1] / "support" / "environments"

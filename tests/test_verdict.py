@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from catalogue import CLAUSES
-from support.reporting import allure_report, run
-from support.reporting.merge import main as merge_main
-from support.reporting.pack import MANIFEST, PACK_NAME
-from support.reporting.verify import main as verify_main
+from reporting import allure_report, run
+from reporting.merge import main as merge_main
+from reporting.pack import MANIFEST, PACK_NAME
+from reporting.verify import main as verify_main
 
 CATALOGUE = {tag: CLAUSES[tag] for tag in ("SRPD-6.1.f", "SRPD-6.2.d")}
 
@@ -143,7 +143,7 @@ def _surfaces(reports: Path, out: str) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def small_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run, "CLAUSES", CATALOGUE)
-    monkeypatch.setattr("support.reporting.merge.CLAUSES", CATALOGUE)
+    monkeypatch.setattr("reporting.merge.CLAUSES", CATALOGUE)
 
 
 def test_a_clean_run_says_passed_on_every_surface(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
+from environment_file import Environment, EnvironmentFileError, KeyMaterial, load_environment
+from smki.boxed_keystore import BoxedPKIUnavailable, load
 from smki.profile import KeyUse, RemotePartyRole
-from support.environment_file import Environment, EnvironmentFileError, KeyMaterial, load_environment
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_FILE = HERE / "dcc-boxed.toml"
@@ -64,8 +65,6 @@ def _write(path: Path, data: bytes, secret: bool = False) -> None:
 def extract(env: Environment, now: dt.datetime) -> list[str]:
     """Write every certificate and key the file names from Boxed's keystore; returns what was written and
     any warning (expired certificates), one line each."""
-    from fake_services.boxed_pki import BoxedPKIUnavailable, load  # reads DCC's npm packages
-
     try:
         pki = load()
     except BoxedPKIUnavailable as exc:
