@@ -28,8 +28,9 @@ evidence: setup  ## the suite, then its evidence pack verified and screenshots o
 	$(PY) -m reporting.browser reports || echo "screenshots skipped (no Chromium?)"; \
 	exit $$status
 
-lint: setup
+lint: setup  ## ruff, and the layers as import-linter contracts (pyproject.toml)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 unit: setup
 	$(PY) -m pytest
