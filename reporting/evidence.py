@@ -143,26 +143,35 @@ def attach_json(data: Any, name: str) -> None:
 
 
 
-def environment(context: Any) -> dict[str, str]:
+class Target(Protocol):
+    """What the evidence says of the run's target (`support.targets.Target` is one)."""
+
+    name: str
+    dsp_url: str
+
+    def answering(self) -> str | None: ...
+
+
+def environment(target: Target) -> dict[str, str]:
     """The target, the library versions that make the evidence, and whether the target still answered as
     the run ended (the verdict fails a run whose target stopped answering). How MP107 was switched is the
     run identity's (`reporting.identity`): declared by the environment file, or set per scenario."""
-    env = {"target": context.target.name, "target.dsp": context.target.dsp_url, "duis.schema": "5.1"}
+    env = {"target": target.name, "target.dsp": target.dsp_url, "duis.schema": "5.1"}
     for package in ("cryptography", "signxml", "lxml", "requests", "faker"):
         try:
             env[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             pass
-    problem = context.target.answering()
+    problem = target.answering()
     env["target.answering_at_end"] = "yes" if problem is None else f"no: {problem}"
     return env
 
 
-def record_environment(context: Any) -> None:
+def record_environment(target: Target) -> None:
     """Write the target's environment beside the Allure results (ALLURE_RESULTS_DIR, set by the runner)."""
     results = os.environ.get("ALLURE_RESULTS_DIR")
     if not results:
         return
     folder = Path(results)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / TARGET_ENVIRONMENT.replace("*", str(os.getpid()))).write_text(json.dumps(environment(context), indent=1))
+    (folder / TARGET_ENVIRONMENT.replace("*", str(os.getpid()))).write_text(json.dumps(environment(target), indent=1))

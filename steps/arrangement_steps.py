@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reporting.evidence import attach_json
 from support.seeding import S1SPS
-from support.stepping import given, use_step_matcher
+from support.stepping import given, use_step_matcher, world_of
 
 use_step_matcher("re")
 
@@ -16,7 +16,7 @@ def step_organisations(context) -> None:
     for row in context.table:
         certified = row.get("SMKI certificates", "issued") != "none yet"
         user = row.get("DCC User", "yes") == "yes"
-        context.world.take_part(row["organisation"], row["role"], certified, user)
+        world_of(context).take_part(row["organisation"], row["role"], certified, user)
 
 
 @given(
@@ -26,37 +26,37 @@ def step_organisations(context) -> None:
 def step_meter(context, smets: str, meter: str, s1sp: str | None, no: str, supplier: str | None) -> None:
     if smets == "1" and not s1sp:
         raise ValueError("a SMETS1 meter is served by an S1SP: say which")
-    context.world.install(int(smets), s1sp, meter, no, supplier)
+    world_of(context).install(int(smets), s1sp, meter, no, supplier)
 
 
 @given(r"the meter holds " + POSSESSIVE + r" (?P<role>Network Operator|Supplier) certificates")
 def step_meter_holds(context, holder: str, role: str) -> None:
-    context.world.hold(holder, role.replace(" ", ""))
-    attach_json(context.world.anchors_evidence(), "Trust anchors as enrolment left them")
+    world_of(context).hold(holder, role.replace(" ", ""))
+    attach_json(world_of(context).anchors_evidence(), "Trust anchors as enrolment left them")
 
 
 @given(r"the gas meter on the same communications hub is supplied by (?P<supplier>.+)")
 def step_gas_supplier(context, supplier: str) -> None:
-    context.world.supply_gas_meter(supplier)
+    world_of(context).supply_gas_meter(supplier)
 
 
 def _switch(context, dsp: bool, enabled: set[str]) -> None:
-    attach_json(context.world.switch_mp107(dsp, enabled), "MP107 switch states")
+    attach_json(world_of(context).switch_mp107(dsp, enabled), "MP107 switch states")
 
 
 @given(r"MP107 is not enabled")
 def step_mp107_off(context) -> None:
-    attach_json(context.world.require_mp107(dsp=False, at_meter=False), "MP107 switch states")
+    attach_json(world_of(context).require_mp107(dsp=False, at_meter=False), "MP107 switch states")
 
 
 @given(r"MP107 is enabled")
 def step_mp107_on(context) -> None:
-    attach_json(context.world.require_mp107(dsp=True, at_meter=True), "MP107 switch states")
+    attach_json(world_of(context).require_mp107(dsp=True, at_meter=True), "MP107 switch states")
 
 
 @given(r"the DCC has switched MP107 on but no S1SP has enabled it yet")
 def step_dsp_only(context) -> None:
-    attach_json(context.world.require_mp107(dsp=True, at_meter=False), "MP107 switch states")
+    attach_json(world_of(context).require_mp107(dsp=True, at_meter=False), "MP107 switch states")
 
 
 @given(
@@ -74,4 +74,4 @@ def step_rollout(context, dsp: str, who: str) -> None:
 
 @given(r"the S1SP serving the meter is not answering")
 def step_s1sp_down(context) -> None:
-    context.world.s1sp_not_answering()
+    world_of(context).s1sp_not_answering()

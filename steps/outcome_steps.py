@@ -7,26 +7,26 @@ from __future__ import annotations
 
 from catalogue import RULES
 from support import verdicts
-from support.stepping import then, use_step_matcher
+from support.stepping import then, use_step_matcher, world_of
 
 use_step_matcher("re")
 
 
 def _sender_is(context, sender: str) -> None:
-    exchange = verdicts.answered(context.world.last)
-    assert exchange.request.originator == context.world.roster[sender].entity_id, (
-        f"the request was sent by {context.world.roster.name_of(exchange.request.originator)}, not {sender}"
+    exchange = verdicts.answered(world_of(context).last)
+    assert exchange.request.originator == world_of(context).roster[sender].entity_id, (
+        f"the request was sent by {world_of(context).roster.name_of(exchange.request.originator)}, not {sender}"
     )
 
 
 @then(r"the request succeeds")
 def step_succeeds(context) -> None:
-    verdicts.succeeded(context.world.last)
+    verdicts.succeeded(world_of(context).last)
 
 
 @then(r"the DCC passes the request on to the S1SP")
 def step_dsp_passes(context) -> None:
-    verdicts.passed_on_to_s1sp(context.world.last)
+    verdicts.passed_on_to_s1sp(world_of(context).last)
 
 
 DCC_REJECTS = {
@@ -42,23 +42,23 @@ DCC_REJECTS = {
 
 @then(r"the DCC rejects the request (?P<why>" + "|".join(DCC_REJECTS) + ")")
 def step_dcc_rejects(context, why: str) -> None:
-    verdicts.rejected_by_dcc(context.world.last, RULES[DCC_REJECTS[why]])
+    verdicts.rejected_by_dcc(world_of(context).last, RULES[DCC_REJECTS[why]])
 
 
 @then(r"the DCC rejects the request because (?P<sender>.+?) is not a DCC User")
 def step_not_a_user(context, sender: str) -> None:
     _sender_is(context, sender)
-    verdicts.rejected_by_dcc(context.world.last, RULES["user"])
+    verdicts.rejected_by_dcc(world_of(context).last, RULES["user"])
 
 
 @then(r"the DCC tells the sender that the S1SP did not answer")
 def step_s1sp_silent(context) -> None:
-    verdicts.rejected_by_dcc(context.world.last, RULES["s1sp_unavailable"])
+    verdicts.rejected_by_dcc(world_of(context).last, RULES["s1sp_unavailable"])
 
 
 @then(r"the S1SP rejects the request because they are not Network Operator certificates")
 def step_not_no_certificates(context) -> None:
-    verdicts.rejected_by_s1sp(context.world.last, RULES["replacement_certificate"])
+    verdicts.rejected_by_s1sp(world_of(context).last, RULES["replacement_certificate"])
 
 
 @then(
@@ -67,7 +67,7 @@ def step_not_no_certificates(context) -> None:
 )
 def step_dsp_rdp(context, sender: str) -> None:
     _sender_is(context, sender)
-    verdicts.rejected_by_dcc(context.world.last, RULES["registration_data"])
+    verdicts.rejected_by_dcc(world_of(context).last, RULES["registration_data"])
 
 
 @then(
@@ -76,9 +76,9 @@ def step_dsp_rdp(context, sender: str) -> None:
 )
 def step_s1sp_owner(context, sender: str) -> None:
     _sender_is(context, sender)
-    verdicts.rejected_by_s1sp(context.world.last, RULES["certificate_owner"])
-    role = context.world.last.request.remote_party_role or "Supplier"
-    holder = context.world.holder(role)
+    verdicts.rejected_by_s1sp(world_of(context).last, RULES["certificate_owner"])
+    role = world_of(context).last.request.remote_party_role or "Supplier"
+    holder = world_of(context).holder(role)
     assert holder != sender, f"{sender} does own the {role} certificate the meter holds"
 
 
@@ -88,29 +88,29 @@ def step_s1sp_owner(context, sender: str) -> None:
 )
 def step_s1sp_rdp(context, sender: str) -> None:
     _sender_is(context, sender)
-    verdicts.rejected_by_s1sp(context.world.last, RULES["s1sp_registration_data"])
+    verdicts.rejected_by_s1sp(world_of(context).last, RULES["s1sp_registration_data"])
 
 
 @then(r"the meter rejects the request because it is not signed by the holder of its certificate")
 def step_device_rejects(context) -> None:
-    verdicts.rejected_by_device(context.world.last, RULES["device_rejected"])
+    verdicts.rejected_by_device(world_of(context).last, RULES["device_rejected"])
 
 
 @then(r"the DCC does not apply its Registration Data check \(#1\) to the request")
 def step_dsp_no_rdp(context) -> None:
-    verdicts.not_rejected_by(context.world.last, RULES["registration_data"])
-    verdicts.passed_on_to_s1sp(context.world.last)
+    verdicts.not_rejected_by(world_of(context).last, RULES["registration_data"])
+    verdicts.passed_on_to_s1sp(world_of(context).last)
 
 
 @then(r"the S1SP does not apply its Registration Data check \(#2\) either")
 def step_s1sp_no_rdp(context) -> None:
-    verdicts.not_rejected_by(context.world.last, RULES["s1sp_registration_data"])
-    verdicts.succeeded(context.world.last)
+    verdicts.not_rejected_by(world_of(context).last, RULES["s1sp_registration_data"])
+    verdicts.succeeded(world_of(context).last)
 
 
 @then(r"the meter (?:still )?holds (?P<holder>.+?)'s? (?P<role>Network Operator|Supplier) certificates")
 def step_holds(context, holder: str, role: str) -> None:
-    cells = context.world.holder_names(role.replace(" ", ""))
+    cells = world_of(context).holder_names(role.replace(" ", ""))
     assert cells == {"DS": holder, "KA": holder}, f"the meter holds {cells} in its {role} trust anchor"
 
 
@@ -119,15 +119,15 @@ def step_holds(context, holder: str, role: str) -> None:
     r"(?P<role>Network Operator|Supplier) certificates"
 )
 def step_holds_once_s1sp_answers(context, holder: str, role: str) -> None:
-    context.world.s1sp_answers_again()
+    world_of(context).s1sp_answers_again()
     step_holds(context, holder, role)
 
 
 @then(r"the alert goes to (?P<receiver>.+)")
 def step_alert_to(context, receiver: str) -> None:
-    assert context.world.alert_recipient == receiver, f"the alert went to {context.world.alert_recipient}"
+    assert world_of(context).alert_recipient == receiver, f"the alert went to {world_of(context).alert_recipient}"
 
 
 @then(r"no Network Operator receives an alert")
 def step_no_alert(context) -> None:
-    assert context.world.alert_recipient is None, f"the alert went to {context.world.alert_recipient}"
+    assert world_of(context).alert_recipient is None, f"the alert went to {world_of(context).alert_recipient}"

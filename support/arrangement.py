@@ -1,35 +1,29 @@
-"""How a scenario's Givens come true, in either kind of run:
+"""How a scenario's Givens come true, in either kind of run, behind one interface:
 
-- `SandboxArrangement`: the embedded sandbox's Control API seeds exactly what a Given says (a test
-  harness: it arranges, it never judges);
-- `EnvironmentArrangement`: an environment file describes a DCC test environment; a Given picks a meter
-  from the file that satisfies it and, where the meter must hold someone's certificates, establishes that
-  through DUIS (the current holder places them with 6.15.1). When a Given cannot be met there (the
-  environment declares MP107 on and the scenario needs it off, or declares no enrolment interface), the
-  scenario is skipped with that reason.
+- the embedded sandbox (`support.sandbox_arrangement`): its Control API seeds exactly what a Given says (a
+  test harness: it arranges, it never judges);
+- an environment file (`support.environment_arrangement`): a Given picks a meter from the file that
+  satisfies it and, where the meter must hold someone's certificates, establishes that through DUIS (the
+  current holder places them with 6.15.1). When a Given cannot be met there (the environment declares MP107
+  on and the scenario needs it off, or declares no enrolment interface), the scenario is skipped with that
+  reason (`NotInThisEnvironment`).
 
-Either way an outcome is judged only from what a User sees (`World`): DUIS answers, DCC Alerts, and the
-meter's credentials read with SRV 6.24.1."""
+An `Arrangement` lives for the run; `for_scenario` gives the scenario's own (`ScenarioArrangement`), bound to
+what it needs of the scenario: the means to read and place a meter's certificates through DUIS (`Holding`),
+never the World itself. Either way an outcome is judged only from what a User sees (`support.world`)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from duis.srv import UserRole
-from environment_file import Environment, MeterEntry, OrganisationEntry
-from support.control_client import ControlClient
-from support.coordinator import IN_USE, Leases, LocalLeases
-from support.seeding import ACB, S1SPS, Installation, Parties, Roster, seed_installation, set_mp107
+from environment_file import MeterEntry
+from support.seeding import Installation, Parties
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
-from user_system.organisations import Organisation, organisation_identity
+from user_system.organisations import Organisation
 
 METER_KINDS = {"electricity meter": "ESME", "gas meter": "GSME"}
-
-
-LEASE_WAIT_SECONDS = 120.0
-"""How long a scenario waits for a fitting meter another process's scenario is using."""
 
 
 class NotInThisEnvironment(Exception):  # noqa: N818 - a reason to skip, not an error
@@ -75,441 +69,48 @@ class MeterWish:
     """(device kind, role) -> organisation name the meter must hold."""
 
 
-class SandboxArrangement:
-    """The embedded sandbox: its Control API arranges each Given exactly."""
-
-    kind = "sandbox"
-
-    def __init__(self, control: ControlClient, roster: Roster, mcc_url: str, meters_url: str) -> None:
-        self.control = control
-        self.roster = roster
-        self.mcc = MigrationControlCentreClient(mcc_url)
-        self.meters = MeterEventsClient(meters_url)
-
-    def organisation(self, name: str, role: str, certified: bool, user: bool) -> Organisation:
-        return self.roster.ensure(name, role, certified, user)
-
-    def install(self, wish: MeterWish, parties: Callable[[], Parties], world: Holding) -> Site:
-        """Seed the installation the wish describes, registered to `parties`."""
-        chosen = parties()
-        installation = seed_installation(
-            self.control,
-            chosen,
-            smets=wish.smets,
-            s1sp=wish.s1sp,
-            enrolled=wish.enrolled,
-            status=wish.status,
-            gas_status="Active" if wish.gas_meter_active else wish.status,
-        )
-        return Site(installation, chosen, wish.meter_kind)
-
-    def hold(self, site: Site, wish: MeterWish, device_kind: str, role: str, holder: str, world: Holding) -> Site:
-        organisation = self.roster[holder]
-        self.control.place_trust_anchor(site.device(device_kind), role, organisation.ds_pem, organisation.ka_pem)
-        return site
-
-    def supply_gas_meter(self, site: Site, wish: MeterWish, supplier: str, world: Holding) -> Site:
-        organisation = self.roster[supplier]
-        self.control.register_mprn(
-            site.installation.mprn, site.parties.gas_transporter.entity_id, organisation.entity_id
-        )
-        self.control.place_trust_anchor(site.installation.gsme, "Supplier", organisation.ds_pem, organisation.ka_pem)
-        return Site(
-            site.installation,
-            Parties(
-                site.parties.electricity_distributor,
-                site.parties.import_supplier,
-                site.parties.gas_transporter,
-                organisation,
-                site.parties.acb,
-            ),
-            site.meter_kind,
-        )
-
-    def s1sp_not_answering(self, site: Site, wish: MeterWish, world: Holding) -> Site:
-        self.control.set_s1sp_fault(site.installation.s1sp or "", "down")
-        return site
-
-    def s1sp_answers_again(self, site: Site) -> None:
-        """The S1SP the scenario took down answers again (so that what the meter holds can be read)."""
-        self.control.set_s1sp_fault(site.installation.s1sp or "", "none")
-
-    def switch(self, dsp: bool, enabled: set[str]) -> dict:
-        return set_mp107(self.control, dsp, enabled)
-
-    def require_mp107(self, dsp: bool, at_meter: bool) -> dict:
-        """The sandbox can be switched: MP107 at the DCC as `dsp` says, and at every S1SP or none."""
-        return self.switch(dsp, set(S1SPS) if at_meter else set())
-
-    def rearrange(self, site: Site, wish: MeterWish, world: Holding) -> Site:
-        """The sandbox's meter stays the one it seeded (a Given that changes the wish acts on it directly)."""
-        return site
-
-    def enrolment(self) -> MigrationControlCentreClient:
-        return self.mcc
-
-    def meter_events(self) -> MeterEventsClient:
-        return self.meters
-
-    def close(self) -> None:
-        self.mcc.close()
-        self.meters.close()
-
-
-class Holding:
-    """What an arrangement needs of the World to establish a holding through DUIS."""
+class Holding(Protocol):
+    """What establishing a holding through DUIS needs of a scenario: to read what a meter holds (6.24.1, by
+    the candidate site's registered supplier) and to place certificates (6.15.1), each exchange kept as the
+    scenario's evidence (`support.anchors.Anchors` is one)."""
 
     def holders(self, role: str, device_id: str, site: Site) -> dict[str, str | None]: ...
 
     def place(self, sender: Organisation, replacement: Organisation, role: str, device_id: str) -> bool: ...
 
 
-class EnvironmentDirectory(Roster):
-    """The organisations an environment file declares, by the names the features use (with their keys
-    from the file); a Background naming one the file lacks, or in another role, skips the scenario."""
+class ScenarioArrangement(Protocol):
+    """One scenario's arrangement: each Given, as the run's kind of target can meet it."""
 
-    def __init__(self, env: Environment) -> None:
-        self.env = env
-        self._by_name: dict[str, Organisation] = {}
+    def organisation(self, name: str, role: str, certified: bool, user: bool) -> Organisation: ...
 
-    def ensure(self, name: str, role: str, certified: bool = True, user: bool = True) -> Organisation:
-        if name in self._by_name:
-            return self._by_name[name]
-        entry = self._entry(name)
-        if entry.user_role != role and not (role == ACB and entry.is_acb):
-            raise NotInThisEnvironment(f"{name} is a {entry.user_role} in this environment, not a {role}")
-        if entry.dcc_user != user and not entry.is_acb:
-            raise NotInThisEnvironment(f"{name} is {'' if entry.dcc_user else 'not '}a DCC User in this environment")
-        if certified != (entry.digital_signing is not None or entry.is_acb):
-            raise NotInThisEnvironment(f"{name}'s SMKI certificates are not as the scenario needs in this environment")
-        self._by_name[name] = organisation_identity(entry)
-        return self._by_name[name]
+    def install(self, wish: MeterWish, parties: Callable[[], Parties]) -> Site: ...
 
-    def _entry(self, name: str) -> OrganisationEntry:
-        try:
-            return self.env.organisation(name)
-        except KeyError:
-            raise NotInThisEnvironment(f"the environment declares no organisation named {name}") from None
+    def hold(self, site: Site, wish: MeterWish, device_kind: str, role: str, holder: str) -> Site: ...
 
-    def ensure_known(self, name: str) -> Organisation:
-        """An organisation the scenario already named, else the file's entry by that name."""
-        if name in self._by_name:
-            return self._by_name[name]
-        entry = self._entry(name)
-        return self.ensure(
-            name,
-            ACB if entry.is_acb else entry.user_role,
-            entry.digital_signing is not None or entry.is_acb,
-            entry.dcc_user,
-        )
+    def supply_gas_meter(self, site: Site, wish: MeterWish, supplier: str) -> Site: ...
 
-    def known(self) -> list[Organisation]:
-        """Every organisation the file declares with its keys (to find who holds a meter's certificate)."""
-        return [self.ensure_known(entry.name) for entry in self.env.organisations]
+    def s1sp_not_answering(self, site: Site, wish: MeterWish) -> Site: ...
 
-    def acb(self) -> Organisation:
-        entry = self.env.acb
-        if entry is None:
-            raise NotInThisEnvironment("the environment declares no Access Control Broker")
-        return self.ensure(entry.name, ACB)
+    def s1sp_answers_again(self, site: Site) -> None: ...
 
-    def of_role(self, role: UserRole) -> list[Organisation]:
-        return [o for o in self._by_name.values() if o.user_role is role and o.ds_pem]
+    def switch(self, dsp: bool, enabled: set[str]) -> dict: ...
 
-    def name_of(self, entity_id: str | None) -> str | None:
-        """The name the features use for an entity ID the file declares (else the ID itself)."""
-        return next((o.name for o in self.env.organisations if o.entity_id == entity_id), entity_id)
+    def require_mp107(self, dsp: bool, at_meter: bool) -> dict: ...
+
+    def rearrange(self, site: Site, wish: MeterWish) -> Site: ...
+
+    def enrolment(self) -> MigrationControlCentreClient: ...
+
+    def meter_events(self) -> MeterEventsClient: ...
+
+    def end(self) -> None:
+        """The scenario is over: what it held (meters leased in an environment) is free again."""
 
 
-class EnvironmentArrangement:
-    """A DCC test environment (or the sandbox started from an environment file, its Control API off)."""
+class Arrangement(Protocol):
+    """The run's arrangement: the target's means of making Givens true, for each scenario in turn."""
 
-    kind = "environment"
+    def for_scenario(self, holding: Holding) -> ScenarioArrangement: ...
 
-    def __init__(
-        self,
-        env: Environment,
-        directory: EnvironmentDirectory,
-        leases: Leases | None = None,
-        token: str | None = None,
-    ) -> None:
-        self.env = env
-        self.leases: Leases = leases or LocalLeases()
-        """Which installations this scenario uses (shared with the run's other processes, if any)."""
-        self.directory = directory
-        ifaces = env.interfaces
-        self.mcc = (
-            MigrationControlCentreClient(ifaces.migration_control_centre, token)
-            if ifaces.migration_control_centre
-            else None
-        )
-        self.meters = MeterEventsClient(ifaces.meter_events, token) if ifaces.meter_events else None
-
-    def organisation(self, name: str, role: str, certified: bool, user: bool) -> Organisation:
-        return self.directory.ensure(name, role, certified, user)
-
-    # --- choosing a meter ------------------------------------------------------------------------------
-    def _candidates(self, wish: MeterWish) -> list[MeterEntry]:
-        device_type = METER_KINDS[wish.meter_kind]
-        installations = self.env.installations()
-        found = []
-        for meter in self.env.meters:
-            if meter.device_type != device_type or meter.smets != wish.smets or meter.enrolled != wish.enrolled:
-                continue
-            down = meter.s1sp in self.env.change.s1sps_not_answering
-            if wish.s1sp_down != down or (not wish.s1sp_down and wish.s1sp and meter.s1sp != wish.s1sp):
-                continue
-            registered = meter.registered
-            if wish.network_operator and registered.get("network_operator") != wish.network_operator:
-                continue
-            if wish.supplier and registered.get("supplier") != wish.supplier:
-                continue
-            if not wish.enrolled and meter.status != wish.status:
-                continue
-            siblings = installations.get(meter.installation or "", ())
-            gas = next((m for m in siblings if m.device_type == "GSME"), None)
-            if wish.gas_meter_active != (gas is not None and gas.status == "Active" and meter.status == "Dormant"):
-                if not wish.enrolled:
-                    continue
-            if wish.gas_supplier and (gas is None or gas.registered.get("supplier") != wish.gas_supplier):
-                continue
-            if wish.mp107_at_meter is not None and meter.smets == 1 and not wish.s1sp_down:
-                if (meter.s1sp in self.env.change.s1sps_enabled) != wish.mp107_at_meter:
-                    continue
-            found.append(meter)
-        return found
-
-    def _site(self, meter: MeterEntry, wish: MeterWish) -> Site:
-        siblings = {m.device_type: m for m in self.env.installations().get(meter.installation or "", (meter,))}
-        electricity, gas = siblings.get("ESME"), siblings.get("GSME")
-        ids = {kind: (siblings[kind].device_id if kind in siblings else "") for kind in ("ESME", "GSME", "CHF", "GPF")}
-        installation = Installation(
-            meter.smets,
-            meter.s1sp,
-            ids["ESME"],
-            ids["GSME"],
-            ids["CHF"],
-            ids["GPF"],
-            electricity.mpxn if electricity and electricity.mpxn else "",
-            gas.mpxn if gas and gas.mpxn else "",
-        )
-        d = self.directory
-
-        def party(entry: MeterEntry | None, role_key: str, role: UserRole) -> Organisation:
-            name = entry.registered.get(role_key) if entry else None
-            return d.ensure(name, role.value) if name else _placeholder(role)
-
-        parties = Parties(
-            party(electricity, "network_operator", UserRole.ELECTRICITY_DISTRIBUTOR),
-            party(electricity, "supplier", UserRole.IMPORT_SUPPLIER),
-            party(gas, "network_operator", UserRole.GAS_TRANSPORTER),
-            party(gas, "supplier", UserRole.GAS_SUPPLIER),
-            d.acb() if self.env.acb else _placeholder(UserRole.OTHER_USER),
-        )
-        return Site(installation, parties, wish.meter_kind, meter)
-
-    def select(self, wish: MeterWish, world: Holding) -> Site:
-        """A meter of the file that satisfies every Given so far, brought (through DUIS) to hold what they
-        say; the first that can be, else the scenario is skipped saying what was looked for. When every
-        fitting meter is in another process's scenario, it waits for one (up to `LEASE_WAIT_SECONDS`)."""
-        candidates = self._candidates(wish)
-        if not candidates:
-            raise NotInThisEnvironment(f"the environment declares no meter that is {_describe(wish)}")
-        # the meters the file declares already hold what is wanted come first, and are waited for while
-        # another scenario has them: establishing a holding through DUIS costs requests, and in an
-        # environment where MP107 is not in force it may leave a meter in a state nobody can undo
-        wanted = {meter.device_id: _wanted_holds(wish, meter) for meter in candidates}
-        ready = [
-            m for m in candidates if _declared_matches(self.env, m, wanted[m.device_id]) == len(wanted[m.device_id])
-        ]
-        others = [m for m in candidates if m not in ready]
-        deadline = time.monotonic() + LEASE_WAIT_SECONDS
-        while True:
-            reasons: list[str] = []
-            site = self._first_fit(ready, wish, wanted, world, reasons)
-            waiting = any(reason.endswith(IN_USE) for reason in reasons) and time.monotonic() < deadline
-            if site is None and not waiting:  # wait for a fitting meter rather than change another one
-                site = self._first_fit(others, wish, wanted, world, reasons)
-            if site is not None:
-                return site
-            if not any(reason.endswith(IN_USE) for reason in reasons) or time.monotonic() >= deadline:
-                break
-            time.sleep(0.2)
-        raise NotInThisEnvironment(
-            f"no meter that is {_describe(wish)} could be brought to that state: {'; '.join(reasons[:3])}"
-        )
-
-    def _first_fit(
-        self,
-        meters: list[MeterEntry],
-        wish: MeterWish,
-        wanted: dict[str, dict[tuple[str, str], str]],
-        world: Holding,
-        reasons: list[str],
-    ) -> Site | None:
-        """The first of `meters` this scenario can lease and bring (through DUIS) to what it wants; why each
-        other could not be, in `reasons`."""
-        for meter in meters:
-            # a meter awaiting enrolment is enrolled by the scenario: used once per run
-            refused = self.leases.lease(meter.installation or meter.device_id, keep=not wish.enrolled)
-            if refused:
-                reasons.append(f"{meter.device_id}: {refused}")
-                continue
-            site = self._site(meter, wish)
-            try:
-                for (device_kind, role), holder in wanted[meter.device_id].items():
-                    self._establish(site, device_kind, role, self.directory.ensure_known(holder), world)
-            except NotInThisEnvironment as exc:
-                reasons.append(f"{meter.device_id}: {exc}")
-                continue
-            return site
-        return None
-
-    def _establish(self, site: Site, device_kind: str, role: str, holder: Organisation, world: Holding) -> None:
-        """Make the meter hold `holder`'s certificates in `role`, through DUIS: nothing to do when it does;
-        else its current holder places them (with 6.15.1), if the DCC lets that holder do so here."""
-        device_id = site.device(device_kind)
-        if site.entry is not None and site.entry.s1sp in self.env.change.s1sps_not_answering:
-            return  # an S1SP declared down cannot be read: its declared state stands
-        current = world.holders(role, device_id, site)
-        if current.get("DS") == holder.entity_id and current.get("KA") == holder.entity_id:
-            return
-        owner_id = current.get("DS")
-        owner = next((o for o in self.directory.known() if o.entity_id == owner_id), None)
-        if owner is None:
-            raise NotInThisEnvironment(f"its {role} certificate is held by {owner_id}, whose keys are not declared")
-        if not world.place(owner, holder, role, device_id):
-            raise NotInThisEnvironment(
-                f"{owner.name} holds its {role} certificate and cannot replace it with {holder.name}'s here"
-            )
-
-    # --- the Givens ------------------------------------------------------------------------------------
-    def require_dsp_switch(self, dsp: bool) -> dict:
-        """The DCC's switch must be as the scenario says (whether the meter's S1SP has enabled MP107 is
-        left to the choice of meter)."""
-        declared = self.env.change
-        if declared.dsp_switch != dsp:
-            raise NotInThisEnvironment(
-                f"the environment declares the DCC's MP107 switch {'on' if declared.dsp_switch else 'off'}; "
-                f"this scenario needs it {'on' if dsp else 'off'}"
-            )
-        return self._declared()
-
-    def _declared(self) -> dict:
-        declared = self.env.change
-        return {
-            "dsp_mp107": declared.dsp_switch,
-            "s1sp_mp107": {n: n in declared.s1sps_enabled for n in sorted(self.env.s1sps)},
-            "declared by": str(self.env.path.name),
-        }
-
-    def switch(self, dsp: bool, enabled: set[str]) -> dict:
-        """The environment's declared state must be the scenario's, for the S1SPs both know."""
-        declared = self.env.change
-        considered = set(S1SPS) & set(self.env.s1sps)
-        if declared.dsp_switch != dsp or (declared.s1sps_enabled & considered) != (enabled & considered):
-            raise NotInThisEnvironment(
-                f"the environment declares MP107 {'on' if declared.dsp_switch else 'off'} at the DCC and enabled at "
-                f"{', '.join(sorted(declared.s1sps_enabled)) or 'no S1SP'}; this scenario needs it "
-                f"{'on' if dsp else 'off'} at the DCC and enabled at {', '.join(sorted(enabled)) or 'no S1SP'}"
-            )
-        return self._declared()
-
-    def install(self, wish: MeterWish, parties: Callable[[], Parties], world: Holding) -> Site:
-        """A meter of the file that fits the wish (the registered parties are the file's, not `parties`)."""
-        if not wish.enrolled:
-            self.require_mcc()  # enrolment scenarios need the environment's enrolment interface
-        return self.select(wish, world)
-
-    def hold(self, site: Site, wish: MeterWish, device_kind: str, role: str, holder: str, world: Holding) -> Site:
-        return self.select(wish, world)
-
-    def supply_gas_meter(self, site: Site, wish: MeterWish, supplier: str, world: Holding) -> Site:
-        return self.select(wish, world)
-
-    def s1sp_not_answering(self, site: Site, wish: MeterWish, world: Holding) -> Site:
-        return self.select(wish, world)
-
-    def s1sp_answers_again(self, site: Site) -> None:
-        """An S1SP the environment declares not answering stays so: what its meter holds cannot be read."""
-        s1sp = site.entry.s1sp if site.entry is not None else "its S1SP"
-        raise NotInThisEnvironment(
-            f"the environment declares {s1sp} not answering and cannot bring it back, so what the meter holds "
-            "after the request cannot be read here"
-        )
-
-    def require_mp107(self, dsp: bool, at_meter: bool) -> dict:
-        """An environment cannot be switched: the DCC's switch must be declared as `dsp` says (whether MP107
-        is in force at the meter's S1SP is met by choosing the meter: `rearrange`)."""
-        return self.require_dsp_switch(dsp)
-
-    def rearrange(self, site: Site, wish: MeterWish, world: Holding) -> Site:
-        return self.select(wish, world)
-
-    def enrolment(self) -> MigrationControlCentreClient:
-        return self.require_mcc()
-
-    def meter_events(self) -> MeterEventsClient:
-        return self.require_meter_events()
-
-    def require_mcc(self) -> MigrationControlCentreClient:
-        if self.mcc is None:
-            raise NotInThisEnvironment("the environment declares no enrolment interface (Migration Control Centre)")
-        return self.mcc
-
-    def require_meter_events(self) -> MeterEventsClient:
-        if self.meters is None:
-            raise NotInThisEnvironment("the environment declares no way to make a meter raise an alert")
-        return self.meters
-
-    def end_scenario(self) -> None:
-        """The scenario's meters are free for the next (those it enrolled stay used)."""
-        self.leases.release_all()
-
-    def close(self) -> None:
-        for client in (self.mcc, self.meters):
-            if client is not None:
-                client.close()
-
-
-def _wanted_holds(wish: MeterWish, meter: MeterEntry) -> dict[tuple[str, str], str]:
-    """What the meter must hold: an enrolled SMETS1 meter holds its registered parties' certificates, as
-    the sandbox installs it, unless a Given says otherwise (a meter awaiting enrolment holds nothing)."""
-    wanted: dict[tuple[str, str], str] = {}
-    if wish.enrolled and meter.smets == 1:
-        for role, key in (("NetworkOperator", "network_operator"), ("Supplier", "supplier")):
-            if meter.registered.get(key):
-                wanted[(wish.meter_kind, role)] = meter.registered[key]
-    wanted.update(wish.holds)
-    return wanted
-
-
-def _declared_matches(env: Environment, meter: MeterEntry, wanted: dict[tuple[str, str], str]) -> int:
-    """How many of the wanted holdings the file declares the meter already has."""
-    key = {"NetworkOperator": "network_operator", "Supplier": "supplier"}
-    return sum(1 for (_kind, role), holder in wanted.items() if env.holder(meter, key[role]) == holder)
-
-
-def _placeholder(role: UserRole) -> Organisation:
-    """A party the environment leaves unnamed (never sent as, never held)."""
-    return Organisation(f"(no {role.value})", role, "00-00-00-00-00-00-00-00")
-
-
-def _describe(wish: MeterWish) -> str:
-    parts = [f"a SMETS{wish.smets} {wish.meter_kind}"]
-    if wish.s1sp_down:
-        parts.append("on an S1SP declared not answering")
-    elif wish.s1sp:
-        parts.append(f"served by {wish.s1sp}")
-    if not wish.enrolled:
-        parts.append(f"{wish.status.lower()} and awaiting enrolment")
-    if wish.network_operator:
-        parts.append(f"registered to {wish.network_operator}")
-    if wish.supplier:
-        parts.append(f"supplied by {wish.supplier}")
-    if wish.gas_supplier:
-        parts.append(f"whose gas meter is supplied by {wish.gas_supplier}")
-    return " ".join(parts)
-
-
-Skip = Callable[[str], None]
+    def close(self) -> None: ...

@@ -31,7 +31,8 @@ from environment_file import (
     check_key_material,
     load_environment,
 )
-from support.arrangement import EnvironmentDirectory, NotInThisEnvironment
+from support.arrangement import NotInThisEnvironment
+from support.environment_arrangement import EnvironmentDirectory
 from user_system.system import UserSystem, receive_url, user_system_for
 
 CONNECT_SECONDS = 3.0

@@ -15,21 +15,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from duis.command_variants import WEB_SERVICE, WEB_SERVICE_PATHS
 from duis.messages import RequestID, ServiceRequest
 from duis.signature import sign
-from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, SERVICE_REQUEST_VARIANTS, UserRole
+from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import q, to_bytes
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
-from support.arrangement import (
-    METER_KINDS,
-    EnvironmentArrangement,
-    MeterWish,
-    NotInThisEnvironment,
-    SandboxArrangement,
-    Site,
-)
+from support.anchors import Anchors, Cells
+from support.arrangement import METER_KINDS, Arrangement, MeterWish, NotInThisEnvironment, Site
 from support.outcome import Outcome
 from support.seeding import ACB, S1SPS, Parties, Roster
-from support.verdicts import alert_not_counted, answered
+from support.verdicts import alert_not_counted
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
 from user_system.client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, Exchange, SigningIdentity, sign_request
 from user_system.message_identity import canonical_device
@@ -55,13 +49,15 @@ class World:
 
     def __init__(
         self,
-        arrangement: SandboxArrangement | EnvironmentArrangement,
+        arrangement: Arrangement,
         duis: DUISClient,
         roster: Roster,
         receiver: Receiver | None,
         certification_path: bytes,
     ) -> None:
-        self.arrangement = arrangement
+        self.anchors = Anchors(duis, certification_path)
+        """The meter's certificates read (6.24.1) and placed (6.15.1) to observe or arrange, kept as evidence."""
+        self.arrangement = arrangement.for_scenario(self.anchors)
         self.duis = duis
         self.roster = roster
         self.receiver = receiver
@@ -71,8 +67,6 @@ class World:
         self.mp107_at_meter: bool | None = None
         self.meter_kind = "electricity meter"
         self.last: Exchange | None = None
-        self.reads: list[Exchange] = []
-        """The 6.24.1 reads made to observe the meter (evidence, not the scenario's own action)."""
         self.alert_recipient: str | None = None
         self.alert_raised = False
         self.observed: dict[str, str | None] = {}
@@ -127,7 +121,7 @@ class World:
                 supplier if gas else None,
             )  # fmt: skip
 
-        self.site = self.arrangement.install(self.wish, parties, self)
+        self.site = self.arrangement.install(self.wish, parties)
         return self.site
 
     def install_awaiting_enrolment(
@@ -140,9 +134,7 @@ class World:
             1, s1sp, "electricity meter", network_operator, supplier,
             enrolled=False, status=status, gas_meter_active=gas_meter_active, mp107_at_meter=self.mp107_at_meter,
         )  # fmt: skip
-        self.site = self.arrangement.install(
-            self.wish, lambda: self._parties(network_operator, supplier, None, None), self
-        )
+        self.site = self.arrangement.install(self.wish, lambda: self._parties(network_operator, supplier, None, None))
         return self.site
 
     @property
@@ -160,13 +152,13 @@ class World:
         assert self.wish is not None and self.site is not None
         kind = self.meter_kind if device_kind == "meter" else device_kind
         self.wish.holds[(kind, role)] = holder
-        self.site = self.arrangement.hold(self.site, self.wish, kind, role, holder, self)
+        self.site = self.arrangement.hold(self.site, self.wish, kind, role, holder)
 
     def supply_gas_meter(self, supplier: str) -> None:
         """The installation's gas meter is registered to, and holds the certificates of, `supplier`."""
         assert self.wish is not None and self.site is not None
         self.wish.gas_supplier = supplier
-        self.site = self.arrangement.supply_gas_meter(self.site, self.wish, supplier, self)
+        self.site = self.arrangement.supply_gas_meter(self.site, self.wish, supplier)
 
     def switch_mp107(self, dsp: bool, enabled_s1sps: set[str]) -> dict:
         """Exactly this state of MP107 (the DCC's switch, each S1SP's enablement); returns it as known."""
@@ -179,7 +171,7 @@ class World:
         self.mp107_at_meter = at_meter
         if self.wish is not None and self.site is not None:
             self.wish.mp107_at_meter = at_meter
-            self.site = self.arrangement.rearrange(self.site, self.wish, self)
+            self.site = self.arrangement.rearrange(self.site, self.wish)
         return states
 
     def s1sp_not_answering(self) -> None:
@@ -187,12 +179,16 @@ class World:
         an S1SP the environment declares down)."""
         assert self.wish is not None and self.site is not None
         self.wish.s1sp_down = True
-        self.site = self.arrangement.s1sp_not_answering(self.site, self.wish, self)
+        self.site = self.arrangement.s1sp_not_answering(self.site, self.wish)
 
     def s1sp_answers_again(self) -> None:
         """The S1SP that did not answer answers again (sandbox: the fault healed; an environment that declares
         it down cannot, and the scenario is not run there)."""
         self.arrangement.s1sp_answers_again(self._site())
+
+    def end(self) -> None:
+        """The scenario is over: its arrangement frees what it held (an environment's meters)."""
+        self.arrangement.end()
 
     def _site(self) -> Site:
         if self.site is None:
@@ -308,45 +304,23 @@ class World:
         return self.commissioning
 
     # --- observation: what a User sees ---------------------------------------------------------
-    def read_credentials(
-        self, roles: tuple[str, ...], device_id: str | None = None, site: Site | None = None
-    ) -> Exchange:
-        """SRV 6.24.1 from the registered supplier: what the meter holds in `roles`, cell by cell (of the
-        scenario's meter, or of a candidate `site` an environment arrangement is considering)."""
+    def read_credentials(self, roles: tuple[str, ...], device_id: str | None = None) -> Exchange:
+        """SRV 6.24.1 from the registered supplier: what the scenario's meter holds in `roles`, cell by cell."""
         device_id = device_id or self.meter
-        reader = (site or self._site()).reader(device_id)
-        request = ServiceRequest(
-            RequestID(reader.entity_id, device_id, self.duis.counters.next(reader.entity_id)),
-            RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP,
-            remote_party_roles=roles,
-        )
-        exchange = self.duis.send(request, reader)
-        self.reads.append(exchange)
-        if exchange.response is None or not exchange.response.succeeded:
-            raise AssertionError(f"{reader.name} could not read what {device_id} holds: {exchange.reason}")
-        return exchange
+        return self.anchors.read(roles, device_id, self._site().reader(device_id))
 
     def read_as(self, sender: str) -> Exchange:
         """`sender` reads what the meter holds in every role (SRV 6.24.1, non-critical): the scenario's own
         request, judged like any other (not an observation)."""
         return self.request(sender, "6.24.1", remote_party_roles=("NetworkOperator", "Supplier", "ACB"))
 
-    def holders(
-        self, role: str = "NetworkOperator", device_id: str | None = None, site: Site | None = None
-    ) -> dict[str, str | None]:
+    def holders(self, role: str = "NetworkOperator", device_id: str | None = None) -> dict[str, str | None]:
         """The entity ID whose certificate the meter holds in each cell (DS, KA) of `role`, read with 6.24.1."""
-        return self._cells((role,), device_id, site)[role]
+        return self._cells((role,), device_id)[role]
 
-    def _cells(
-        self, roles: tuple[str, ...], device_id: str | None, site: Site | None = None
-    ) -> dict[str, dict[str, str | None]]:
-        details = self.read_credentials(roles, device_id, site).response.remote_party_details
-        usage = {"DigitalSigning": "DS", "KeyAgreement": "KA"}
-        cells: dict[str, dict[str, str | None]] = {role: {"DS": None, "KA": None} for role in roles}
-        for detail in details:
-            if detail.role in cells and detail.usage in usage:
-                cells[detail.role][usage[detail.usage]] = detail.entity_id
-        return cells
+    def _cells(self, roles: tuple[str, ...], device_id: str | None) -> Cells:
+        device_id = device_id or self.meter
+        return self.anchors.cells(roles, device_id, self._site().reader(device_id))
 
     def holder_names(self, role: str = "NetworkOperator", device_id: str | None = None) -> dict[str, str | None]:
         names = {
@@ -365,18 +339,6 @@ class World:
         """No trust-anchor cell of the meter holds a certificate the DCC placed (awaiting enrolment)."""
         cells = self._cells(("NetworkOperator", "Supplier", "ACB"), None)
         return not any(entity for role in cells.values() for entity in role.values())
-
-    def place(self, sender: Organisation, replacement: Organisation, role: str, device_id: str) -> bool:
-        """`sender` places `replacement`'s certificates with 6.15.1 (arranging a Given); True if it worked."""
-        request = ServiceRequest(
-            RequestID(sender.entity_id, device_id, self.duis.counters.next(sender.entity_id)),
-            SERVICE_REQUEST_VARIANTS["6.15.1"],
-            **replacement.as_replacement(role, self.certification_path),
-        )
-        exchange = self.duis.send(request, sender)
-        self.reads.append(exchange)
-        # a DCC that gives no DUIS answer at all has failed, not refused: the scenario fails, never skips
-        return answered(exchange).response.succeeded
 
     def anchors_evidence(self, device_id: str | None = None) -> list[dict[str, str]]:
         """The meter's trust anchors as 6.24.1 reports them, with owners' names (evidence: a read that

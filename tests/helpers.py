@@ -227,7 +227,8 @@ def alert_scenario(
 ) -> World:
     """A scenario's World about the electricity meter `meter`, able to make it raise an alert and judge
     where it went (only `raise_alert` and what it records are meant to be used)."""
-    arrangement = SimpleNamespace(meter_events=lambda: meter_events)
+    scenario = SimpleNamespace(meter_events=lambda: meter_events, end=lambda: None)
+    arrangement = SimpleNamespace(for_scenario=lambda holding: scenario)
     roster = SimpleNamespace(name_of=names.get)
     duis = DUISClient("http://127.0.0.1:9", answer_timeout=answer_timeout)
     world = World(arrangement, duis, roster, receiver, b"")  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import pytest
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from environment_file import check_key_material, load_environment
-from support.arrangement import EnvironmentDirectory
+from support.environment_arrangement import EnvironmentDirectory
 from support.environments.boxed_keys import DEFAULT_FILE, ExtractionError, extract
 from tests.dcc_tool import find_dcc_tool, validate_with_dcc_tool
 from user_system.client import sign_request
