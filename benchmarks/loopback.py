@@ -106,6 +106,8 @@ def _legs(duis: DUISClient, receiver, request: ServiceRequest, sender: Organisat
     cv4 = replace(request, command_variant=4)
     _, answered, response = duis._post_leg(TRANSFORM_PATH, sign_request(cv4, sender.identity), "CV 4")
     t1 = time.perf_counter()
+    if response is None or response.pre_command is None:
+        raise RuntimeError(f"no Pre-Command: {answered.reason}")
     signed = sign_pre_command(response.pre_command, sender.device_signing_key)
     t2 = time.perf_counter()
     cv5 = ServiceRequest(request.request_id, request.srv, 5, signed_pre_command=signed)

@@ -70,6 +70,7 @@ def _tree_mutation(rng: random.Random, root: etree._Element) -> None:
     target = rng.choice(elements)
     kind = rng.choice(("drop", "text", "duplicate", "move", "attribute"))
     parent = target.getparent()
+    assert parent is not None  # the root is never chosen
     if kind == "drop":
         parent.remove(target)
     elif kind == "text":

@@ -176,6 +176,7 @@ class AllureFormatter(UpstreamAllureFormatter):
     """allure-behave's formatter with the Rule fix (#886) and the clause-aware listener."""
 
     catalogue: Mapping[str, Clause] = CLAUSES
+    listener: AllureListener
 
     def __init__(self, stream_opener: Any, config: Any) -> None:
         super().__init__(stream_opener, config)

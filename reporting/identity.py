@@ -294,7 +294,8 @@ def run_identity(
     if environment_file is not None:
         environment = read_environment_file(environment_file)
         environment_path, environment_hash = str(environment_file), sha256_file(environment_file)
-        run = environment.get("run") if isinstance(environment.get("run"), Mapping) else {}
+        run_table = environment.get("run")
+        run: Mapping[str, Any] = run_table if isinstance(run_table, Mapping) else {}
         kind = str(run.get("kind") or "")
         switches = declared_switches(environment, environment_file.name)
     operator, organisation = _operator(environment)

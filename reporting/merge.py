@@ -73,7 +73,9 @@ def gather(inputs: Sequence[Path], out: Path) -> tuple[list[RunIdentity], dict[s
     for folder in (results, junit, messages, out / "allure-report"):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    identities, target, carried = [], {}, []
+    identities: list[RunIdentity] = []
+    target: dict[str, str] = {}
+    carried: list[Finding] = []
     for number, folder in enumerate(inputs, start=1):
         source = folder / "allure-results"
         if not source.is_dir():

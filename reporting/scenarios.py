@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gherkin.parser import Parser
-from gherkin.pickles.compiler import Compiler
+from gherkin.pickles.compiler import Compiler, GherkinDocumentWithURI
 
 from catalogue import is_clause_tag
 from reporting.prose import example_in_words, scenario_title, tidy
@@ -85,7 +86,8 @@ def collect_scenarios(features: Path | Sequence[Path], base_dir: Path | None = N
     base = (base_dir or Path.cwd()).resolve()
     cases: list[ScenarioCase] = []
     for path in feature_files(features):
-        document = Parser().parse(path.read_text(encoding="utf-8"))
+        parsed = Parser().parse(path.read_text(encoding="utf-8"))
+        document: dict[str, Any] = dict(parsed)
         feature = document.get("feature")
         if not feature:
             continue
@@ -99,7 +101,7 @@ def collect_scenarios(features: Path | Sequence[Path], base_dir: Path | None = N
                     if "rule" in child:
                         rules[scenario["id"]] = child["rule"]["name"]
         uri = _relative(path, base)
-        for pickle in Compiler().compile({**document, "uri": uri}):
+        for pickle in Compiler().compile(GherkinDocumentWithURI(**parsed, uri=uri)):
             scenario_id = pickle["astNodeIds"][0]
             scenario = scenarios[scenario_id]
             row = _examples_rows(scenario).get(pickle["astNodeIds"][1]) if len(pickle["astNodeIds"]) > 1 else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from catalogue import TMAD_5_10_12, TMAD_5_10_17
 from duis.srv import UserRole
 from reporting.evidence import attach_anchor_change, attach_exchange, attach_json, attach_xml
+from support import verdicts
 from support.stepping import given, then, use_step_matcher, when, world_of
 
 use_step_matcher("re")
@@ -75,7 +76,7 @@ def step_handover(context, supplier: str, owner: str) -> None:
 @given(r"(?P<supplier>.+?) has placed (?P<owner>.+?)'s? Network Operator certificates with a handover request")
 def step_has_handed_over(context, supplier: str, owner: str) -> None:
     step_handover(context, supplier, owner)
-    assert world_of(context).last.response.succeeded, world_of(context).last.reason
+    verdicts.succeeded(world_of(context).last)
 
 
 @given(

@@ -76,8 +76,9 @@ def step_dsp_rdp(context, sender: str) -> None:
 )
 def step_s1sp_owner(context, sender: str) -> None:
     _sender_is(context, sender)
-    verdicts.rejected_by_s1sp(world_of(context).last, RULES["certificate_owner"])
-    role = world_of(context).last.request.remote_party_role or "Supplier"
+    exchange = verdicts.answered(world_of(context).last)
+    verdicts.rejected_by_s1sp(exchange, RULES["certificate_owner"])
+    role = exchange.request.remote_party_role or "Supplier"
     holder = world_of(context).holder(role)
     assert holder != sender, f"{sender} does own the {role} certificate the meter holds"
 

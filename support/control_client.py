@@ -39,7 +39,7 @@ class ControlClient(JSONServiceClient):
     def reset(self) -> None:
         self._call("POST", "/reset")
 
-    def smki(self) -> dict[str, str]:
+    def smki(self) -> dict[str, Any]:
         return self._call("GET", "/smki")
 
     @functools.cached_property

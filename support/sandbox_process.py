@@ -30,13 +30,17 @@ class SandboxProcess:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=10)
-        self.process.stdout.close()
+        self._close_output()
 
     def terminate(self) -> int:
         self.process.terminate()
         code = self.process.wait(timeout=10)
-        self.process.stdout.close()
+        self._close_output()
         return code
+
+    def _close_output(self) -> None:
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start_sandbox_process(*args: str, stderr=subprocess.DEVNULL, env: dict | None = None, timeout: float = 20):
@@ -52,9 +56,12 @@ def start_sandbox_process(*args: str, stderr=subprocess.DEVNULL, env: dict | Non
     )
     lines: queue.Queue[str | None] = queue.Queue()
 
+    output = process.stdout
+    assert output is not None  # stdout=PIPE
+
     def reader() -> None:  # a thread, so a line already buffered is never missed
         for _ in SANDBOX_SERVICES:
-            line = process.stdout.readline()
+            line = output.readline()
             lines.put(line.rstrip("\n") if line else None)
             if not line:
                 return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from catalogue import Clause, Rule
+from duis.messages import ServiceResponse
 from user_system.client import Exchange
 from user_system.message_identity import canonical_device
 from user_system.receiver import Received, in_words
@@ -27,11 +28,19 @@ def explain(exchange: Exchange) -> str:
 
 
 def answered(exchange: Exchange | None) -> Exchange:
+    """The exchange, which the DCC answered in DUIS (NoAnswer when it did not: a failure, never a refusal)."""
+    response_of(exchange)
+    assert exchange is not None
+    return exchange
+
+
+def response_of(exchange: Exchange | None) -> ServiceResponse:
+    """The DUIS response a User judges the exchange by (NoAnswer when the DCC gave none)."""
     if exchange is None:
         raise AssertionError("no request was sent in this scenario")
     if exchange.response is None:
         raise NoAnswer(f"the DCC did not answer DUIS: HTTP {exchange.http_status} {exchange.reason}")
-    return exchange
+    return exchange.response
 
 
 def _named_clause(exchange: Exchange, clause: Clause) -> None:
@@ -42,7 +51,7 @@ def _named_clause(exchange: Exchange, clause: Clause) -> None:
 def succeeded(exchange: Exchange | None, clause: Clause | None = None) -> None:
     """The request did what it asked (optionally: and the sandbox says `clause` let it through)."""
     exchange = answered(exchange)
-    assert exchange.response.succeeded, explain(exchange)
+    assert response_of(exchange).succeeded, explain(exchange)
     if clause is not None:
         _named_clause(exchange, clause)
 
@@ -50,14 +59,14 @@ def succeeded(exchange: Exchange | None, clause: Clause | None = None) -> None:
 def passed_on_to_s1sp(exchange: Exchange | None) -> None:
     """The DCC let the request through to the S1SP: a SMETS1 response, or the S1SP's own alert."""
     exchange = answered(exchange)
-    response = exchange.response
+    response = response_of(exchange)
     assert response.body_kind == "SMETS1ResponseMessage" or response.s1sp_alert is not None, explain(exchange)
 
 
 def rejected_by_dcc(exchange: Exchange | None, rule: Rule) -> None:
     """Refused by the DCC itself under `rule`: its response code, and no S1SP Alert."""
     exchange = answered(exchange)
-    response = exchange.response
+    response = response_of(exchange)
     assert not response.succeeded, f"the request succeeded: {explain(exchange)}"
     assert response.s1sp_alert is None, f"an S1SP refused it, not the DCC: {explain(exchange)}"
     assert response.response_code == rule.response_code, explain(exchange)
@@ -67,7 +76,7 @@ def rejected_by_dcc(exchange: Exchange | None, rule: Rule) -> None:
 def rejected_by_s1sp(exchange: Exchange | None, rule: Rule) -> None:
     """Let through by the DCC, refused by the S1SP under `rule`: its S1SP Alert, inside a DCC Alert."""
     exchange = answered(exchange)
-    response = exchange.response
+    response = response_of(exchange)
     assert not response.succeeded, f"the request succeeded: {explain(exchange)}"
     assert response.s1sp_alert is not None, f"no S1SP Alert: {explain(exchange)}"
     assert response.s1sp_alert.code == rule.s1sp_alert_code, explain(exchange)
@@ -82,12 +91,13 @@ def rejected_by_device(exchange: Exchange | None, rule: Rule) -> None:
 def not_rejected_by(exchange: Exchange | None, rule: Rule) -> None:
     """Whatever happened, `rule` did not refuse it."""
     exchange = answered(exchange)
-    alert = exchange.response.s1sp_alert
+    response = response_of(exchange)
+    alert = response.s1sp_alert
     if rule.s1sp_alert_code is not None:
         assert alert is None or alert.code != rule.s1sp_alert_code, explain(exchange)
     else:
-        assert alert is not None or exchange.response.response_code != rule.response_code, explain(exchange)
-    if exchange.clause and not exchange.response.succeeded:
+        assert alert is not None or response.response_code != rule.response_code, explain(exchange)
+    if exchange.clause and not response.succeeded:
         assert rule.clause not in exchange.decided_by, explain(exchange)
 
 

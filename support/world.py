@@ -241,7 +241,10 @@ class World:
         request = self._correction(org)
         root = request.to_xml()
         body = root.find(f"{q('Body')}/{q(request.srv.body_element)}")
-        body.remove(body.find(q("ApplyTimeBasedCPVChecks")))
+        required = body.find(q("ApplyTimeBasedCPVChecks")) if body is not None else None
+        if body is None or required is None:
+            raise RuntimeError(f"the correction has no {request.srv.body_element}/ApplyTimeBasedCPVChecks to remove")
+        body.remove(required)
         signed = to_bytes(sign(root, org.identity.key, org.identity.certificate))
         self.last = self.duis.post(request, signed, TRANSFORM_PATH)
         return self.last

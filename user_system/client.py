@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -108,7 +108,7 @@ class Exchange:
         return next(leg for leg in reversed(self.legs) if leg.path is not None)
 
 
-Awaiter = Callable[[str, float], tuple[bytes, dict[str, str]]]
+Awaiter = Callable[[str, float], tuple[bytes, Mapping[str, str]]]
 """Wait for the asynchronous answer to a RequestID: returns its raw XML and the delivery's headers."""
 Verifier = Callable[[etree._Element], str]
 """Check a DUIS Response's signature(s); returns what was verified, in words (raises if it fails)."""

@@ -42,7 +42,7 @@ class UserSystem:
             self.duis.session.verify = tls.requests_verify
             self.duis.session.cert = tls.requests_cert
 
-    def _answer(self, request_id: str, timeout: float) -> tuple[bytes, dict[str, str]]:
+    def _answer(self, request_id: str, timeout: float) -> tuple[bytes, Mapping[str, str]]:
         received = self.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
         return received.raw, received.headers
 
