@@ -6,6 +6,8 @@ a missing file); PKCS#12 loads, PKCS#11 is refused plainly. Keys are made here, 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from environment_file import (
     check_key_material,
     load_environment,
 )
+from environment_file.schema import EnvironmentTable
+from environment_file.wording import problem_of
 from smki.authority import TestSMKI as SMKIAuthority  # aliased so pytest does not collect it
 from smki.profile import KeyUse, RemotePartyRole
 from user_system.client import SigningIdentity
@@ -266,6 +270,103 @@ def test_every_problem_is_in_one_message(material: Material) -> None:
     assert message.count("\n- ") == 3
     for key in ("runn", "receiver.port", "meters[0].s1sp"):
         assert f"\n- {key}: " in message
+
+
+def _with(*changes: tuple[str, str]) -> str:
+    text = VALID
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def test_problems_of_every_kind_in_every_section_are_named_at_once_in_the_files_order(material: Material) -> None:
+    text = _with(
+        ('url = "http://127.0.0.1:18079"\n', ""),  # a required key missing
+        ("port = 18090", 'port = "18090"'),  # a value of the wrong type
+        ('s1sps_enabled = ["S1SP1"]', 's1sps_enabled = ["S1SP01"]'),  # a name no part of the file declares
+        ('user_role = "Import Supplier"', 'user_role = "Import Suplier"'),  # a value not among those allowed
+        ('mpxn = "1199157342471"', 'mpxn = "1199157342471"\ninstalation = "hub-1"'),  # an unknown key
+        ('network_operator = "Western Power"', 'network_operator = "Westen Power"'),  # a meter naming no one
+    )
+    path = material.write(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "support.preflight", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{path} is not a usable environment file:",
+        '- dsp.url: is missing; add url = "http://127.0.0.1:18079"',
+        "- receiver.port: is the string '18090', not a port number; write it as port = 18090",
+        "- change.s1sps_enabled[0]: 'S1SP01' serves no meter and has no signer in [dcc]; did you mean 'S1SP1'?",
+        "- organisations[1].user_role: is the string 'Import Suplier', not one of \"Import Supplier\", "
+        '"Export Supplier", "Gas Supplier", "Electricity Distributor", "Gas Transporter", "Other User", '
+        '"Registered Supplier Agent", "Access Control Broker"; did you mean "Import Supplier"?',
+        "- meters[0].instalation: is not a known key; did you mean 'installation'?",
+        "- meters[0].registered.network_operator: 'Westen Power' is not one of the [[organisations]]; "
+        "did you mean 'Western Power'?",
+    ]
+
+
+def test_a_structural_problem_hides_no_rule_broken_elsewhere(material: Material) -> None:
+    text = _with(
+        ("[dsp]", "[dsp]\nanswer_timeout_seconds = true"),  # structural: a boolean for a number
+        ('s1sps_enabled = ["S1SP1"]', 's1sps_enabled = ["S1SP1", "S1SP1"]'),  # a rule of [change]
+        ('entity_id = "90-B3-D5-1F-30-01-00-00"', 'entity_id = "90-B3-D5-1F-30-02-00-00"'),  # across organisations
+        ('device_type = "ESME"', 'device_type = "GSME"'),  # a GSME's MPRN, and its registered parties' roles
+    )
+    assert [str(p) for p in _refusal(material.write(text)).problems] == [
+        "dsp.answer_timeout_seconds: is the boolean true, not a number of seconds; "
+        "write it as answer_timeout_seconds = 10",
+        "change.s1sps_enabled[1]: 'S1SP1' is named twice; name each once",
+        f"organisations[1].entity_id: {WP} is already organisations[0]'s; give each organisation its own User ID",
+        "meters[0].mpxn: '1199157342471' is not an MPRN; give the MPRN's 6 to 10 digits",
+        "meters[0].registered.network_operator: Western Power (Electricity Distributor) cannot be a GSME's "
+        "network operator; name a Gas Transporter",
+        "meters[0].registered.supplier: Bright Energy (Import Supplier) cannot be a GSME's supplier; "
+        "name a Gas Supplier",
+    ]
+
+
+def test_a_problem_in_an_entry_leaves_its_other_keys_cross_checked(material: Material) -> None:
+    # the meter's mpxn is wrong and so is who it names: both are said; an ACB whose own table has a problem
+    # still counts as an ACB
+    text = _with(
+        ('mpxn = "1199157342471"', 'mpxn = "12"'),
+        ('supplier = "Bright Energy" }', 'supplier = "Access Control Broker" }'),
+        ('user_role = "Import Supplier"', 'user_role = "Access Control Broker"'),
+    )
+    problems = [str(p) for p in _refusal(material.write(text)).problems]
+    assert problems == [
+        "organisations: declares 2 Access Control Brokers (Bright Energy, Access Control Broker); "
+        "keep one: the DCC has one ACB",
+        "organisations[1].xml_signing: is given, but the Access Control Broker sends no DUIS; "
+        "remove it (the ACB needs only its digital_signing and key_agreement certificates)",
+        "meters[0].mpxn: '12' is not an MPAN core; give the 13 digits of the MPAN core",
+        "meters[0].registered.supplier: Access Control Broker (Access Control Broker) cannot be an ESME's "
+        "supplier; name an Import Supplier or an Export Supplier",
+    ]
+
+
+def test_pydantic_never_speaks_to_the_user(material: Material) -> None:
+    odd = _with(
+        ("port = 18090", "port = 1979-05-27T07:32:00Z"),
+        ('[change]', '[codes]\nresponse = { registration_data = [1], owner = "E4" }\n\n[change]'),
+        ("smets = 1", "smets = 1.0"),
+        ('key_agreement = { certificate = "keys/wp/ka.pem" }', "key_agreement = [[1]]"),
+        ("[[meters]]", "[[meters]]\n[meters.holds]\nsupplier = { name = 1 }\n\n[[meters]]"),
+    )
+    error = _refusal(material.write(odd))
+    assert len(error.problems) >= 5
+    for line in str(error).splitlines()[1:]:
+        assert re.match(r"- [\w.\[\]]+: .+; .+", line), line
+        for words in ("Input should", "pydantic", "https://", "valid dictionary", "Value error"):
+            assert words not in line, line
+    # a finding no sentence is written for is still said plainly, naming the key
+    unknown = {"type": "uuid_parsing", "loc": ("dsp", "url"), "msg": "pydantic's own words", "input": 7, "ctx": {}}
+    assert str(problem_of(unknown, EnvironmentTable)) == (
+        'dsp.url: is the number 7, not a value url can take; write it as url = "http://127.0.0.1:18079"'
+    )
 
 
 def test_a_file_that_is_not_toml_is_refused_with_where(material: Material) -> None:
