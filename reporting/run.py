@@ -226,14 +226,12 @@ def _environment_name(path: Path) -> str:
     return str(name) if name else path.name
 
 
-def _target_description(userdata: dict[str, str], recorded: dict[str, object]) -> str:
+def _target_description(recorded: dict[str, object]) -> str:
     if str(recorded.get("target", "")).startswith("embedded"):
         return "embedded sandbox"
     if recorded.get("target"):
         dsp = recorded.get("target.dsp")
         return f"{recorded['target']}" + (f" (DSP {dsp})" if dsp else "")
-    if userdata.get("target") == "external":
-        return f"external (DSP {userdata.get('dsp_url', '?')})"
     return "embedded sandbox"
 
 
@@ -264,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     identity = run_identity(
         root,
         environment_file=environment_file,
-        target=_environment_name(environment_file) if environment_file else _target_description(userdata, {}),
+        target=_environment_name(environment_file) if environment_file else _target_description({}),
         tags=args.tags,
         shard=shard,
         userdata=userdata,
@@ -298,8 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
 
     recorded = publish.target_values(results_dir, TARGET_ENVIRONMENT)
-    identity = replace(identity, target=_target_description(userdata, recorded))
-    extra_inputs = [Path(userdata["target_config"])] if userdata.get("target_config") else []
+    identity = replace(identity, target=_target_description(recorded))
     published = publish.publish(
         root=root,
         reports=reports,
@@ -310,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         coverage_required=not args.shard and environment_file is None,
         html=not args.no_html,
         pack_path=None if args.no_pack else reports / PACK_NAME,
-        pack_inputs=[*([environment_file] if environment_file else []), *extra_inputs],
+        pack_inputs=[environment_file] if environment_file else [],
         test_cases_file=mapping_file if test_cases else None,
         behave_codes=codes,
         tags=" and ".join(args.tags),
