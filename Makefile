@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup report evidence environments test lint unit suite campaign sandbox bench clean
+.PHONY: setup report evidence environments test lint types unit suite campaign sandbox bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -31,6 +31,9 @@ evidence: setup  ## the suite, then its evidence pack verified and screenshots o
 lint: setup  ## ruff, and the layers as import-linter contracts (pyproject.toml)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+types: setup  ## mypy over product code (pyproject.toml [tool.mypy])
+	$(PY) -m mypy
 
 unit: setup
 	$(PY) -m pytest
