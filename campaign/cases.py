@@ -24,7 +24,7 @@ from duis.messages import RequestID
 from duis.precommand import pre_command_for, sign_pre_command
 from duis.signature import sign
 from duis.xml import DS, SR, parse, q, to_bytes
-from fake_services.dcc_internal import countersigned_request
+from fake_services.core.dcc_internal import countersigned_request
 from fake_services.dsp.models import TransformLimits
 from fake_services.s1sp.responses import S1SP_PATH
 from serving.web import MAX_BODY_BYTES

@@ -337,7 +337,7 @@ DUIS_SIGNATURE = Clause(
     "The XML signature must verify with the Business Originator's XML-signing certificate (role 135), in date "
     "and fit for signing; a Critical request's CV 5 carries, unchanged, the Pre-Command the DCC issued for it.",
     (
-        "fake_services.authentication.duis_signature_check",
+        "fake_services.core.authentication.duis_signature_check",
         _DSP + "duis_signature_sender_check",
         _DSP + "duis_signature_pre_command_check",
     ),
@@ -396,7 +396,7 @@ DUIS_S1SP_COMMUNICATION = Clause(
     DUIS,
     "When the S1SP does not answer in time the DCC says so (E20), and the S1SP never applies a change the DCC "
     "has stopped waiting for.",
-    ("fake_services.dsp.s1sp_link.S1SPLink.send", _S1SP + "duis_s1sp_deadline_check"),
+    ("fake_services.core.s1sp_link.S1SPLink.send", _S1SP + "duis_s1sp_deadline_check"),
     part="communications failures (response code E20)",
     sandbox_only="an environment cannot bring back an S1SP it declares not answering, so what the meter holds "
     "afterwards is read only in the embedded sandbox",

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from catalogue import PIA_2_2, SRPD_6_1_F, SRPD_6_2_A, SRPD_6_2_B, SRPD_6_2_C, SRPD_6_2_D, Clause
 from duis.messages import ServiceRequest
 from duis.srv import JOIN_SERVICE, RESTORE_GPF_DEVICE_LOG, UPDATE_SECURITY_CREDENTIALS_KRP, UserRole
-from fake_services.parties import User
+from fake_services.core.parties import User
+from fake_services.core.rejections import Rejection, Verdict
 from fake_services.registration import Device, DeviceType, RegistrationData, SmartMeteringInventory
-from fake_services.rejections import Rejection
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,6 @@ class Registry:
             d.device_type is DeviceType.ESME and self.is_registered(user, d)
             for d in self.inventory.installation(device)
         )
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Why a check let a request through: the clause that decided it, in words."""
-
-    clause: Clause
-    reason: str
 
 
 def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Device, registry: Registry) -> bool:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from cryptography import x509
 
 from duis.messages import ServiceRequest
-from fake_services.parties import SMKIRepository
-from fake_services.rejections import Rejection
+from fake_services.core.parties import SMKIRepository
+from fake_services.core.rejections import Rejection
 from smki.profile import DUIS_REMOTE_PARTY_ROLE, KeyUse, OrganisationCertificate
 from smki.validation import CertificateRejected
 

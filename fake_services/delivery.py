@@ -44,8 +44,8 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from duis.xml import to_bytes
+from fake_services.core.store import Store
 from fake_services.registration import valid_eui64
-from fake_services.store import Store
 
 log = logging.getLogger("fake_services.delivery")
 
@@ -75,7 +75,7 @@ IDLE_RECHECK_SECONDS = 0.25
 
 
 class Signer(Protocol):
-    """The DSP's XML-signing identity (`fake_services.signer.ServiceSigner`)."""
+    """The DSP's XML-signing identity (`fake_services.core.signer.ServiceSigner`)."""
 
     def sign(self, root: etree._Element) -> etree._Element: ...
 

@@ -59,7 +59,7 @@ def provision(sandbox: Sandbox, env: Environment) -> None:
     _organisations(sandbox, env)
     _dcc_signers(sandbox, env)
     _meters(sandbox, env)
-    sandbox.store.set_setting("dsp.mp107", "on" if env.change.dsp_switch else "off")
+    sandbox.dsp.switch_mp107(env.change.dsp_switch)
     for name, s1sp in sandbox.s1sps.items():
         s1sp.enable_mp107(name in env.change.s1sps_enabled)
 

@@ -6,30 +6,12 @@ Check digits are validated here, where data is created; DUIS requests are never 
 
 from __future__ import annotations
 
-import enum
 import sqlite3
-from dataclasses import dataclass
 
 from duis.identifiers import is_valid_mpan_core, is_valid_mprn
-from duis.messages import MalformedMessage, normalise_eui64
 from duis.srv import UserRole
-from fake_services.store import Store
-
-
-class InvalidSeed(ValueError):
-    """Seed data that the real registries would never hold."""
-
-
-class DeviceType(enum.StrEnum):
-    ESME = "ESME"
-    GSME = "GSME"
-    CHF = "CHF"
-    GPF = "GPF"
-
-
-class InstallStatus(enum.StrEnum):
-    ACTIVE = "Active"
-    DORMANT = "Dormant"
+from fake_services.core.records import Device, DeviceType, InstallStatus, InvalidSeed, valid_eui64
+from fake_services.core.store import Store
 
 
 def valid_mpan(core: str) -> str:
@@ -44,26 +26,6 @@ def valid_mprn(mprn: str) -> str:
     if not isinstance(mprn, str) or not is_valid_mprn(mprn):
         raise InvalidSeed(f"{mprn!r} is not a valid MPRN (6 to 10 digits, check digits)")
     return mprn
-
-
-def valid_eui64(value: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidSeed(f"{value!r} is not an EUI-64 identifier like 90-B3-D5-1F-30-02-00-00")
-    try:
-        return normalise_eui64(value)
-    except MalformedMessage as exc:
-        raise InvalidSeed(str(exc)) from None
-
-
-@dataclass(frozen=True)
-class Device:
-    device_id: str
-    device_type: DeviceType
-    smets: int
-    s1sp: str | None
-    status: InstallStatus
-    installation: str
-    mpxn: str | None
 
 
 class RegistrationData:

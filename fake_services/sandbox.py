@@ -11,10 +11,7 @@ import threading
 
 from lxml import etree
 
-from fake_services import boxed_pki
 from fake_services.access_control import Registry
-from fake_services.boxed_pki import BoxedPKI
-from fake_services.clock import Clock
 from fake_services.control import control_app
 from fake_services.control.clock import clock_routes
 from fake_services.control.delivery import delivery_routes
@@ -22,23 +19,26 @@ from fake_services.control.installations import installation_routes
 from fake_services.control.observation import observation_routes
 from fake_services.control.parties import party_routes
 from fake_services.control.switches import fault_routes, switch_routes
+from fake_services.core import boxed_pki
+from fake_services.core.boxed_pki import BoxedPKI
+from fake_services.core.clock import Clock
+from fake_services.core.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
+from fake_services.core.faults import Faults
+from fake_services.core.identity import Identities
+from fake_services.core.parties import SMKIRepository, TrustAnchor, Users
+from fake_services.core.s1sp_link import S1SPLink
+from fake_services.core.signer import ServiceSigner
+from fake_services.core.store import Store
 from fake_services.delivery import Deliveries
 from fake_services.devices import AlertLog
-from fake_services.dsp.models import DSP, MP107_SWITCH, TransformLimits
+from fake_services.dsp.models import DSP, TransformLimits
 from fake_services.dsp.responses import dsp_app
-from fake_services.dsp.s1sp_link import S1SPLink
-from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
 from fake_services.enrolment.responses import mcc_app
-from fake_services.faults import Faults
-from fake_services.identity import Identities
 from fake_services.meters import MeterEvents, meter_events_app
-from fake_services.parties import SMKIRepository, TrustAnchor, Users
 from fake_services.registration import RegistrationData, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
-from fake_services.signer import ServiceSigner
-from fake_services.store import Store
 from serving.local_access import LocalAccess, is_loopback_host, local_token
 from serving.server import ServerSettings, Service
 from smki.authority import TestSMKI
@@ -71,7 +71,7 @@ class Sandbox:
         transform_limits: TransformLimits | None = None,
     ) -> None:
         """`pki` "dcc-boxed" also trusts DCC Boxed's PKI (its test Users, signing as its DSP): see
-        `fake_services.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE).
+        `fake_services.core.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE).
         `transform_limits`: how long and how many issued Pre-Commands await their CV 5 (default 1 h, 32 a User)."""
         self.control_token = control_token or local_token()
         """The token of the Control, MCC and Meters ports: the one given, else this checkout's own
@@ -211,9 +211,6 @@ class Sandbox:
         return sum(s1sp.run_due() for s1sp in self.s1sps.values())
 
     def _control_app(self):
-        def dsp_switch(enabled: bool) -> None:
-            self.store.set_setting(MP107_SWITCH, "on" if enabled else "off")
-
         def states() -> dict:
             return {
                 "dsp_mp107": self.dsp.mp107_switch,
@@ -230,7 +227,7 @@ class Sandbox:
                 {"DSP": self.dsp_signer.certificate, **{n: s.signer.certificate for n, s in self.s1sps.items()}},
             ),
             installation_routes(self.store, self.registry, self.users, tuple(self.s1sps)),
-            switch_routes(dsp_switch, {name: s.enable_mp107 for name, s in self.s1sps.items()}, states),
+            switch_routes(self.dsp.switch_mp107, {name: s.enable_mp107 for name, s in self.s1sps.items()}, states),
             fault_routes(self.faults, self.s1sps),
             delivery_routes(self.deliveries.addresses, self.deliveries),
             clock_routes(self.clock, self.run_due),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from fake_services.store import Store
+from fake_services.core.store import Store
 from smki.profile import KeyUse, OrganisationCertificate
 
 

@@ -28,7 +28,7 @@ from duis.messages import (
 from duis.signature import SignatureInvalid
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import parse, q, to_bytes
-from fake_services.signer import ServiceSigner
+from fake_services.core.signer import ServiceSigner
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it
 from support.coordinator import MirrorReceiver, coordinating
 from support.world import World

@@ -23,9 +23,9 @@ from duis.signature import verify
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import parse, to_bytes
 from fake_services.control.delivery import delivery_routes
+from fake_services.core.signer import ServiceSigner
+from fake_services.core.store import Store
 from fake_services.delivery import Deliveries, ReceiveAddresses
-from fake_services.signer import ServiceSigner
-from fake_services.store import Store
 from serving.server import Service
 from serving.web import App
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it

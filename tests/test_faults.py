@@ -21,9 +21,9 @@ from duis.messages import ServiceRequest
 from duis.schema import duis_schema
 from duis.signature import verify
 from duis.xml import parse
-from fake_services.faults import Fault
+from fake_services.core.faults import Fault
+from fake_services.core.store import RECORDS
 from fake_services.sandbox import Sandbox
-from fake_services.store import RECORDS
 from support.control_client import ControlClient
 from support.seeding import Installation
 from tests.helpers import (

@@ -8,26 +8,10 @@ them together."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
-from werkzeug.wrappers import Request, Response
-
-from fake_services.registration import InvalidSeed
-from serving.web import App, Guard, Handler, HTTPError, Route
-
-
-def bad_seed_is_400(handler: Handler) -> Handler:
-    """Seed data the real registries would never hold is bad input, said so in plain text."""
-
-    @functools.wraps(handler)
-    def wrapper(request: Request, **arguments: str) -> Response:
-        try:
-            return handler(request, **arguments)
-        except InvalidSeed as exc:
-            raise HTTPError(400, str(exc)) from None
-
-    return wrapper
+from fake_services.core.json_fields import bad_seed_is_400
+from serving.web import App, Guard, Route
 
 
 def control_app(guard: Guard, *route_groups: Iterable[Route]) -> App:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Request, Response
 
-from fake_services.clock import Clock
-from fake_services.control.fields import field, instant
+from fake_services.core.clock import Clock
+from fake_services.core.json_fields import field, instant
 from serving.web import HTTPError, Route, json_object, json_response
 
 

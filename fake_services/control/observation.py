@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Request, Response
 
+from fake_services.core.store import Store
 from fake_services.devices import AlertLog
-from fake_services.store import Store
 from serving.web import Route, json_response
 
 

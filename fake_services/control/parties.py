@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.wrappers import Request, Response
 
 from duis.srv import UserRole
-from fake_services.control.fields import entity_id, field, instant, objects, one_of
-from fake_services.parties import SMKIRepository, Users
+from fake_services.core.json_fields import entity_id, field, instant, objects, one_of
+from fake_services.core.parties import SMKIRepository, Users
 from serving.web import HTTPError, Route, json_object, json_response
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 

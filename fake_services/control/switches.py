@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 
 from werkzeug.wrappers import Request, Response
 
-from fake_services.control.fields import enabled, field
-from fake_services.faults import Fault, Faults
+from fake_services.core.faults import Fault, Faults
+from fake_services.core.json_fields import enabled, field
 from serving.web import HTTPError, Route, json_object, json_response
 
 Switch = Callable[[bool], None]

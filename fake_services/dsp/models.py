@@ -16,8 +16,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,15 +50,18 @@ from duis.srv import (
 )
 from duis.xml import parse, q, to_bytes
 from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
-from fake_services.authentication import duis_signature_check
-from fake_services.clock import Clock
-from fake_services.dcc_internal import countersigned_request
+from fake_services.core.authentication import duis_signature_check
+from fake_services.core.clock import Clock
+from fake_services.core.dcc_internal import countersigned_request
+from fake_services.core.locks import KeyedLocks
+from fake_services.core.parties import SMKIRepository, User, Users
+from fake_services.core.rejections import Rejection
+from fake_services.core.s1sp_link import S1SPSend
+from fake_services.core.signer import ServiceSigner
+from fake_services.core.state import SettingsTable
+from fake_services.core.store import Store
 from fake_services.devices import SMETS2Device
-from fake_services.parties import SMKIRepository, User, Users
 from fake_services.registration import Device, DeviceType, SmartMeteringInventory
-from fake_services.rejections import Rejection
-from fake_services.signer import ServiceSigner
-from fake_services.store import Store
 from smki.profile import OrganisationCertificate, RemotePartyRole
 
 log = logging.getLogger("fake_services.dsp")
@@ -78,19 +80,6 @@ SRV_DEVICE_TYPES = {
 
 TRANSFORM, SEND, NON_DEVICE = "T", "S", "D"
 SIGNED_PRE_COMMAND_VARIANTS = frozenset({5, 6})
-
-
-@dataclass(frozen=True)
-class S1SPAnswer:
-    """What an S1SP sent back: its signed answer and, as sandbox evidence, the clauses it applied."""
-
-    body: bytes
-    clauses: tuple[Clause, ...] = ()
-    reason: str = ""
-
-
-S1SPSend = Callable[[str, bytes], S1SPAnswer]
-"""Send a countersigned request to the named S1SP and return its answer (raises Rejection on failure)."""
 
 
 class Deliver(Protocol):
@@ -231,7 +220,7 @@ def gbcs_replacement_mode_check(request: ServiceRequest) -> int:
 
 def pia_3_2_dsp_feature_switch(store: Store) -> bool:
     """PIA 3.2: the DSP enables SRPD 6.2(d) with one feature switch, not one per S1SP."""
-    return store.setting(MP107_SWITCH) == "on"
+    return SettingsTable(store).get(MP107_SWITCH) == "on"
 
 
 # --- what the DSP remembers --------------------------------------------------------------------------
@@ -326,30 +315,6 @@ class Transforms:
         db.execute("DELETE FROM transforms WHERE request_id = ?", (str(request_id),))
 
 
-class DeviceLocks:
-    """One lock per device: commands for one meter are routed one after the other, others in parallel."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
-        self._guard = threading.Lock()
-
-    @contextmanager
-    def hold(self, device_id: str) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(device_id, (threading.Lock(), 0))
-            self._locks[device_id] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[device_id]
-                if users == 1:
-                    del self._locks[device_id]
-                else:
-                    self._locks[device_id] = (lock, users - 1)
-
-
 def rejection_response(root: etree._Element, request: ServiceRequest | None, code: str) -> etree._Element | None:
     """The DUIS Response that rejects a request, echoing its header; None when the request's header
     is too broken to echo in a valid DUIS Response (the endpoint then answers a plain HTTP 400)."""
@@ -387,7 +352,7 @@ class DSP:
         self.counters = OriginatorCounters(store)
         self.transforms = Transforms(store, clock, transform_limits)
         self.smets2 = SMETS2Device(store, smki)
-        self._devices = DeviceLocks()
+        self._devices = KeyedLocks()
         self._routing: queue.Queue[Accepted | None] = queue.Queue()
         self._unrouted = 0
         self._routed = threading.Condition()
@@ -399,6 +364,10 @@ class DSP:
     @property
     def mp107_switch(self) -> bool:
         return pia_3_2_dsp_feature_switch(self.store)
+
+    def switch_mp107(self, enabled: bool) -> None:
+        """The DSP's one MP107 switch (PIA 3.2), on or off."""
+        SettingsTable(self.store).set(MP107_SWITCH, "on" if enabled else "off")
 
     # --- the web services ------------------------------------------------------------------------------
     def transform(self, root: etree._Element) -> Outcome:

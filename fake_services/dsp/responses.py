@@ -13,9 +13,9 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 
 from duis.xml import to_bytes
+from fake_services.core.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe, read_duis_request
+from fake_services.core.signer import ServiceSigner
 from fake_services.dsp.models import DSP, Outcome
-from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe, read_duis_request
-from fake_services.signer import ServiceSigner
 from serving.web import App, HTTPError, xml_response
 
 TRANSFORM_PATH = "/api/v1/serviceT"

@@ -10,10 +10,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from fake_services.control import bad_seed_is_400
-from fake_services.control.fields import entity_id
+from fake_services.core.json_fields import bad_seed_is_400, entity_id
+from fake_services.core.rejections import Rejection
 from fake_services.enrolment.models import CommissionedBy, Enrolment, MigrationControlCentre
-from fake_services.rejections import Rejection
 from serving.web import App, Guard, HTTPError, Route, json_object, json_response
 from smki.profile import KeyUse
 

@@ -35,16 +35,17 @@ from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_comma
 from duis.srv import REQUEST_HANDOVER, RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, UPDATE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, to_bytes
 from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
-from fake_services.authentication import duis_signature_check
-from fake_services.clock import Clock
+from fake_services.core.authentication import duis_signature_check
+from fake_services.core.clock import Clock
+from fake_services.core.dcc_internal import Countersigned, NotCountersigned, read_countersigned
+from fake_services.core.parties import SMKIRepository, User, Users
+from fake_services.core.rejections import Rejection
+from fake_services.core.signer import ServiceSigner
+from fake_services.core.state import SettingsTable
+from fake_services.core.store import Store
 from fake_services.credentials import gbcs_replacement_certificates
-from fake_services.dcc_internal import Countersigned, NotCountersigned, read_countersigned
 from fake_services.devices import AlertLog, pia_2_3_2_b_alert_target
-from fake_services.parties import SMKIRepository, User, Users
 from fake_services.registration import Device
-from fake_services.rejections import Rejection
-from fake_services.signer import ServiceSigner
-from fake_services.store import Store
 from fake_services.trust_anchors import Anchor, TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
@@ -67,7 +68,7 @@ def _enablement_setting(s1sp: str) -> str:
 def pia_3_2_s1sp_enablement(store: Store, s1sp: str) -> bool:
     """PIA 3.2: each S1SP enables MP107 in its own release; until it has, it rejects what the DSP lets
     through with the standard S1SP Alert."""
-    return store.setting(_enablement_setting(s1sp)) == "on"
+    return SettingsTable(store).get(_enablement_setting(s1sp)) == "on"
 
 
 def pia_3_3_targets_network_operator_certificates(request: ServiceRequest) -> bool:
@@ -205,7 +206,7 @@ class S1SP:
 
     def enable_mp107(self, enabled: bool) -> None:
         """This S1SP's own release of MP107 (PIA 3.2), on or off."""
-        self.store.set_setting(_enablement_setting(self.name), "on" if enabled else "off")
+        SettingsTable(self.store).set(_enablement_setting(self.name), "on" if enabled else "off")
 
     # --- the DCC's requests ----------------------------------------------------------------------------
     def countersigned_by(self, envelope: etree._Element, interface: str) -> Countersigned:

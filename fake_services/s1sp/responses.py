@@ -11,8 +11,8 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 
 from duis.xml import NotXML, parse, to_bytes
-from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, deadline_of, header_safe
-from fake_services.faults import Faults, act_out
+from fake_services.core.duis_wire import CLAUSE_HEADER, REASON_HEADER, deadline_of, header_safe
+from fake_services.core.faults import Faults, act_out
 from fake_services.s1sp.models import S1SP, Decision, InternalLinkRefused
 from serving.web import App, HTTPError, xml_response
 

@@ -1,7 +1,9 @@
 """Sandbox state in SQLite (standard library): in memory for a test run, a file for standalone use.
 
 One connection guarded by a lock: every accepted change is applied in one transaction, and a
-rejected request changes nothing."""
+rejected request changes nothing. The store is plumbing: the one database's schema, its transactions,
+the reset between scenarios and a fingerprint of its state; the SQL on each table lives in the `state.py`
+of the service that owns it (core's own tables in `fake_services.core.state`)."""
 
 from __future__ import annotations
 
@@ -162,14 +164,6 @@ class Store:
             for row in rows:
                 digest.update(row.encode())
         return digest.hexdigest()
-
-    def setting(self, name: str, default: str = "") -> str:
-        row = self.one("SELECT value FROM settings WHERE name = ?", name)
-        return row["value"] if row else default
-
-    def set_setting(self, name: str, value: str) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
 
     def close(self) -> None:
         with self._lock:

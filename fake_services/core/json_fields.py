@@ -1,12 +1,16 @@
-"""Reading the Control API's JSON: each field checked, each mistake a 400 that says which field."""
+"""Reading the sandbox's JSON ports (Control API, enrolment, meter events): each field checked, each mistake a
+400 that says which field; seed data the real registries would never hold is a 400 too."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, TypeVar
 
-from fake_services.registration import valid_eui64
-from serving.web import HTTPError
+from werkzeug.wrappers import Request, Response
+
+from fake_services.core.records import InvalidSeed, valid_eui64
+from serving.web import Handler, HTTPError
 
 E = TypeVar("E")
 
@@ -63,6 +67,19 @@ def enabled(data: dict[str, Any], name: str = "enabled") -> bool:
     if not isinstance(value, bool):
         raise HTTPError(400, f"{name!r} is true or false")
     return value
+
+
+def bad_seed_is_400(handler: Handler) -> Handler:
+    """Seed data the real registries would never hold is bad input, said so in plain text."""
+
+    @functools.wraps(handler)
+    def wrapper(request: Request, **arguments: str) -> Response:
+        try:
+            return handler(request, **arguments)
+        except InvalidSeed as exc:
+            raise HTTPError(400, str(exc)) from None
+
+    return wrapper
 
 
 def objects(data: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from duis.signature import sign
-from fake_services.identity import Identities
-from fake_services.parties import SMKIRepository
+from fake_services.core.identity import Identities
+from fake_services.core.parties import SMKIRepository
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 

@@ -1,5 +1,6 @@
 """Users (who may send Service Requests, in which User Role) and the SMKI Repository (every
-Organisation certificate the test SMKI has issued, found by issuer and serial)."""
+Organisation certificate the test SMKI has issued, found by issuer and serial): the parties every service
+asks about."""
 
 from __future__ import annotations
 
@@ -11,34 +12,28 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from duis.srv import UserRole
-from fake_services.registration import valid_eui64
-from fake_services.store import Store
+from fake_services.core.identity import Identities
+from fake_services.core.records import User, valid_eui64
+from fake_services.core.state import CertificateTable, UserTable
+from fake_services.core.store import Store
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from smki.validation import CertificateRejected, validate_organisation_certificate
-
-
-@dataclass(frozen=True)
-class User:
-    entity_id: str
-    name: str
-    user_role: UserRole
 
 
 class Users:
     """The DCC's register of Users and their User Roles (one User ID per role)."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.table = UserTable(store)
 
     def add(self, entity_id: str, name: str, user_role: UserRole) -> User:
         user = User(valid_eui64(entity_id), name, user_role)
-        with self.store.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?)", (user.entity_id, name, user_role.value))
+        self.table.put(user.entity_id, name, user_role.value)
         return user
 
     def get(self, entity_id: str) -> User | None:
-        row = self.store.one("SELECT * FROM users WHERE entity_id = ?", entity_id)
+        row = self.table.get(entity_id)
         return User(row["entity_id"], row["name"], UserRole(row["user_role"])) if row else None
 
     def name_of(self, entity_id: str) -> str:
@@ -75,7 +70,7 @@ class SMKIRepository:
     own test SMKI (which issues every certificate made at run time), and DCC Boxed's when asked."""
 
     def __init__(self, store: Store, authority: TestSMKI) -> None:
-        self.store = store
+        self.certificates = CertificateTable(store)
         self.authority = authority
         self.anchors: list[TrustAnchor] = [TrustAnchor("test SMKI", (authority.issuing_ca,), authority.root)]
 
@@ -118,29 +113,22 @@ class SMKIRepository:
         return [self.authority.issuing_ca]
 
     def publish(self, cert: OrganisationCertificate) -> None:
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO certificates VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    cert.certificate.issuer.rfc4514_string(),
-                    str(cert.serial),
-                    cert.entity_id,
-                    cert.role.value if cert.role else None,
-                    cert.key_use.value if cert.key_use else None,
-                    cert.pem(),
-                ),
-            )
+        self.certificates.put(
+            cert.certificate.issuer.rfc4514_string(),
+            str(cert.serial),
+            cert.entity_id,
+            cert.role.value if cert.role else None,
+            cert.key_use.value if cert.key_use else None,
+            cert.pem(),
+        )
 
     def organisation_certificates(self, entity_id: str, role: RemotePartyRole) -> dict[KeyUse, OrganisationCertificate]:
         """The newest DS and KA certificates the SMKI has issued to `entity_id` in `role` that are
         valid now (an expired certificate is never offered for a trust anchor)."""
-        rows = self.store.all(
-            "SELECT pem FROM certificates WHERE entity_id = ? AND role_code = ? ORDER BY rowid", entity_id, role.value
-        )
         found = {}
         now = dt.datetime.now(dt.UTC)
-        for row in rows:
-            cert = OrganisationCertificate.from_pem(row["pem"])
+        for pem in self.certificates.issued_to(entity_id, role.value):
+            cert = OrganisationCertificate.from_pem(pem)
             valid = cert.certificate.not_valid_before_utc <= now <= cert.certificate.not_valid_after_utc
             if cert.key_use is not None and valid:
                 found[cert.key_use] = cert
@@ -149,10 +137,19 @@ class SMKIRepository:
     def find(self, issuer: str, serial: int) -> OrganisationCertificate | None:
         """The certificate an XML signature names by X509IssuerName and serial. The name is compared
         as a Distinguished Name, not as text: `CN=Z1, OU=07` (as in DCC's sample requests) is `CN=Z1,OU=07`."""
-        row = self.store.one(
-            "SELECT pem FROM certificates WHERE issuer = ? AND serial = ?", _distinguished_name(issuer), str(serial)
-        )
-        return OrganisationCertificate.from_pem(row["pem"]) if row else None
+        pem = self.certificates.find(_distinguished_name(issuer), str(serial))
+        return OrganisationCertificate.from_pem(pem) if pem else None
+
+
+def sandbox_smki(identities: Identities) -> TestSMKI:
+    """The test SMKI this store was made with, or a new one (its keys made once per sandbox database)."""
+    root, ca = identities.load("smki-root"), identities.load("smki-issuing-ca")
+    if root and ca:
+        return TestSMKI.restore(root, ca)
+    smki = TestSMKI()
+    for name, pair in smki.keys.items():
+        identities.save(name, pair)
+    return smki
 
 
 def _distinguished_name(text: str) -> str:

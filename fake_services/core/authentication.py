@@ -7,8 +7,8 @@ from __future__ import annotations
 from lxml import etree
 
 from duis.signature import SignatureInvalid, issuer_serial, verify
-from fake_services.parties import SMKIRepository
-from fake_services.rejections import Rejection
+from fake_services.core.parties import SMKIRepository
+from fake_services.core.rejections import Rejection
 from smki.profile import KeyUse, OrganisationCertificate
 from smki.validation import CertificateRejected
 

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 
 from werkzeug.wrappers import Response
 
-from fake_services.store import Store
+from fake_services.core.state import SettingsTable
+from fake_services.core.store import Store
 from serving.web import DropConnection, HTTPError, text
 
 MODES = ("none", "down", "slow", "garbage", "error")
@@ -36,17 +37,17 @@ class Faults:
     """The faults injected into each S1SP, kept in the sandbox's store."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.settings = SettingsTable(store)
 
     @staticmethod
     def _setting(s1sp: str) -> str:
         return f"fault.s1sp.{s1sp}"
 
     def set(self, s1sp: str, fault: Fault) -> None:
-        self.store.set_setting(self._setting(s1sp), json.dumps(asdict(fault)))
+        self.settings.set(self._setting(s1sp), json.dumps(asdict(fault)))
 
     def current(self, s1sp: str) -> Fault:
-        raw = self.store.setting(self._setting(s1sp))
+        raw = self.settings.get(self._setting(s1sp))
         return Fault(**json.loads(raw)) if raw else Fault()
 
 

@@ -18,7 +18,10 @@ sandbox's own systems (S1SPs, Commissioning Party) keep their run-time certifica
 
 from __future__ import annotations
 
+import datetime as dt
+
 from duis.srv import UserRole
+from fake_services.core.parties import SMKIRepository, TrustAnchor, Users
 from smki.boxed_keystore import (
     BOXED_PKI_DATE,
     DSP_ENTITY_ID,
@@ -27,6 +30,7 @@ from smki.boxed_keystore import (
     BoxedPKIUnavailable,
     load,
 )
+from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 __all__ = [
     "BOXED_PKI_DATE",
@@ -35,7 +39,9 @@ __all__ = [
     "XML_SIGNING_ROLES",
     "BoxedPKI",
     "BoxedPKIUnavailable",
+    "access_control_broker",
     "load",
+    "trust_dcc_boxed",
 ]
 
 # Boxed's test Users (keystore.json) and the User Role the sandbox gives each: its Supplier acts as the
@@ -45,3 +51,24 @@ BOXED_USERS = {
     "90-B3-D5-1F-30-02-00-00": ("Network Operator (DCC Boxed)", UserRole.ELECTRICITY_DISTRIBUTOR),
     "00-DB-12-34-56-78-00-04": ("Other User (DCC Boxed)", UserRole.OTHER_USER),
 }
+
+
+def trust_dcc_boxed(smki: SMKIRepository, users: Users, pki_date: dt.datetime | None) -> BoxedPKI:
+    """Trust DCC Boxed's Z1 CA (as of its PKI date), know its certificates and its test Users."""
+    boxed = load(pki_date or BOXED_PKI_DATE)
+    xml_signing = frozenset(e.certificate.der() for e in boxed.entries if e.role in XML_SIGNING_ROLES)
+    smki.trust(TrustAnchor("DCC Boxed", (boxed.issuing_ca,), None, boxed.as_of, xml_signing))
+    for entry in boxed.entries:
+        smki.publish(entry.certificate)
+    for entity_id, (name, role) in BOXED_USERS.items():
+        users.add(entity_id, name, role)
+    return boxed
+
+
+def access_control_broker(boxed: BoxedPKI) -> tuple[OrganisationCertificate, OrganisationCertificate]:
+    """Boxed's Access Control Broker certificates (DS, KA) valid as of its PKI date."""
+    found = {
+        e.certificate.key_use: e.certificate
+        for e in boxed.organisation(DSP_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER)
+    }
+    return found[KeyUse.DS], found[KeyUse.KA]

@@ -11,23 +11,25 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from fake_services.store import Store
+from fake_services.core.state import IdentityTable
+from fake_services.core.store import Store
 
 KeyPair = tuple[ec.EllipticCurvePrivateKey, x509.Certificate]
 
 
 class Identities:
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.table = IdentityTable(store)
 
     def load(self, name: str) -> KeyPair | None:
-        row = self.store.one("SELECT key_pem, cert_pem FROM identity WHERE name = ?", name)
-        if row is None:
+        found = self.table.get(name)
+        if found is None:
             return None
-        key = serialization.load_pem_private_key(row["key_pem"].encode(), password=None)
+        key_pem, cert_pem = found
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ValueError(f"identity {name} does not hold an EC key")
-        return key, x509.load_pem_x509_certificate(row["cert_pem"].encode())
+        return key, x509.load_pem_x509_certificate(cert_pem.encode())
 
     def save(self, name: str, pair: KeyPair) -> None:
         key, cert = pair
@@ -35,8 +37,7 @@ class Identities:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
         cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-        with self.store.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO identity VALUES (?, ?, ?)", (name, key_pem, cert_pem))
+        self.table.put(name, key_pem, cert_pem)
 
     def load_or_make(self, name: str, make: Callable[[], KeyPair]) -> KeyPair:
         """The stored identity, or a new one made now and stored."""

@@ -6,24 +6,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fake_services.store import Store
+from fake_services.core.state import SettingsTable
+from fake_services.core.store import Store
 
 OFFSET = "clock.offset_seconds"
 
 
 class Clock:
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.settings = SettingsTable(store)
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=float(self.store.setting(OFFSET, "0")))
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=float(self.settings.get(OFFSET, "0")))
 
     def move_to(self, moment: dt.datetime) -> dt.datetime:
         """Set the sandbox's time (a moment with its zone); returns it."""
         if moment.tzinfo is None:
             raise ValueError("the clock needs a time zone, e.g. 2030-01-15T00:00:00Z")
         offset = (moment - dt.datetime.now(dt.UTC)).total_seconds()
-        self.store.set_setting(OFFSET, repr(offset))
+        self.settings.set(OFFSET, repr(offset))
         return self.now()
 
     def advance(self, seconds: float) -> dt.datetime:

@@ -1,4 +1,5 @@
-"""The DSP's link to the S1SPs: the DCC's own systems talking over HTTP, as the real interface does.
+"""The DCC's link to the S1SPs: the DCC's own systems (the DSP, the DCC Commissioning Party) talking to an
+S1SP over HTTP, as the real interface does.
 
 Each request carries the DSP's deadline: an S1SP that cannot commit before the DSP stops waiting rolls
 back, so an E20 answer always means nothing changed."""
@@ -7,17 +8,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from catalogue import clauses_named
-from fake_services.dsp.models import S1SPAnswer
-from fake_services.duis_wire import CLAUSE_HEADER, DEADLINE_HEADER, REASON_HEADER
-from fake_services.rejections import Rejection
+from catalogue import Clause, clauses_named
+from fake_services.core.duis_wire import CLAUSE_HEADER, DEADLINE_HEADER, REASON_HEADER
+from fake_services.core.rejections import Rejection
 
 DEADLINE_SHARE = 0.8
 """The S1SP must commit within this share of the DSP's timeout, so its answer arrives in time."""
+
+
+@dataclass(frozen=True)
+class S1SPAnswer:
+    """What an S1SP sent back: its signed answer and, as sandbox evidence, the clauses it applied."""
+
+    body: bytes
+    clauses: tuple[Clause, ...] = ()
+    reason: str = ""
+
+
+S1SPSend = Callable[[str, bytes], S1SPAnswer]
+"""Send a countersigned request to the named S1SP and return its answer (raises Rejection on failure)."""
 
 
 class S1SPLink:
