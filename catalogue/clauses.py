@@ -142,7 +142,7 @@ class Clause:
         return self.display
 
 
-_A = "fake_services.access_control."
+_A = "fake_services.registration.checks."
 _S1SP = "fake_services.s1sp.models."
 _DSP = "fake_services.dsp.models."
 _ENROL = "fake_services.enrolment.models."

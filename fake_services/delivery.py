@@ -44,8 +44,8 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from duis.xml import to_bytes
+from fake_services.core.records import valid_eui64
 from fake_services.core.store import Store
-from fake_services.registration import valid_eui64
 
 log = logging.getLogger("fake_services.delivery")
 

@@ -11,10 +11,11 @@ from duis.messages import RemotePartyDetail, ServiceRequest
 from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
 from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
 from fake_services.core.parties import SMKIRepository
+from fake_services.core.records import DeviceType
 from fake_services.core.rejections import Rejection
 from fake_services.core.store import Store
 from fake_services.credentials import gbcs_replacement_certificates
-from fake_services.registration import DeviceType, SmartMeteringInventory
+from fake_services.registration.models import SmartMeteringInventory
 from fake_services.trust_anchors import Anchor, TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate
 

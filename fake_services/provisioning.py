@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.srv import UserRole
 from environment_file import Environment, KeyMaterial, MeterEntry
-from fake_services.registration import Device, DeviceType, InstallStatus
+from fake_services.core.records import Device, DeviceType, InstallStatus
 from fake_services.sandbox import Sandbox
 from fake_services.trust_anchors import TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole

@@ -11,7 +11,6 @@ import threading
 
 from lxml import etree
 
-from fake_services.access_control import Registry
 from fake_services.control import control_app
 from fake_services.control.clock import clock_routes
 from fake_services.control.delivery import delivery_routes
@@ -36,7 +35,7 @@ from fake_services.dsp.responses import dsp_app
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
 from fake_services.enrolment.responses import mcc_app
 from fake_services.meters import MeterEvents, meter_events_app
-from fake_services.registration import RegistrationData, SmartMeteringInventory
+from fake_services.registration.models import RegistrationData, Registry, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
 from serving.local_access import LocalAccess, is_loopback_host, local_token

@@ -763,7 +763,7 @@ def _rules_the_dsp_refuses_with_at_once() -> set[str]:
     keys: set[str] = set()
     for module in ("fake_services/dsp/models.py", "fake_services/core/authentication.py"):
         keys |= set(re.findall(r'Rejection\(\s*"(\w+)"', (ROOT / module).read_text()))
-    keys |= set(re.findall(r'rule_key: str = "(\w+)"', (ROOT / "fake_services/access_control.py").read_text()))
+    keys |= set(re.findall(r'rule_key: str = "(\w+)"', (ROOT / "fake_services/registration/checks.py").read_text()))
     return keys - {"s1sp_unavailable"}
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from fake_services.core.json_fields import text_field
+from fake_services.core.records import valid_eui64
 from fake_services.delivery import STATES, Deliveries, ReceiveAddresses
-from fake_services.registration import valid_eui64
 from serving.web import HTTPError, Route, json_object, json_response, xml_response
 
 

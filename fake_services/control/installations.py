@@ -9,11 +9,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from fake_services.access_control import Registry
 from fake_services.core.json_fields import entity_id, field, objects, one_of, smets, text_field
 from fake_services.core.parties import Users
+from fake_services.core.records import Device, DeviceType, InstallStatus, valid_eui64
 from fake_services.core.store import Store
-from fake_services.registration import Device, DeviceType, InstallStatus, valid_eui64
+from fake_services.registration.models import Registry
 from fake_services.trust_anchors import TrustAnchors
 from serving.web import HTTPError, Route, json_object, json_response
 from smki.profile import OrganisationCertificate

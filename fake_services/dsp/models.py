@@ -49,19 +49,20 @@ from duis.srv import (
     UPDATE_SECURITY_CREDENTIALS_KRP,
 )
 from duis.xml import parse, q, to_bytes
-from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
 from fake_services.core.authentication import duis_signature_check
 from fake_services.core.clock import Clock
 from fake_services.core.dcc_internal import countersigned_request
 from fake_services.core.locks import KeyedLocks
 from fake_services.core.parties import SMKIRepository, User, Users
-from fake_services.core.rejections import Rejection
+from fake_services.core.records import Device, DeviceType
+from fake_services.core.rejections import Rejection, Verdict
 from fake_services.core.s1sp_link import S1SPSend
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
 from fake_services.devices import SMETS2Device
-from fake_services.registration import Device, DeviceType, SmartMeteringInventory
+from fake_services.registration.checks import srpd_6_1_f_registration_data_check
+from fake_services.registration.models import Registry, SmartMeteringInventory
 from smki.profile import OrganisationCertificate, RemotePartyRole
 
 log = logging.getLogger("fake_services.dsp")

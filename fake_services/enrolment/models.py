@@ -21,13 +21,13 @@ from catalogue import SRV_6_21, Clause
 from duis.messages import RequestID, ServiceRequest
 from duis.srv import REQUEST_HANDOVER, UserRole
 from duis.xml import parse, q, to_bytes
-from fake_services.access_control import Registry
 from fake_services.core.dcc_internal import countersigned_request
 from fake_services.core.parties import SMKIRepository
+from fake_services.core.records import DeviceType, InstallStatus
 from fake_services.core.rejections import Rejection
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
-from fake_services.registration import DeviceType, InstallStatus
+from fake_services.registration.models import Registry
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from smki.validation import CertificateRejected
 

@@ -34,18 +34,19 @@ from duis.messages import (
 from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
 from duis.srv import REQUEST_HANDOVER, RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, UPDATE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, to_bytes
-from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
 from fake_services.core.authentication import duis_signature_check
 from fake_services.core.clock import Clock
 from fake_services.core.dcc_internal import Countersigned, NotCountersigned, read_countersigned
 from fake_services.core.parties import SMKIRepository, User, Users
-from fake_services.core.rejections import Rejection
+from fake_services.core.records import Device
+from fake_services.core.rejections import Rejection, Verdict
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
 from fake_services.credentials import gbcs_replacement_certificates
 from fake_services.devices import AlertLog, pia_2_3_2_b_alert_target
-from fake_services.registration import Device
+from fake_services.registration.checks import srpd_6_1_f_registration_data_check
+from fake_services.registration.models import Registry
 from fake_services.trust_anchors import Anchor, TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
@@ -380,7 +381,7 @@ class S1SP:
                 self.anchors.place(db, device_id, "NetworkOperator", cert)
             for cert in supplier:
                 self.anchors.place(db, device_id, "Supplier", cert)
-            db.execute("UPDATE devices SET status = 'Active' WHERE device_id = ?", (device_id,))
+            self.registry.inventory.activate(db, device_id)
 
     def accept_commissioning_handover(self, envelope: etree._Element, deadline: float | None = None) -> Decision:
         """SRV 6.21 from the DCC Commissioning Party at enrolment: the certificates it carries are

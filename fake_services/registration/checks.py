@@ -1,41 +1,91 @@
 """SRPD 6.1(f), its exceptions 6.2(a)–(d), and who counts as registered: the rules the DSP applies
-and, through SRPD 16.1, each S1SP applies again. One function per clause, named after it."""
+and, through SRPD 16.1, each S1SP applies again. One function per clause, named after it. And the checks seed
+data passes where it is created (check digits, a device's SMETS version and S1SP).
+
+The checks read Registration Data and the Smart Metering Inventory through `RegistryView`, which the
+service's `Registry` (models) is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Protocol
 
 from catalogue import PIA_2_2, SRPD_6_1_F, SRPD_6_2_A, SRPD_6_2_B, SRPD_6_2_C, SRPD_6_2_D, Clause
+from duis.identifiers import is_valid_mpan_core, is_valid_mprn
 from duis.messages import ServiceRequest
 from duis.srv import JOIN_SERVICE, RESTORE_GPF_DEVICE_LOG, UPDATE_SECURITY_CREDENTIALS_KRP, UserRole
-from fake_services.core.parties import User
+from fake_services.core.records import Device, DeviceType, InvalidSeed, User
 from fake_services.core.rejections import Rejection, Verdict
-from fake_services.registration import Device, DeviceType, RegistrationData, SmartMeteringInventory
 
 
-@dataclass(frozen=True)
-class Registry:
+class Registrations(Protocol):
+    def registered_parties(self, mpxn: str | None) -> dict[UserRole, str]: ...
+
+
+class Inventory(Protocol):
+    def get(self, device_id: str) -> Device | None: ...
+
+    def installation(self, device: Device) -> list[Device]: ...
+
+    def meter_points(self, device: Device) -> list[str]: ...
+
+
+class RegistryView(Protocol):
     """What the Registration Data check reads: Registration Data and the Smart Metering Inventory."""
 
-    registration: RegistrationData
-    inventory: SmartMeteringInventory
+    @property
+    def registration(self) -> Registrations: ...
 
-    def is_registered(self, user: User, device: Device) -> bool:
-        """The sender is the registered party in its User Role for the device's MPAN/MPRN."""
-        return any(
-            self.registration.registered_parties(point).get(user.user_role) == user.entity_id
-            for point in self.inventory.meter_points(device)
-        )
-
-    def is_responsible_import_supplier_sharing_chf(self, user: User, device: Device) -> bool:
-        """The sender is the Responsible (Import) Supplier for an ESME sharing the device's CHF."""
-        return user.user_role is UserRole.IMPORT_SUPPLIER and any(
-            d.device_type is DeviceType.ESME and self.is_registered(user, d)
-            for d in self.inventory.installation(device)
-        )
+    @property
+    def inventory(self) -> Inventory: ...
 
 
-def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Device, registry: Registry) -> bool:
+# --- seed data, checked where it is created ------------------------------------------------------------
+def valid_mpan(core: str) -> str:
+    """A 13-digit MPAN core with a correct check digit (validated by the `mpan` package)."""
+    if not isinstance(core, str) or not is_valid_mpan_core(core):
+        raise InvalidSeed(f"{core!r} is not a valid MPAN core (13 digits, check digit)")
+    return core
+
+
+def valid_mprn(mprn: str) -> str:
+    """6–10 digits ending in their two check digits."""
+    if not isinstance(mprn, str) or not is_valid_mprn(mprn):
+        raise InvalidSeed(f"{mprn!r} is not a valid MPRN (6 to 10 digits, check digits)")
+    return mprn
+
+
+def inventory_seed_check(device: Device) -> None:
+    """A device the Smart Metering Inventory could hold: SMETS 1 or 2, a SMETS1 device served by an S1SP, a
+    meter with a valid MPAN (electricity) or MPRN (gas)."""
+    if device.smets not in (1, 2):
+        raise InvalidSeed("SMETS version is 1 or 2")
+    if device.smets == 1 and not device.s1sp:
+        raise InvalidSeed("a SMETS1 device is served by an S1SP")
+    if device.device_type in (DeviceType.ESME, DeviceType.GSME) and not device.mpxn:
+        raise InvalidSeed("a meter has an MPAN or MPRN")
+    if device.mpxn:
+        (valid_mpan if device.device_type is DeviceType.ESME else valid_mprn)(device.mpxn)
+
+
+# --- who counts as registered ----------------------------------------------------------------------------
+def is_registered(user: User, device: Device, registry: RegistryView) -> bool:
+    """The sender is the registered party in its User Role for the device's MPAN/MPRN."""
+    return any(
+        registry.registration.registered_parties(point).get(user.user_role) == user.entity_id
+        for point in registry.inventory.meter_points(device)
+    )
+
+
+def is_responsible_import_supplier_sharing_chf(user: User, device: Device, registry: RegistryView) -> bool:
+    """The sender is the Responsible (Import) Supplier for an ESME sharing the device's CHF."""
+    return user.user_role is UserRole.IMPORT_SUPPLIER and any(
+        d.device_type is DeviceType.ESME and is_registered(user, d, registry)
+        for d in registry.inventory.installation(device)
+    )
+
+
+# --- SRPD 6.1(f) and its exceptions ------------------------------------------------------------------------
+def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Device, registry: RegistryView) -> bool:
     """SRPD 6.2(a): an Import Supplier that is the Responsible Supplier for a system sharing the CHF
     with a system that includes a Gas Smart Meter sends 'Join Service' to join that GSME to a GPF
     (sent to the GPF, naming the GSME as the other device)."""
@@ -46,19 +96,19 @@ def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Devic
         other is not None
         and other.device_type is DeviceType.GSME
         and other.installation == device.installation
-        and registry.is_responsible_import_supplier_sharing_chf(sender, device)
+        and is_responsible_import_supplier_sharing_chf(sender, device, registry)
     )
 
 
 def srpd_6_2_b_restore_gpf_device_log(
-    request: ServiceRequest, sender: User, device: Device, registry: Registry
+    request: ServiceRequest, sender: User, device: Device, registry: RegistryView
 ) -> bool:
     """SRPD 6.2(b): that Import Supplier sends 'Restore GPF Device Log' to restore the Device Log of
     the GPF of a system sharing its CHF."""
     return (
         request.srv is RESTORE_GPF_DEVICE_LOG
         and device.device_type is DeviceType.GPF
-        and registry.is_responsible_import_supplier_sharing_chf(sender, device)
+        and is_responsible_import_supplier_sharing_chf(sender, device, registry)
     )
 
 
@@ -83,7 +133,7 @@ def pia_2_2_smets2_critical_skips_registration_data(request: ServiceRequest, dev
 
 
 def registration_data_exception(
-    request: ServiceRequest, sender: User, device: Device, registry: Registry, mp107_in_force: bool
+    request: ServiceRequest, sender: User, device: Device, registry: RegistryView, mp107_in_force: bool
 ) -> Clause | None:
     """Which SRPD 6.2 exception (or PIA 2.2's SMETS2 critical path) lifts the check, if any."""
     if pia_2_2_smets2_critical_skips_registration_data(request, device):
@@ -103,7 +153,7 @@ def srpd_6_1_f_registration_data_check(
     request: ServiceRequest,
     sender: User,
     device: Device,
-    registry: Registry,
+    registry: RegistryView,
     *,
     mp107_in_force: bool,
     rule_key: str = "registration_data",
@@ -114,7 +164,7 @@ def srpd_6_1_f_registration_data_check(
     exception = registration_data_exception(request, sender, device, registry, mp107_in_force)
     if exception is not None:
         return Verdict(exception, f"Registration Data not checked under {exception}")
-    if not registry.is_registered(sender, device):
+    if not is_registered(sender, device, registry):
         raise Rejection(
             rule_key,
             f"{sender.name} is not the registered {sender.user_role.value} for device {device.device_id}",
