@@ -143,6 +143,7 @@ class Clause:
 
 
 _A = "fake_services.registration.checks."
+_DEV = "fake_services.devices.checks."
 _S1SP = "fake_services.s1sp.models."
 _DSP = "fake_services.dsp.models."
 _ENROL = "fake_services.enrolment.models."
@@ -276,7 +277,7 @@ PIA_2_3_2_B = Clause(
     PIA,
     "Alerts from a SMETS1 ESME are routed by the Non-Critical NO certificate, so a wrong certificate misroutes "
     "them; a SMETS1 GSME sends no NO alerts.",
-    ("fake_services.devices.pia_2_3_2_b_alert_target",),
+    (_DEV + "pia_2_3_2_b_alert_target",),
 )
 PIA_2_2 = Clause(
     "PIA-2.2",
@@ -285,7 +286,7 @@ PIA_2_2 = Clause(
     PIA,
     "SMETS2 has no RDP check on critical SRs and the Device accepts matching certificates, so the wrongly held "
     "NO can already correct it.",
-    (_A + "pia_2_2_smets2_critical_skips_registration_data", "fake_services.devices.pia_2_2_smets2_device_update"),
+    (_A + "pia_2_2_smets2_critical_skips_registration_data", _DEV + "pia_2_2_smets2_device_update"),
 )
 PIA_3_A = Clause(
     "PIA-3.A",
@@ -408,7 +409,7 @@ GBCS_REPLACEMENT_CERTIFICATES = Clause(
     GBCS,
     "The certificates a 6.15.1 or 6.21 places must be SMKI Organisation certificates of the targeted Remote Party "
     "Role, with the key use of their cell, chaining to the SMKI root.",
-    ("fake_services.credentials.gbcs_replacement_certificates", _DSP + "gbcs_replacement_mode_check"),
+    (_DEV + "gbcs_replacement_certificates", _DSP + "gbcs_replacement_mode_check"),
     part="the replacement certificates of 'Update Security Credentials'",
 )
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Request, Response
 
 from fake_services.core.records import valid_eui64
 from fake_services.core.rejections import Rejection
-from fake_services.devices import AlertLog
+from fake_services.devices.models import AlertLog
 from fake_services.registration.models import SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
 from serving.web import App, Guard, HTTPError, json_object, json_response

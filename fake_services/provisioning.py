@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from duis.srv import UserRole
 from environment_file import Environment, KeyMaterial, MeterEntry
 from fake_services.core.records import Device, DeviceType, InstallStatus
+from fake_services.devices.models import TrustAnchors
 from fake_services.sandbox import Sandbox
-from fake_services.trust_anchors import TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 log = logging.getLogger("fake_services")

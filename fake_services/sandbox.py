@@ -29,7 +29,7 @@ from fake_services.core.s1sp_link import S1SPLink
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
 from fake_services.delivery import Deliveries
-from fake_services.devices import AlertLog
+from fake_services.devices.models import AlertLog
 from fake_services.dsp.models import DSP, TransformLimits
 from fake_services.dsp.responses import dsp_app
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre

@@ -13,8 +13,8 @@ from fake_services.core.json_fields import entity_id, field, objects, one_of, sm
 from fake_services.core.parties import Users
 from fake_services.core.records import Device, DeviceType, InstallStatus, valid_eui64
 from fake_services.core.store import Store
+from fake_services.devices.models import TrustAnchors
 from fake_services.registration.models import Registry
-from fake_services.trust_anchors import TrustAnchors
 from serving.web import HTTPError, Route, json_object, json_response
 from smki.profile import OrganisationCertificate
 

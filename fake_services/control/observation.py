@@ -8,7 +8,7 @@ from collections.abc import Callable
 from werkzeug.wrappers import Request, Response
 
 from fake_services.core.store import Store
-from fake_services.devices import AlertLog
+from fake_services.devices.models import AlertLog
 from serving.web import Route, json_response
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from duis.messages import MalformedMessage, normalise_eui64
 from duis.srv import UserRole
-from smki.profile import KeyUse
+from smki.profile import KeyUse, OrganisationCertificate
 
 
 class InvalidSeed(ValueError):
@@ -72,3 +72,7 @@ class Anchor:
     entity_id: str
     certificate_id: str
     pem: str
+
+    def certificate(self) -> OrganisationCertificate:
+        """The certificate held (its key verifies what the holder signs)."""
+        return OrganisationCertificate.from_pem(self.pem)

@@ -60,7 +60,7 @@ from fake_services.core.s1sp_link import S1SPSend
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
-from fake_services.devices import SMETS2Device
+from fake_services.devices.models import SMETS2Device
 from fake_services.registration.checks import srpd_6_1_f_registration_data_check
 from fake_services.registration.models import Registry, SmartMeteringInventory
 from smki.profile import OrganisationCertificate, RemotePartyRole

@@ -10,7 +10,6 @@ its ExecutionDateTime (the sandbox's reading of DUIS "Device" future dating for 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 import time
 from collections.abc import Callable
@@ -20,7 +19,6 @@ from lxml import etree
 
 from catalogue import PIA_2_3_2_A, PIA_3_3, S1SR_4_2, SRPD_6_2_D, SRPD_16_1, SRV_6_21, Clause
 from duis.messages import (
-    RemotePartyDetail,
     RequestID,
     ServiceRequest,
     future_dated_alert,
@@ -43,11 +41,10 @@ from fake_services.core.rejections import Rejection, Verdict
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
-from fake_services.credentials import gbcs_replacement_certificates
-from fake_services.devices import AlertLog, pia_2_3_2_b_alert_target
+from fake_services.devices.checks import gbcs_replacement_certificates, pia_2_3_2_b_alert_target
+from fake_services.devices.models import AlertLog, TrustAnchors
 from fake_services.registration.checks import srpd_6_1_f_registration_data_check
 from fake_services.registration.models import Registry
-from fake_services.trust_anchors import Anchor, TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 CANCELLATION = dt.datetime(3000, 12, 31, tzinfo=dt.UTC)
@@ -119,7 +116,7 @@ def s1sr_4_2_certificate_owner_check(
     if signed_pre_command is None:
         raise Rejection("certificate_owner", "a Critical request reaches the S1SP with its signed Pre-Command")
     try:
-        payload = verify_pre_command(signed_pre_command, _public_key(held))
+        payload = verify_pre_command(signed_pre_command, held.certificate().certificate)
     except PreCommandInvalid:
         raise Rejection(
             "certificate_owner",
@@ -142,26 +139,6 @@ def duis_s1sp_deadline_check(deadline: float | None) -> None:
     for it, so the User's E20 always means nothing changed."""
     if deadline is not None and time.time() > deadline:
         raise Rejection("s1sp_deadline", "the DSP's deadline passed before the change could be committed")
-
-
-def _public_key(anchor: Anchor):
-    return OrganisationCertificate.from_pem(anchor.pem).certificate.public_key()
-
-
-def credentials_held(anchors: TrustAnchors, device_id: str, roles: tuple[str, ...]) -> list[RemotePartyDetail]:
-    """What 6.24.1 answers for each trust-anchor cell of the roles asked for: the owner's entity ID and a
-    hash of the certificate (SHA-1 of its DER: the sandbox's choice; DUIS does not say what an S1SP
-    puts in ExistingCertificateHash)."""
-    usage = {KeyUse.DS: "DigitalSigning", KeyUse.KA: "KeyAgreement"}
-    return [
-        RemotePartyDetail(a.role, usage[a.key_use], a.entity_id, hashlib.sha1(_der(a)).digest())  # noqa: S324
-        for a in anchors.all_for(device_id)
-        if a.role in roles
-    ]
-
-
-def _der(anchor: Anchor) -> bytes:
-    return OrganisationCertificate.from_pem(anchor.pem).der()
 
 
 @dataclass
@@ -256,7 +233,7 @@ class S1SP:
         nothing is placed now: a read, a cancellation, or a future-dated update scheduled for later)."""
         counter = request.request_id.counter
         if request.srv is RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP:
-            details = credentials_held(self.anchors, request.device_id, request.remote_party_roles)
+            details = self.anchors.credentials(request.device_id, request.remote_party_roles)
             return smets1_credentials_read_response(request.request_id, request.srv, counter, details), "read", None
         if request.srv not in (UPDATE_SECURITY_CREDENTIALS_KRP, REQUEST_HANDOVER):
             return smets1_signed_response(request.request_id, request.srv, counter), "done", None
@@ -355,8 +332,8 @@ class S1SP:
         """A meter this S1SP serves raised an alert for its Network Operator: the S1SP sends it, signed, to
         the party the certificate it holds names (PIA 2.3.2 B); the DCC delivers it to that User. Returns
         the recipient (None: no Network Operator alert, as from a gas meter)."""
-        self.served_device(device_id)
-        recipient = pia_2_3_2_b_alert_target(device_id, self.registry.inventory, self.anchors)
+        device = self.served_device(device_id)
+        recipient = pia_2_3_2_b_alert_target(device, self.anchors.held(device_id, "NetworkOperator", KeyUse.KA))
         if recipient is None:
             return None
         log.record(device_id, recipient, alert_code)
