@@ -26,7 +26,7 @@ from duis.signature import sign
 from duis.xml import DS, SR, parse, q, to_bytes
 from fake_services.core.dcc_internal import countersigned_request
 from fake_services.dsp.models import TransformLimits
-from fake_services.s1sp.responses import S1SP_PATH
+from fake_services.s1sp.urls import S1SP_PATH
 from serving.web import MAX_BODY_BYTES
 from support.targets import TargetError, open_target
 from user_system.client import NON_DEVICE_PATH, SERVICE_PATH, TRANSFORM_PATH, SigningIdentity, sign_request

@@ -144,7 +144,7 @@ class Clause:
 
 _A = "fake_services.registration.checks."
 _DEV = "fake_services.devices.checks."
-_S1SP = "fake_services.s1sp.models."
+_S1SP = "fake_services.s1sp.checks."
 _DSP = "fake_services.dsp.models."
 _ENROL = "fake_services.enrolment.models."
 

@@ -37,7 +37,7 @@ from fake_services.enrolment.responses import mcc_app
 from fake_services.meters import MeterEvents, meter_events_app
 from fake_services.registration.models import RegistrationData, Registry, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
-from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
+from fake_services.s1sp.urls import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
 from serving.local_access import LocalAccess, is_loopback_host, local_token
 from serving.server import ServerSettings, Service
 from smki.authority import TestSMKI

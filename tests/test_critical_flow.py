@@ -18,7 +18,7 @@ from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, to_bytes
 from fake_services.core.dcc_internal import countersigned_request
 from fake_services.core.signer import ServiceSigner
-from fake_services.s1sp.responses import S1SP_PATH
+from fake_services.s1sp.urls import S1SP_PATH
 from smki.profile import OrganisationCertificate
 from tests.helpers import (
     ScriptedMeterEvents,

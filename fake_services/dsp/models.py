@@ -419,7 +419,7 @@ class DSP:
         duis_anti_replay_check(content, self.counters.last(content.originator))
         device = duis_device_check(content, self.registry.inventory)
         verdict = srpd_6_1_f_registration_data_check(
-            content, sender, device, self.registry, mp107_in_force=self.mp107_switch
+            content, sender, device, self.registry.view, mp107_in_force=self.mp107_switch
         )
         return Accepted(content, content_root, sender, device, verdict, signed)
 

@@ -2,8 +2,8 @@
 and, through SRPD 16.1, each S1SP applies again. One function per clause, named after it. And the checks seed
 data passes where it is created (check digits, a device's SMETS version and S1SP).
 
-The checks read Registration Data and the Smart Metering Inventory through `RegistryView`, which the
-service's `Registry` (models) is."""
+The checks read Registration Data and the Smart Metering Inventory through a `RegistryView` (the service's
+state, as records), handed to them by the model that calls them: a check never calls back up."""
 
 from __future__ import annotations
 
@@ -17,26 +17,15 @@ from fake_services.core.records import Device, DeviceType, InvalidSeed, User
 from fake_services.core.rejections import Rejection, Verdict
 
 
-class Registrations(Protocol):
-    def registered_parties(self, mpxn: str | None) -> dict[UserRole, str]: ...
+class RegistryView(Protocol):
+    """What the Registration Data check reads (`state.RegistryState` is one): the registered party per User Role
+    of an MPAN or MPRN, a device of the Smart Metering Inventory, and the devices of its installation."""
 
+    def parties(self, mpxn: str) -> dict[UserRole, str]: ...
 
-class Inventory(Protocol):
-    def get(self, device_id: str) -> Device | None: ...
+    def device(self, device_id: str) -> Device | None: ...
 
     def installation(self, device: Device) -> list[Device]: ...
-
-    def meter_points(self, device: Device) -> list[str]: ...
-
-
-class RegistryView(Protocol):
-    """What the Registration Data check reads: Registration Data and the Smart Metering Inventory."""
-
-    @property
-    def registration(self) -> Registrations: ...
-
-    @property
-    def inventory(self) -> Inventory: ...
 
 
 # --- seed data, checked where it is created ------------------------------------------------------------
@@ -68,11 +57,21 @@ def inventory_seed_check(device: Device) -> None:
 
 
 # --- who counts as registered ----------------------------------------------------------------------------
+def meter_points(device: Device, registry: RegistryView) -> list[str]:
+    """The MPAN/MPRN a device relates to: its own, or (CHF, GPF) those of its installation's meters (a GPF's,
+    its gas meters')."""
+    if device.mpxn:
+        return [device.mpxn]
+    meters = [d for d in registry.installation(device) if d.mpxn]
+    if device.device_type is DeviceType.GPF:
+        meters = [d for d in meters if d.device_type is DeviceType.GSME]
+    return [d.mpxn for d in meters if d.mpxn]
+
+
 def is_registered(user: User, device: Device, registry: RegistryView) -> bool:
     """The sender is the registered party in its User Role for the device's MPAN/MPRN."""
     return any(
-        registry.registration.registered_parties(point).get(user.user_role) == user.entity_id
-        for point in registry.inventory.meter_points(device)
+        registry.parties(point).get(user.user_role) == user.entity_id for point in meter_points(device, registry)
     )
 
 
@@ -80,7 +79,7 @@ def is_responsible_import_supplier_sharing_chf(user: User, device: Device, regis
     """The sender is the Responsible (Import) Supplier for an ESME sharing the device's CHF."""
     return user.user_role is UserRole.IMPORT_SUPPLIER and any(
         d.device_type is DeviceType.ESME and is_registered(user, d, registry)
-        for d in registry.inventory.installation(device)
+        for d in registry.installation(device)
     )
 
 
@@ -91,7 +90,7 @@ def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Devic
     (sent to the GPF, naming the GSME as the other device)."""
     if request.srv is not JOIN_SERVICE or device.device_type is not DeviceType.GPF:
         return False
-    other = registry.inventory.get(request.other_device_id or "")
+    other = registry.device(request.other_device_id or "")
     return (
         other is not None
         and other.device_type is DeviceType.GSME
