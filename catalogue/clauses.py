@@ -145,7 +145,7 @@ class Clause:
 _A = "fake_services.registration.checks."
 _DEV = "fake_services.devices.checks."
 _S1SP = "fake_services.s1sp.checks."
-_DSP = "fake_services.dsp.models."
+_DSP = "fake_services.dsp.checks."
 _ENROL = "fake_services.enrolment.models."
 
 # --- the SEC and PIA clauses MP107 changes or relies on ------------------------------------------------
@@ -341,6 +341,7 @@ DUIS_SIGNATURE = Clause(
         "fake_services.core.authentication.duis_signature_check",
         _DSP + "duis_signature_sender_check",
         _DSP + "duis_signature_pre_command_check",
+        _DSP + "duis_signature_pre_command_awaited_check",
     ),
     part="the signing of Service Requests",
 )

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 import threading
-
-from lxml import etree
 
 from fake_services.control import control_app
 from fake_services.control.clock import clock_routes
@@ -21,7 +18,6 @@ from fake_services.control.switches import fault_routes, switch_routes
 from fake_services.core import boxed_pki
 from fake_services.core.boxed_pki import BoxedPKI
 from fake_services.core.clock import Clock
-from fake_services.core.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
 from fake_services.core.faults import Faults
 from fake_services.core.identity import Identities
 from fake_services.core.parties import SMKIRepository, TrustAnchor, Users
@@ -31,7 +27,7 @@ from fake_services.core.store import Store
 from fake_services.delivery import Deliveries
 from fake_services.devices.models import AlertLog
 from fake_services.dsp.models import DSP, TransformLimits
-from fake_services.dsp.responses import dsp_app
+from fake_services.dsp.urls import dsp_app
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
 from fake_services.enrolment.responses import mcc_app
 from fake_services.meters import MeterEvents, meter_events_app
@@ -107,7 +103,7 @@ class Sandbox:
                 self._signer(f"90-B3-D5-1F-30-00-01-{i:02X}", name),
                 dcc_systems,
                 self.clock,
-                self._deliver,
+                self.deliveries.enqueue,
             )
             for i, name in enumerate(S1SP_NAMES, start=1)
         }
@@ -120,7 +116,7 @@ class Sandbox:
             self.registry,
             self.dsp_signer,
             lambda name, body: self.s1sp_link.send(name, body, S1SP_PATH),
-            self._deliver,
+            self.deliveries.enqueue,
             self.clock,
             transform_limits,
         )
@@ -185,25 +181,6 @@ class Sandbox:
             for e in self.boxed.organisation(boxed_pki.DSP_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER)
         }
         return found[KeyUse.DS], found[KeyUse.KA]
-
-    def _deliver(
-        self,
-        user: str,
-        response: etree._Element,
-        request_id: str,
-        kind: str,
-        evidence: dict[str, str] | None = None,
-        db: sqlite3.Connection | None = None,
-    ) -> None:
-        """Queue a signed DUIS Response for a User's Receive Response Service (with the sandbox's evidence),
-        within the caller's transaction `db` when given."""
-        headers = {}
-        if evidence:
-            headers = {
-                CLAUSE_HEADER: header_safe(evidence.get("decided_by", "")),
-                REASON_HEADER: header_safe(evidence.get("reason", "")),
-            }
-        self.deliveries.enqueue(user, response, request_id, kind, db=db, evidence=headers)
 
     def run_due(self) -> int:
         """Every S1SP applies the future-dated commands the sandbox's clock has reached."""

@@ -761,7 +761,7 @@ def _rules_the_dsp_refuses_with_at_once() -> set[str]:
     """Every rule key raised by the DSP's checks and its authentication (not those of routing, which reach the
     User later: an S1SP that does not answer)."""
     keys: set[str] = set()
-    for module in ("fake_services/dsp/models.py", "fake_services/core/authentication.py"):
+    for module in ("fake_services/dsp/checks.py", "fake_services/core/authentication.py"):
         keys |= set(re.findall(r'Rejection\(\s*"(\w+)"', (ROOT / module).read_text()))
     keys |= set(re.findall(r'rule_key: str = "(\w+)"', (ROOT / "fake_services/registration/checks.py").read_text()))
     return keys - {"s1sp_unavailable"}

@@ -49,7 +49,7 @@ CANCELLATION = dt.datetime(3000, 12, 31, tzinfo=dt.UTC)
 """DCC's cancellation sample (`…_6.15.1_CANCELLATION_…`) future-dates the command to 3000-12-31: the
 sandbox reads it as "cancel what is pending for this device and role"."""
 
-Notify = Callable[[str, etree._Element, str, str], None]
+Notify = Callable[[str, etree._Element, str, str], object]
 """Pass an alert to the DCC for a User: (user, DUIS Response, request id, kind)."""
 
 
