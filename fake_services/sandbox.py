@@ -24,7 +24,7 @@ from fake_services.core.parties import SMKIRepository, TrustAnchor, Users
 from fake_services.core.s1sp_link import S1SPLink
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
-from fake_services.delivery import Deliveries
+from fake_services.delivery.models import Deliveries
 from fake_services.devices.models import AlertLog
 from fake_services.dsp.models import DSP, TransformLimits
 from fake_services.dsp.urls import dsp_app

@@ -25,7 +25,7 @@ from duis.xml import parse, to_bytes
 from fake_services.control.delivery import delivery_routes
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
-from fake_services.delivery import Deliveries, ReceiveAddresses
+from fake_services.delivery.models import Deliveries, ReceiveAddresses
 from serving.server import Service
 from serving.web import App
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it

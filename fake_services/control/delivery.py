@@ -9,7 +9,7 @@ from werkzeug.wrappers import Request, Response
 
 from fake_services.core.json_fields import text_field
 from fake_services.core.records import valid_eui64
-from fake_services.delivery import STATES, Deliveries, ReceiveAddresses
+from fake_services.delivery.models import STATES, Deliveries, ReceiveAddresses
 from serving.web import HTTPError, Route, json_object, json_response, xml_response
 
 
@@ -56,7 +56,7 @@ def delivery_routes(addresses: ReceiveAddresses, deliveries: Deliveries) -> list
         return xml_response(body)
 
     def policy(_: Request) -> Response:
-        """How the DSP retries and when it gives up (the sandbox's choice: `fake_services.delivery`)."""
+        """How the DSP retries and when it gives up (the sandbox's choice: `fake_services.delivery.checks`)."""
         return json_response(deliveries.policy())
 
     return [

@@ -37,7 +37,6 @@ import sqlite3
 import threading
 import time
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
@@ -46,24 +45,26 @@ from requests.adapters import HTTPAdapter
 from duis.xml import to_bytes
 from fake_services.core.records import valid_eui64
 from fake_services.core.store import Store
+from fake_services.delivery.checks import RETRY_LATER_4XX, answer_outcome, backoff, give_up, receive_address
+from fake_services.delivery.state import (
+    DELIVERED,
+    GIVEN_UP,
+    PENDING,
+    REFUSED,
+    STATES,
+    AddressTable,
+    DeliveryTable,
+)
+
+__all__ = ["STATES", "Deliveries", "ReceiveAddresses", "receive_address"]
 
 log = logging.getLogger("fake_services.delivery")
-
-PENDING = "pending"
-DELIVERED = "delivered"
-REFUSED = "refused"
-GIVEN_UP = "given_up"
-STATES = (PENDING, DELIVERED, REFUSED, GIVEN_UP)
 
 MAX_ATTEMPTS = 10
 """Attempts at one message before it is given up (with the sandbox's 0.1 s doubling to 5 s: about 20 s)."""
 MAX_AGE_SECONDS = 600.0
 """A message whose next attempt would come later than this after it was queued is given up."""
 
-RETRY_LATER_4XX = frozenset({408, 429})
-"""4xx answers that ask for a later attempt rather than refusing the message."""
-
-MAX_ADDRESS_LENGTH = 2048
 MAX_KEPT_BODY = 2000
 """How much of a refusing answer's body is kept as evidence."""
 
@@ -90,36 +91,6 @@ def _iso(epoch: float | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def receive_address(url: str) -> str:
-    """An absolute http(s) URL the DSP can POST to; ValueError says what is wrong with it.
-
-    DCC Boxed's GUI takes `host:port/path`; here the scheme is required, so that http and https are
-    never guessed."""
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError("the Receive Response Service address is empty")
-    url = url.strip()
-    if len(url) > MAX_ADDRESS_LENGTH:
-        raise ValueError(f"the address is longer than {MAX_ADDRESS_LENGTH} characters")
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        raise ValueError("the address contains white space or control characters")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError(
-            f"{url!r} is not an absolute http(s) URL: give the scheme, e.g. http://192.168.0.5:1880/smartdcc/duis"
-        )
-    if not parts.hostname:
-        raise ValueError(f"{url!r} names no host")
-    try:
-        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
-    except ValueError:
-        raise ValueError(f"{url!r} has an invalid port") from None
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("credentials in the address are not supported (they would be shown as evidence)")
-    if parts.fragment:
-        raise ValueError("a fragment is never sent to a server: remove the '#…' part")
-    return url
-
-
 class ReceiveAddresses:
     """Where each User's Receive Response Service listens.
 
@@ -127,33 +98,21 @@ class ReceiveAddresses:
     table is not in `SCENARIO_TABLES`)."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.table = AddressTable(store)
 
     def set(self, user_id: str, url: str) -> bool:
         """Record (or replace) the User's address; True when it is new. ValueError names a bad one."""
-        user = valid_eui64(user_id)
-        address = receive_address(url)
-        with self.store.transaction() as db:
-            existed = db.execute("SELECT 1 FROM receive_addresses WHERE user_id = ?", (user,)).fetchone()
-            db.execute("INSERT OR REPLACE INTO receive_addresses (user_id, url) VALUES (?, ?)", (user, address))
-        return existed is None
+        return self.table.put(valid_eui64(user_id), receive_address(url))
 
     def get(self, user_id: str) -> str | None:
         try:
             user = valid_eui64(user_id)
         except ValueError:
             return None
-        row = self.store.one("SELECT url FROM receive_addresses WHERE user_id = ?", user)
-        return row["url"] if row else None
+        return self.table.get(user)
 
     def all(self) -> dict[str, str]:
-        return {r["user_id"]: r["url"] for r in self.store.all("SELECT user_id, url FROM receive_addresses")}
-
-
-_COLUMNS = (
-    "id, user_id, request_id, kind, state, attempts, last_error, delivered_at, next_attempt_at, "
-    "http_status, response_body, enqueued_at"
-)
+        return self.table.all()
 
 
 def _enqueued_epoch(enqueued_at: str) -> float:
@@ -186,6 +145,7 @@ class Deliveries:
         self.max_attempts = max_attempts
         self.max_age = max_age
         self.store = store
+        self.table = DeliveryTable(store)
         self.signer = signer
         self.addresses = ReceiveAddresses(store)
         self.retry_initial = retry_initial
@@ -224,12 +184,7 @@ class Deliveries:
             raise ValueError("a delivery needs a kind (e.g. 'response' or 'alert')")
         body = to_bytes(self.signer.sign(response))
         with self.store.within(db) as conn:
-            cursor = conn.execute(
-                "INSERT INTO deliveries (user_id, request_id, kind, body, next_attempt_at, evidence)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (user, request_id, kind, body, time.time(), json.dumps(evidence or {})),
-            )
-            delivery_id = int(cursor.lastrowid or 0)
+            delivery_id = self.table.add(conn, user, request_id, kind, body, time.time(), json.dumps(evidence or {}))
         self.wake()
         return delivery_id
 
@@ -267,15 +222,7 @@ class Deliveries:
         """The queue in the order it was filled, optionally one User's and/or one state's."""
         if state is not None and state not in STATES:
             raise ValueError(f"state is one of {', '.join(STATES)}")
-        where, args = [], []
-        if user_id is not None:
-            where.append("user_id = ?")
-            args.append(valid_eui64(user_id))
-        if state is not None:
-            where.append("state = ?")
-            args.append(state)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        rows = self.store.all(f"SELECT {_COLUMNS} FROM deliveries{clause} ORDER BY id", *args)  # noqa: S608
+        rows = self.table.listing(valid_eui64(user_id) if user_id is not None else None, state)
         return [self._listing(r) for r in rows]
 
     def _listing(self, row: sqlite3.Row) -> dict[str, Any]:
@@ -305,16 +252,11 @@ class Deliveries:
 
     def message(self, delivery_id: int) -> bytes | None:
         """The signed bytes as queued (and as sent, on every attempt)."""
-        row = self.store.one("SELECT body FROM deliveries WHERE id = ?", delivery_id)
-        return bytes(row["body"]) if row else None
+        return self.table.body(delivery_id)
 
     def retry_now(self, user_id: str) -> None:
         """Try the User's waiting messages at once (its address has just been set or fixed)."""
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE deliveries SET next_attempt_at = ? WHERE state = ? AND user_id = ?",
-                (time.time(), PENDING, valid_eui64(user_id)),
-            )
+        self.table.hurry(time.time(), valid_eui64(user_id))
         self.wake()
 
     def wait_idle(self, timeout: float) -> bool:
@@ -333,8 +275,7 @@ class Deliveries:
                     self._cond.wait(min(remaining, IDLE_RECHECK_SECONDS))
 
     def _count_pending(self) -> int:
-        row = self.store.one("SELECT COUNT(*) AS n FROM deliveries WHERE state = ?", PENDING)
-        return int(row["n"]) if row else 0
+        return self.table.count_pending()
 
     # -- the worker ------------------------------------------------------------------------------
 
@@ -350,12 +291,7 @@ class Deliveries:
             old.join()
         with self._cond:
             self._stopping = False
-        with self.store.transaction() as db:
-            now = time.time()
-            db.execute(
-                "UPDATE deliveries SET next_attempt_at = ? WHERE state = ? AND next_attempt_at > ?",
-                (now, PENDING, now),
-            )
+        self.table.hurry(time.time())
         self._dispatcher = threading.Thread(target=self._dispatch, name="DSP deliveries", daemon=True)
         self._dispatcher.start()
 
@@ -417,11 +353,7 @@ class Deliveries:
 
     def _heads(self) -> list[sqlite3.Row]:
         """Each User's oldest pending message: the only one of its messages that may be sent."""
-        return self.store.all(
-            "SELECT d.user_id, d.next_attempt_at FROM deliveries d JOIN "
-            "(SELECT user_id, MIN(id) AS id FROM deliveries WHERE state = ? GROUP BY user_id) h ON d.id = h.id",
-            PENDING,
-        )
+        return self.table.heads()
 
     def _launch(self, user_id: str) -> None:
         with self._cond:
@@ -435,13 +367,7 @@ class Deliveries:
         be stale (this User's previous attempt may just have delivered what it saw as the head)."""
         head: sqlite3.Row | None = None
         try:
-            head = self.store.one(
-                "SELECT id, body, evidence, attempts, next_attempt_at, enqueued_at FROM deliveries "
-                "WHERE user_id = ? AND state = ? "
-                "ORDER BY id LIMIT 1",
-                user_id,
-                PENDING,
-            )
+            head = self.table.head(user_id)
             if head is not None and head["next_attempt_at"] <= time.time() and not self._stopping:
                 self._send(user_id, head)
         except sqlite3.ProgrammingError:
@@ -481,50 +407,29 @@ class Deliveries:
         return self._judge(head, attempts, url, reply)
 
     def _judge(self, head: sqlite3.Row, attempts: int, url: str, reply: requests.Response) -> None:
-        """2xx delivered; 4xx refused (but 408/429); anything else, later (or given up)."""
-        delivery_id = head["id"]
+        """2xx delivered; 4xx refused (but 408/429); anything else, later (or given up): `answer_outcome`."""
         status, body = reply.status_code, reply.text[:MAX_KEPT_BODY]
-        if 200 <= status < 300:
-            return self._record(
-                "state = ?, attempts = ?, http_status = ?, delivered_at = ?",
-                (DELIVERED, attempts, status, _utc_now()),
-                delivery_id,
-            )
-        if 400 <= status < 500 and status not in RETRY_LATER_4XX:
+        outcome = answer_outcome(status)
+        if outcome == DELIVERED:
+            changes = {"state": DELIVERED, "attempts": attempts, "http_status": status, "delivered_at": _utc_now()}
+            return self.table.record(head["id"], changes)
+        if outcome == REFUSED:
             reason = f"refused by the User's system: HTTP {status}: {body.strip()}"
-            return self._record(
-                "state = ?, attempts = ?, http_status = ?, response_body = ?, last_error = ?",
-                (REFUSED, attempts, status, body, reason),
-                delivery_id,
-            )
+            changes = {"state": REFUSED, "attempts": attempts, "http_status": status, "response_body": body}
+            return self.table.record(head["id"], changes | {"last_error": reason})
         where = f" (to {reply.headers.get('Location')})" if 300 <= status < 400 else ""
         return self._retry(head, attempts, f"{url} answered HTTP {status}{where}: {body.strip()[:200]}", status)
 
     def _retry(self, head: sqlite3.Row, attempts: int, error: str, status: int | None = None) -> None:
         """A failed attempt: the message is tried again after its back-off, unless that was its last
-        attempt or the next would come too long after it was queued: then it is given up."""
+        attempt or the next would come too long after it was queued: then it is given up (`give_up`)."""
         next_attempt = time.time() + self.backoff(attempts)
-        if attempts >= self.max_attempts or next_attempt - _enqueued_epoch(head["enqueued_at"]) > self.max_age:
-            return self._record(
-                "state = ?, attempts = ?, last_error = ?, http_status = ?",
-                (GIVEN_UP, attempts, error, status),
-                head["id"],
-            )
-        return self._record(
-            "attempts = ?, last_error = ?, http_status = ?, next_attempt_at = ?",
-            (attempts, error, status, next_attempt),
-            head["id"],
-        )
+        if give_up(attempts, next_attempt, _enqueued_epoch(head["enqueued_at"]), self.max_attempts, self.max_age):
+            changes = {"state": GIVEN_UP, "attempts": attempts, "last_error": error, "http_status": status}
+            return self.table.record(head["id"], changes)
+        changes = {"attempts": attempts, "last_error": error, "http_status": status, "next_attempt_at": next_attempt}
+        return self.table.record(head["id"], changes)
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next try after `attempts` failed ones: retry_initial doubling to retry_max."""
-        return min(self.retry_max, self.retry_initial * 2 ** min(max(attempts - 1, 0), 64))
-
-    def _record(self, assignments: str, values: tuple[Any, ...], delivery_id: int) -> None:
-        """Write an attempt's outcome, only if the message is still pending: a scenario reset that
-        emptied the queue during the POST leaves nothing to update, and nothing is brought back."""
-        with self.store.transaction() as db:
-            db.execute(
-                f"UPDATE deliveries SET {assignments} WHERE id = ? AND state = ?",  # noqa: S608 - fixed columns
-                (*values, delivery_id, PENDING),
-            )
+        return backoff(attempts, self.retry_initial, self.retry_max)
