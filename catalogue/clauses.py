@@ -146,7 +146,7 @@ _A = "fake_services.registration.checks."
 _DEV = "fake_services.devices.checks."
 _S1SP = "fake_services.s1sp.checks."
 _DSP = "fake_services.dsp.checks."
-_ENROL = "fake_services.enrolment.models."
+_ENROL = "fake_services.enrolment.checks."
 
 # --- the SEC and PIA clauses MP107 changes or relies on ------------------------------------------------
 SRPD_6_1_F = Clause(
@@ -240,7 +240,7 @@ SRV_6_21 = Clause(
     DUIS,
     "PIA 2.3.2 (2): the Supplier places the Network Operator certificate with SRV 6.21 when it commissions the "
     "meter itself, or when enrolment left none (a Dormant ESME beside an Active GSME, or the ACB default).",
-    (_S1SP + "srv_6_21_request_handover", _ENROL + "srv_6_21_commissioning_handover"),
+    (_S1SP + "srv_6_21_request_handover", "fake_services.enrolment.models.srv_6_21_commissioning_handover"),
     part="Service Reference Variant 6.21 'Request Handover of DCC Controlled Device'",
 )
 PIA_3_2 = Clause(
