@@ -30,7 +30,8 @@ from fake_services.dsp.models import DSP, TransformLimits
 from fake_services.dsp.urls import dsp_app
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
 from fake_services.enrolment.urls import mcc_app
-from fake_services.meters import MeterEvents, meter_events_app
+from fake_services.meter_events.models import MeterEvents
+from fake_services.meter_events.urls import meter_events_app
 from fake_services.registration.models import RegistrationData, Registry, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.urls import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
