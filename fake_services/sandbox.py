@@ -8,13 +8,16 @@ import datetime as dt
 import logging
 import threading
 
-from fake_services.control import control_app
-from fake_services.control.clock import clock_routes
-from fake_services.control.delivery import delivery_routes
-from fake_services.control.installations import installation_routes
-from fake_services.control.observation import observation_routes
-from fake_services.control.parties import party_routes
-from fake_services.control.switches import fault_routes, switch_routes
+from fake_services.control.urls import (
+    clock_routes,
+    control_app,
+    delivery_routes,
+    fault_routes,
+    installation_routes,
+    observation_routes,
+    party_routes,
+    switch_routes,
+)
 from fake_services.core import boxed_pki
 from fake_services.core.boxed_pki import BoxedPKI
 from fake_services.core.clock import Clock

@@ -22,7 +22,7 @@ from duis.messages import RequestID, response_message
 from duis.signature import verify
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import parse, to_bytes
-from fake_services.control.delivery import delivery_routes
+from fake_services.control.urls import delivery_routes
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
 from fake_services.delivery.models import Deliveries, ReceiveAddresses
