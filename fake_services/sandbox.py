@@ -19,11 +19,10 @@ from fake_services.control.urls import (
     switch_routes,
 )
 from fake_services.core import boxed_pki
-from fake_services.core.boxed_pki import BoxedPKI
 from fake_services.core.clock import Clock
 from fake_services.core.faults import Faults
 from fake_services.core.identity import Identities
-from fake_services.core.parties import SMKIRepository, TrustAnchor, Users
+from fake_services.core.parties import SMKIRepository, Users, sandbox_smki
 from fake_services.core.s1sp_link import S1SPLink
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
@@ -40,7 +39,7 @@ from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.urls import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
 from serving.local_access import LocalAccess, is_loopback_host, local_token
 from serving.server import ServerSettings, Service
-from smki.authority import TestSMKI
+from serving.web import App
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 DSP_ENTITY_ID = "90-B3-D5-1F-30-00-00-02"
@@ -81,20 +80,16 @@ class Sandbox:
         self._ticker: threading.Thread | None = None
         self.store = Store(database)
         self.identities = Identities(self.store)
-        self.smki = SMKIRepository(self.store, self._test_smki())
+        self.smki = SMKIRepository(self.store, sandbox_smki(self.identities))
         self.users = Users(self.store)
         self.registry = Registry(RegistrationData(self.store), SmartMeteringInventory(self.store))
         self.alerts = AlertLog(self.store)
         self.faults = Faults(self.store)
         self.clock = Clock(self.store)
-        self.boxed = self._trust_dcc_boxed(pki_date) if pki == "dcc-boxed" else None
         if pki not in ("test", "dcc-boxed"):
             raise ValueError(f"the PKI is 'test' or 'dcc-boxed', not {pki!r}")
-        self.dsp_signer = (
-            ServiceSigner(self.boxed.dsp.key, self.boxed.dsp.certificate)
-            if self.boxed
-            else self._signer(DSP_ENTITY_ID, "DSP")
-        )
+        self.boxed = boxed_pki.trust_dcc_boxed(self.smki, self.users, pki_date) if pki == "dcc-boxed" else None
+        self.dsp_signer = boxed_pki.dsp_signer(self.boxed) if self.boxed else self._signer(DSP_ENTITY_ID, "DSP")
         self.deliveries = Deliveries(self.store, self.dsp_signer, retry_initial=0.1, retry_max=5.0)
         dcc_systems = {"service": DSP_ENTITY_ID, "commissioning": COMMISSIONING_PARTY_ENTITY_ID}
         self.s1sps = {
@@ -111,7 +106,7 @@ class Sandbox:
             )
             for i, name in enumerate(S1SP_NAMES, start=1)
         }
-        self.acb = self._boxed_acb() if self.boxed else self._own_acb()
+        self.acb = boxed_pki.access_control_broker(self.boxed) if self.boxed else self._own_acb()
         self.s1sp_link = S1SPLink(lambda name: self.services[name].url, s1sp_timeout)
         self.dsp = DSP(
             self.store,
@@ -159,39 +154,20 @@ class Sandbox:
     ) -> ServiceSigner:
         return ServiceSigner.issue(self.smki, self.identities, entity_id, name, role, key_use)
 
-    def _trust_dcc_boxed(self, pki_date: dt.datetime | None) -> BoxedPKI:
-        """Trust DCC Boxed's Z1 CA (as of its PKI date), know its certificates and its test Users."""
-        boxed = boxed_pki.load(pki_date or boxed_pki.BOXED_PKI_DATE)
-        xml_signing = frozenset(e.certificate.der() for e in boxed.entries if e.role in boxed_pki.XML_SIGNING_ROLES)
-        self.smki.trust(TrustAnchor("DCC Boxed", (boxed.issuing_ca,), None, boxed.as_of, xml_signing))
-        for entry in boxed.entries:
-            self.smki.publish(entry.certificate)
-        for entity_id, (name, role) in boxed_pki.BOXED_USERS.items():
-            self.users.add(entity_id, name, role)
-        return boxed
-
     def _own_acb(self) -> tuple[OrganisationCertificate, OrganisationCertificate]:
         """The sandbox's Access Control Broker certificates (DS, KA), made once per sandbox database."""
-        return tuple(  # type: ignore[return-value]
+        ds, ka = (
             self._signer(ACB_ENTITY_ID, "Access Control Broker", RemotePartyRole.ACCESS_CONTROL_BROKER, use).certificate
             for use in (KeyUse.DS, KeyUse.KA)
         )
-
-    def _boxed_acb(self) -> tuple[OrganisationCertificate, OrganisationCertificate]:
-        """Boxed's Access Control Broker certificates (DS, KA) valid as of its PKI date."""
-        assert self.boxed is not None
-        found = {
-            e.certificate.key_use: e.certificate
-            for e in self.boxed.organisation(boxed_pki.DSP_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER)
-        }
-        return found[KeyUse.DS], found[KeyUse.KA]
+        return ds, ka
 
     def run_due(self) -> int:
         """Every S1SP applies the future-dated commands the sandbox's clock has reached."""
         return sum(s1sp.run_due() for s1sp in self.s1sps.values())
 
-    def _control_app(self):
-        def states() -> dict:
+    def _control_app(self) -> App:
+        def states() -> dict[str, object]:
             return {
                 "dsp_mp107": self.dsp.mp107_switch,
                 "s1sp_mp107": {name: s.mp107_enabled for name, s in self.s1sps.items()},
@@ -212,16 +188,6 @@ class Sandbox:
             delivery_routes(self.deliveries.addresses, self.deliveries),
             clock_routes(self.clock, self.run_due),
         )
-
-    def _test_smki(self) -> TestSMKI:
-        """The SMKI this store was made with, or a new one (keys once per sandbox database)."""
-        root, ca = self.identities.load("smki-root"), self.identities.load("smki-issuing-ca")
-        if root and ca:
-            return TestSMKI.restore(root, ca)
-        smki = TestSMKI()
-        for name, pair in smki.keys.items():
-            self.identities.save(name, pair)
-        return smki
 
     def start(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> dict[str, str]:
         """Start every service; port 0 (the default) picks a free one. Returns name → base URL.

@@ -22,6 +22,7 @@ import datetime as dt
 
 from duis.srv import UserRole
 from fake_services.core.parties import SMKIRepository, TrustAnchor, Users
+from fake_services.core.signer import ServiceSigner
 from smki.boxed_keystore import (
     BOXED_PKI_DATE,
     DSP_ENTITY_ID,
@@ -40,6 +41,7 @@ __all__ = [
     "BoxedPKI",
     "BoxedPKIUnavailable",
     "access_control_broker",
+    "dsp_signer",
     "load",
     "trust_dcc_boxed",
 ]
@@ -72,3 +74,11 @@ def access_control_broker(boxed: BoxedPKI) -> tuple[OrganisationCertificate, Org
         for e in boxed.organisation(DSP_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER)
     }
     return found[KeyUse.DS], found[KeyUse.KA]
+
+
+def dsp_signer(boxed: BoxedPKI) -> ServiceSigner:
+    """Boxed's DSP XML-signing identity (role 137): the sandbox signs as Boxed's DSP."""
+    entry = boxed.dsp
+    if entry.key is None:  # `BoxedPKI.dsp` is the entry whose key Boxed publishes
+        raise BoxedPKIUnavailable("DCC Boxed's keystore publishes no key for its DSP")
+    return ServiceSigner(entry.key, entry.certificate)
