@@ -20,8 +20,8 @@ from lxml import etree
 
 from campaign.bench import S1SP_TIMEOUT, Bench
 from campaign.model import Case, Expect, Sent
-from duis.messages import RequestID
 from duis.precommand import pre_command_for, sign_pre_command
+from duis.requests import RequestID
 from duis.signature import sign
 from duis.xml import DS, SR, parse, q, to_bytes
 from fake_services.core.dcc_internal import countersigned_request

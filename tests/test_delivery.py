@@ -18,7 +18,8 @@ import pytest
 import requests
 from lxml import etree
 
-from duis.messages import RequestID, response_message
+from duis.requests import RequestID
+from duis.responses import response_message
 from duis.signature import verify
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import parse, to_bytes

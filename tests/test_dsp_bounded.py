@@ -10,8 +10,9 @@ from dataclasses import replace
 from lxml import etree
 
 from catalogue import DUIS_ANTI_REPLAY, DUIS_SIGNATURE, RULES
-from duis.messages import RequestID, ServiceRequest, ServiceResponse
 from duis.precommand import sign_pre_command
+from duis.requests import RequestID, ServiceRequest
+from duis.responses import ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import DS, SR, parse, q, to_bytes
 from fake_services.core.clock import Clock

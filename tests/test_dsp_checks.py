@@ -38,7 +38,8 @@ from catalogue import (
     clauses_named,
 )
 from catalogue.rules import RULES
-from duis.messages import RequestID, ServiceRequest, ServiceResponse
+from duis.requests import RequestID, ServiceRequest
+from duis.responses import ServiceResponse
 from duis.schema import duis_schema
 from duis.signature import sign, verify
 from duis.srv import (

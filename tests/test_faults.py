@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from catalogue import DUIS_ANTI_REPLAY, DUIS_S1SP_COMMUNICATION, PIA_3_3, S1SR_4_2, SRPD_6_2_D
-from duis.messages import ServiceRequest
+from duis.requests import ServiceRequest
 from duis.schema import duis_schema
 from duis.signature import verify
 from duis.xml import parse

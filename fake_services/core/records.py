@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from duis.messages import MalformedMessage, normalise_eui64
+from duis.requests import MalformedMessage, normalise_eui64
 from duis.srv import UserRole
 from smki.profile import KeyUse, OrganisationCertificate
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from cryptography import x509
 from lxml import etree
 
-from duis.messages import ServiceRequest
 from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
+from duis.requests import ServiceRequest
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import Anchor, Device, DeviceType
 from fake_services.core.rejections import Rejection

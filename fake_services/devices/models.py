@@ -9,7 +9,8 @@ import sqlite3
 
 from lxml import etree
 
-from duis.messages import RemotePartyDetail, ServiceRequest
+from duis.requests import ServiceRequest
+from duis.smets1 import RemotePartyDetail
 from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import Anchor

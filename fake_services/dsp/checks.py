@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from duis.command_variants import WEB_SERVICE
-from duis.messages import MalformedMessage, RequestID, ServiceRequest
 from duis.precommand import PreCommandInvalid, message_code_for, split_signed
+from duis.requests import MalformedMessage, RequestID, ServiceRequest
 from duis.schema import schema_error
 from duis.srv import (
     JOIN_SERVICE,

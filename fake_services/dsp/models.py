@@ -24,8 +24,8 @@ from typing import Protocol
 from lxml import etree
 
 from catalogue import CLAUSES
-from duis.messages import RequestID, ServiceRequest
 from duis.precommand import pre_command_for
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, to_bytes
 from fake_services.core.authentication import duis_signature_check

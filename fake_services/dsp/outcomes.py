@@ -11,20 +11,19 @@ from lxml import etree
 
 from catalogue import S1SR_4_2, SRPD_16_1, Clause
 from catalogue.rules import S1SP_ALERT_DCC_ALERT_CODE, rule_for_s1sp_alert
-from duis.messages import (
-    RemotePartyDetail,
-    ServiceRequest,
+from duis.precommand import GBCS_VERSION
+from duis.requests import ServiceRequest, request_header
+from duis.responses import (
     acknowledgement,
     dcc_alert_with_s1sp_alert,
     device_response,
     pre_command_response,
-    request_header,
     response_message,
-    sandbox_credentials_payload,
     smets1_response,
 )
-from duis.precommand import GBCS_VERSION
+from duis.sandbox_payload import sandbox_credentials_payload
 from duis.schema import schema_error
+from duis.smets1 import RemotePartyDetail
 from duis.xml import q
 from fake_services.core.rejections import Rejection, Verdict
 from fake_services.core.s1sp_link import S1SPAnswer

@@ -17,7 +17,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from catalogue import SRV_6_21, Clause
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import REQUEST_HANDOVER
 from duis.xml import parse, q, to_bytes
 from fake_services.core.dcc_internal import countersigned_request

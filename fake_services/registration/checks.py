@@ -11,7 +11,7 @@ from typing import Protocol
 
 from catalogue import PIA_2_2, SRPD_6_1_F, SRPD_6_2_A, SRPD_6_2_B, SRPD_6_2_C, SRPD_6_2_D, Clause
 from duis.identifiers import is_valid_mpan_core, is_valid_mprn
-from duis.messages import ServiceRequest
+from duis.requests import ServiceRequest
 from duis.srv import JOIN_SERVICE, RESTORE_GPF_DEVICE_LOG, UPDATE_SECURITY_CREDENTIALS_KRP, UserRole
 from fake_services.core.records import Device, DeviceType, InvalidSeed, User
 from fake_services.core.rejections import Rejection, Verdict

@@ -13,8 +13,8 @@ import time
 from lxml import etree
 
 from catalogue import PIA_3_3, S1SR_4_2, SRPD_6_2_D, SRPD_16_1
-from duis.messages import ServiceRequest
 from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
+from duis.requests import ServiceRequest
 from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import Anchor, Device, User

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from catalogue import PIA_2_3_2_A, SRV_6_21
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import REQUEST_HANDOVER, RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, UPDATE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, to_bytes
 from fake_services.core.authentication import duis_signature_check

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from lxml import etree
 
 from catalogue import Clause
-from duis.messages import (
+from duis.requests import ServiceRequest
+from duis.responses import future_dated_alert, smets1_alert_response
+from duis.smets1 import (
     RemotePartyDetail,
-    ServiceRequest,
-    future_dated_alert,
     s1sp_alert,
-    smets1_alert_response,
     smets1_credentials_read_response,
     smets1_credentials_update_response,
     smets1_device_alert,
