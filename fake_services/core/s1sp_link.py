@@ -14,7 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from catalogue import Clause, clauses_named
-from fake_services.core.duis_wire import CLAUSE_HEADER, DEADLINE_HEADER, REASON_HEADER
+from fake_services.core.evidence import CLAUSE_HEADER, DEADLINE_HEADER, REASON_HEADER
 from fake_services.core.rejections import Rejection
 
 DEADLINE_SHARE = 0.8

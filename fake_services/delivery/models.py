@@ -43,6 +43,7 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from duis.xml import to_bytes
+from fake_services.core.evidence import Evidence
 from fake_services.core.records import valid_eui64
 from fake_services.core.store import Store
 from fake_services.delivery.checks import RETRY_LATER_4XX, answer_outcome, backoff, give_up, receive_address
@@ -172,7 +173,7 @@ class Deliveries:
         kind: str,
         *,
         db: sqlite3.Connection | None = None,
-        evidence: dict[str, str] | None = None,
+        evidence: Evidence | None = None,
     ) -> int:
         """Sign `response` (an `sr:Response`) with the DSP's key now and queue it for the User.
 
@@ -183,8 +184,9 @@ class Deliveries:
         if not kind:
             raise ValueError("a delivery needs a kind (e.g. 'response' or 'alert')")
         body = to_bytes(self.signer.sign(response))
+        headers = json.dumps(evidence.headers() if evidence else {})
         with self.store.within(db) as conn:
-            delivery_id = self.table.add(conn, user, request_id, kind, body, time.time(), json.dumps(evidence or {}))
+            delivery_id = self.table.add(conn, user, request_id, kind, body, time.time(), headers)
         self.wake()
         return delivery_id
 

@@ -31,7 +31,7 @@ from duis.xml import parse, to_bytes
 from fake_services.core.authentication import duis_signature_check
 from fake_services.core.clock import Clock
 from fake_services.core.dcc_internal import countersigned_request
-from fake_services.core.duis_wire import evidence_headers
+from fake_services.core.evidence import Evidence
 from fake_services.core.locks import KeyedLocks
 from fake_services.core.parties import SMKIRepository, Users
 from fake_services.core.records import Device, User
@@ -74,7 +74,7 @@ log = logging.getLogger("fake_services.dsp")
 class Deliver(Protocol):
     """Queue a response for a User's Receive Response Service, within the caller's transaction `db` when
     given (so that marking a command routed and queueing its answer stand or fall together), with the
-    sandbox's evidence headers (`fake_services.delivery.models.Deliveries.enqueue`)."""
+    sandbox's evidence of what decided it (`fake_services.delivery.models.Deliveries.enqueue`)."""
 
     def __call__(
         self,
@@ -84,7 +84,7 @@ class Deliver(Protocol):
         kind: str,
         *,
         db: sqlite3.Connection | None = None,
-        evidence: dict[str, str] | None = None,
+        evidence: Evidence | None = None,
     ) -> int: ...
 
 
@@ -340,7 +340,7 @@ class DSP:
                         str(request.request_id),
                         "response",
                         db=db,
-                        evidence=evidence_headers(outcome.decided_by, outcome.reason),
+                        evidence=Evidence(outcome.decided_by, outcome.reason),
                     )
                 self._log(request, outcome, "route", db)
         return outcome

@@ -11,7 +11,8 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 
 from duis.xml import to_bytes
-from fake_services.core.duis_wire import evidence_headers, read_duis_request
+from fake_services.core.duis_wire import read_duis_request
+from fake_services.core.evidence import Evidence
 from fake_services.core.signer import ServiceSigner
 from fake_services.dsp.models import DSP, Outcome
 from serving.web import HTTPError, xml_response
@@ -38,4 +39,4 @@ class DSPResponses:
         if outcome.response is None:
             raise HTTPError(400, f"not a DUIS request this DSP can answer: {outcome.reason}")
         signed = to_bytes(self.signer.sign(outcome.response))
-        return xml_response(signed, evidence_headers(outcome.decided_by, outcome.reason))
+        return xml_response(signed, Evidence(outcome.decided_by, outcome.reason).headers())

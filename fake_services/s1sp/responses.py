@@ -11,7 +11,8 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 
 from duis.xml import NotXML, parse, to_bytes
-from fake_services.core.duis_wire import deadline_of, evidence_headers
+from fake_services.core.duis_wire import deadline_of
+from fake_services.core.evidence import Evidence
 from fake_services.core.faults import Faults, act_out
 from fake_services.s1sp.models import S1SP, InternalLinkRefused
 from fake_services.s1sp.outcomes import Decision
@@ -54,4 +55,4 @@ class S1SPResponses:
             decision = work(_envelope(request), deadline_of(request))
         except InternalLinkRefused as exc:
             raise HTTPError(403, str(exc)) from None
-        return xml_response(to_bytes(decision.answer), evidence_headers(decision.decided_by, decision.reason))
+        return xml_response(to_bytes(decision.answer), Evidence(decision.decided_by, decision.reason).headers())
