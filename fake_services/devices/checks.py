@@ -57,6 +57,23 @@ def gbcs_replacement_certificates(request: ServiceRequest, smki: SMKIRepository)
     return placed
 
 
+KEY_NOT_HELD = "not signed with the key of the certificate held"
+NOT_THIS_REQUEST = "not made from this request"
+
+
+def pre_command_mismatch(
+    request: ServiceRequest, root: etree._Element, signed_pre_command: bytes, held: Anchor
+) -> str | None:
+    """Why a signed Pre-Command is not the holder's signature on this very request (KEY_NOT_HELD: not signed
+    with the key of the certificate `held`; NOT_THIS_REQUEST: not the Pre-Command made from `request`), or
+    None when it is. What a SMETS2 device checks (PIA 2.2), and an S1SP for its SMETS1 device (S1SR 4.2)."""
+    try:
+        payload = verify_pre_command(signed_pre_command, held.certificate().certificate)
+    except PreCommandInvalid:
+        return KEY_NOT_HELD
+    return None if payload == pre_command_for(request, root).to_bytes() else NOT_THIS_REQUEST
+
+
 def pia_2_2_smets2_device_update(
     request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None, held: Anchor | None
 ) -> str:
@@ -67,14 +84,13 @@ def pia_2_2_smets2_device_update(
     holder = held.entity_id if held else "none"
     if held is None or signed_pre_command is None:
         raise Rejection("device_rejected", f"the command is not signed by the holder of the {role} certificate")
-    try:
-        payload = verify_pre_command(signed_pre_command, held.certificate().certificate)
-    except PreCommandInvalid:
+    mismatch = pre_command_mismatch(request, root, signed_pre_command, held)
+    if mismatch == KEY_NOT_HELD:
         raise Rejection(
             "device_rejected",
             f"the command is not signed with the {role} certificate the device holds ({holder})",
-        ) from None
-    if payload != pre_command_for(request, root).to_bytes():
+        )
+    if mismatch == NOT_THIS_REQUEST:
         raise Rejection("device_rejected", "the signed command is not the one this request asks for")
     return f"signed by the holder of the device's {role} certificate"
 

@@ -13,7 +13,6 @@ import time
 from lxml import etree
 
 from catalogue import PIA_3_3, S1SR_4_2, SRPD_6_2_D, SRPD_16_1
-from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
 from duis.requests import ServiceRequest
 from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
 from fake_services.core.parties import SMKIRepository
@@ -21,7 +20,12 @@ from fake_services.core.records import Anchor, Device, User
 from fake_services.core.rejections import Rejection, Verdict
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
-from fake_services.devices.checks import gbcs_replacement_certificates
+from fake_services.devices.checks import (
+    KEY_NOT_HELD,
+    NOT_THIS_REQUEST,
+    gbcs_replacement_certificates,
+    pre_command_mismatch,
+)
 from fake_services.registration.checks import RegistryView, srpd_6_1_f_registration_data_check
 from smki.profile import OrganisationCertificate
 
@@ -89,14 +93,13 @@ def s1sr_4_2_certificate_owner_check(
         )
     if signed_pre_command is None:
         raise Rejection("certificate_owner", "a Critical request reaches the S1SP with its signed Pre-Command")
-    try:
-        payload = verify_pre_command(signed_pre_command, held.certificate().certificate)
-    except PreCommandInvalid:
+    mismatch = pre_command_mismatch(request, root, signed_pre_command, held)
+    if mismatch == KEY_NOT_HELD:
         raise Rejection(
             "certificate_owner",
             f"the Pre-Command is not signed with the key of the {role} certificate held for {request.device_id}",
-        ) from None
-    if payload != pre_command_for(request, root).to_bytes():
+        )
+    if mismatch == NOT_THIS_REQUEST:
         raise Rejection("certificate_owner", "the signed Pre-Command was not made from this request")
     return Verdict(S1SR_4_2, f"{request.originator} owns the {role} certificate held and signed with its key")
 
