@@ -35,7 +35,7 @@ from pathlib import Path
 
 import requests
 
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from support.control_client import ControlClient
 from support.sandbox_process import SandboxProcess, start_sandbox_process
@@ -178,7 +178,8 @@ def _deliver(serve: Callable[[multiprocessing.connection.Connection], None], bod
 
 def refused_bodies(count: int, size: int) -> Iterable[bytes]:
     """`count` different DUIS Responses of `size` bytes, unsigned (so refused), padded with a comment."""
-    from duis.messages import RequestID, response_message
+    from duis.requests import RequestID
+    from duis.responses import response_message
     from duis.srv import SERVICE_REQUEST_VARIANTS
     from duis.xml import to_bytes
 

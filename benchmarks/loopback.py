@@ -25,8 +25,8 @@ from dataclasses import replace
 
 import requests
 
-from duis.messages import RequestID, ServiceRequest
 from duis.precommand import pre_command_for, sign_pre_command, verify_pre_command
+from duis.requests import RequestID, ServiceRequest
 from duis.schema import schema_error
 from duis.signature import verify
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole

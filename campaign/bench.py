@@ -20,8 +20,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from campaign.model import Sent
-from duis.messages import MalformedMessage, RequestID, ServiceRequest, ServiceResponse
 from duis.precommand import sign_pre_command
+from duis.requests import MalformedMessage, RequestID, ServiceRequest
+from duis.responses import ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import NotXML, parse
 from fake_services.sandbox import Sandbox

@@ -19,7 +19,7 @@ from campaign.bench import Bench
 from campaign.cases import named_cases
 from campaign.model import Case, Sent, Tally
 from campaign.mutations import generated_cases
-from duis.messages import RequestID
+from duis.requests import RequestID
 
 LIVENESS_EVERY = 50
 

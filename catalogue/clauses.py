@@ -142,10 +142,13 @@ class Clause:
         return self.display
 
 
-_A = "fake_services.access_control."
-_S1SP = "fake_services.s1sp.models."
-_DSP = "fake_services.dsp.models."
-_ENROL = "fake_services.enrolment.models."
+# Each service's checks (`fake_services/<service>/checks.py`), and the few rules that live elsewhere.
+_REG = "fake_services.registration.checks."
+_DEV = "fake_services.devices.checks."
+_S1SP = "fake_services.s1sp.checks."
+_DSP = "fake_services.dsp.checks."
+_ENROL = "fake_services.enrolment.checks."
+_CORE = "fake_services.core."
 
 # --- the SEC and PIA clauses MP107 changes or relies on ------------------------------------------------
 SRPD_6_1_F = Clause(
@@ -155,7 +158,7 @@ SRPD_6_1_F = Clause(
     SRPD,
     "The DSP checks that the sender is the registered party for the MPAN/MPRN of the target Device in its "
     "User Role; subject to Clause 6.2.",
-    (_A + "srpd_6_1_f_registration_data_check",),
+    (_REG + "srpd_6_1_f_registration_data_check",),
 )
 SRPD_6_2_A = Clause(
     "SRPD-6.2.a",
@@ -164,7 +167,7 @@ SRPD_6_2_A = Clause(
     SRPD,
     "No Registration Data check when the Import Supplier of a system sharing the CHF with a gas system sends "
     "'Join Service' to join the GSME to the Gas Proxy Function.",
-    (_A + "srpd_6_2_a_join_service",),
+    (_REG + "srpd_6_2_a_join_service",),
 )
 SRPD_6_2_B = Clause(
     "SRPD-6.2.b",
@@ -172,7 +175,7 @@ SRPD_6_2_B = Clause(
     "Exception: 'Restore GPF Device Log'",
     SRPD,
     "No Registration Data check when that Import Supplier sends 'Restore GPF Device Log'.",
-    (_A + "srpd_6_2_b_restore_gpf_device_log",),
+    (_REG + "srpd_6_2_b_restore_gpf_device_log",),
 )
 SRPD_6_2_C = Clause(
     "SRPD-6.2.c",
@@ -180,7 +183,7 @@ SRPD_6_2_C = Clause(
     "Exception: User Role 'Other User'",
     SRPD,
     "No Registration Data check for a Service Request sent in the User Role 'Other User'.",
-    (_A + "srpd_6_2_c_other_user",),
+    (_REG + "srpd_6_2_c_other_user",),
 )
 SRPD_6_2_D = Clause(
     "SRPD-6.2.d",
@@ -189,7 +192,7 @@ SRPD_6_2_D = Clause(
     SRPD,
     "MP107: a SMETS1 'Update Security Credentials (KRP)' from a Network Operator skips the Registration Data "
     "check, so the wrongly held NO can put the right NO's certificates on.",
-    (_A + "srpd_6_2_d_smets1_krp_from_network_operator",),
+    (_REG + "srpd_6_2_d_smets1_krp_from_network_operator",),
 )
 SRPD_16_1 = Clause(
     "SRPD-16.1",
@@ -239,7 +242,7 @@ SRV_6_21 = Clause(
     DUIS,
     "PIA 2.3.2 (2): the Supplier places the Network Operator certificate with SRV 6.21 when it commissions the "
     "meter itself, or when enrolment left none (a Dormant ESME beside an Active GSME, or the ACB default).",
-    (_S1SP + "srv_6_21_request_handover", _ENROL + "srv_6_21_commissioning_handover"),
+    (_S1SP + "srv_6_21_request_handover", "fake_services.enrolment.models.srv_6_21_commissioning_handover"),
     part="Service Reference Variant 6.21 'Request Handover of DCC Controlled Device'",
 )
 PIA_3_2 = Clause(
@@ -276,7 +279,7 @@ PIA_2_3_2_B = Clause(
     PIA,
     "Alerts from a SMETS1 ESME are routed by the Non-Critical NO certificate, so a wrong certificate misroutes "
     "them; a SMETS1 GSME sends no NO alerts.",
-    ("fake_services.devices.pia_2_3_2_b_alert_target",),
+    (_DEV + "pia_2_3_2_b_alert_target",),
 )
 PIA_2_2 = Clause(
     "PIA-2.2",
@@ -285,7 +288,7 @@ PIA_2_2 = Clause(
     PIA,
     "SMETS2 has no RDP check on critical SRs and the Device accepts matching certificates, so the wrongly held "
     "NO can already correct it.",
-    (_A + "pia_2_2_smets2_critical_skips_registration_data", "fake_services.devices.pia_2_2_smets2_device_update"),
+    (_REG + "pia_2_2_smets2_critical_skips_registration_data", _DEV + "pia_2_2_smets2_device_update"),
 )
 PIA_3_A = Clause(
     "PIA-3.A",
@@ -297,7 +300,7 @@ PIA_3_A = Clause(
     "(#3), which looks at the sender, not at whose certificates are placed: so the holder may put any Network "
     "Operator's certificates on the meter, as on SMETS2 and unlike TMAD 5.10.12. Whether that is intended is a "
     "question for the SEC Working Group.",
-    (_A + "srpd_6_2_d_smets1_krp_from_network_operator", _S1SP + "s1sr_4_2_certificate_owner_check"),
+    (_REG + "srpd_6_2_d_smets1_krp_from_network_operator", _S1SP + "s1sr_4_2_certificate_owner_check"),
     basis=INFERRED,
 )
 PIA_3_B = Clause(
@@ -337,9 +340,10 @@ DUIS_SIGNATURE = Clause(
     "The XML signature must verify with the Business Originator's XML-signing certificate (role 135), in date "
     "and fit for signing; a Critical request's CV 5 carries, unchanged, the Pre-Command the DCC issued for it.",
     (
-        "fake_services.authentication.duis_signature_check",
+        _CORE + "authentication.duis_signature_check",
         _DSP + "duis_signature_sender_check",
         _DSP + "duis_signature_pre_command_check",
+        _DSP + "duis_signature_pre_command_awaited_check",
     ),
     part="the signing of Service Requests",
 )
@@ -396,7 +400,7 @@ DUIS_S1SP_COMMUNICATION = Clause(
     DUIS,
     "When the S1SP does not answer in time the DCC says so (E20), and the S1SP never applies a change the DCC "
     "has stopped waiting for.",
-    ("fake_services.dsp.s1sp_link.S1SPLink.send", _S1SP + "duis_s1sp_deadline_check"),
+    (_CORE + "s1sp_link.S1SPLink.send", _S1SP + "duis_s1sp_deadline_check"),
     part="communications failures (response code E20)",
     sandbox_only="an environment cannot bring back an S1SP it declares not answering, so what the meter holds "
     "afterwards is read only in the embedded sandbox",
@@ -408,7 +412,7 @@ GBCS_REPLACEMENT_CERTIFICATES = Clause(
     GBCS,
     "The certificates a 6.15.1 or 6.21 places must be SMKI Organisation certificates of the targeted Remote Party "
     "Role, with the key use of their cell, chaining to the SMKI root.",
-    ("fake_services.credentials.gbcs_replacement_certificates", _DSP + "gbcs_replacement_mode_check"),
+    (_DEV + "gbcs_replacement_certificates", _DSP + "gbcs_replacement_mode_check"),
     part="the replacement certificates of 'Update Security Credentials'",
 )
 

@@ -78,7 +78,7 @@ def read_cv_annotations(xsd: etree._ElementTree) -> dict[str, frozenset[int]]:
     table: dict[str, frozenset[int]] = {}
     last: str | None = None
     for node in restriction:
-        if node.tag is etree.Comment:
+        if isinstance(node, etree._Comment):
             if last is None or last in table:
                 raise SchemaAnnotationError(f"the XSD comment {node.text!r} follows no SRV value")
             table[last] = _parse_cv_comment(last, node.text or "")

@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from lxml import etree
 
-from duis.messages import MalformedMessage, RequestID, ServiceRequest, normalise_eui64
+from duis.requests import MalformedMessage, RequestID, ServiceRequest, normalise_eui64
 from duis.xml import SR, parse, text
 
 GBCS_VERSION = "4.1"

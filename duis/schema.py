@@ -90,7 +90,7 @@ def schema_error(root: etree._Element) -> str | None:
     with _VALIDATING:
         if schema.validate(root):
             return None
-        error = schema.error_log.last_error
+        error = schema.error_log.last_error  # type: ignore[attr-defined]  # lxml-stubs declare _ErrorLog bare
     return f"line {error.line}: {error.message}" if error else "not valid against the DUIS schema"
 
 

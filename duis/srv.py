@@ -53,7 +53,7 @@ class ServiceReferenceVariant:
     this module never needs DCC's npm package.
 
     `critical` and `command_variants` may be given only for an SRV the sandbox merely echoes (the
-    header of a request it cannot read, see `duis.messages.request_header`); for every SRV it offers
+    header of a request it cannot read, see `duis.requests.request_header`); for every SRV it offers
     they are left to the XSD."""
 
     variant: str

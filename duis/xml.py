@@ -39,7 +39,7 @@ def parse(data: bytes) -> etree._Element:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise NotXML(f"the body is not well-formed XML: {exc}") from None
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]  # lxml-stubs omit DocInfo.doctype
         raise NotXML("a DOCTYPE is not allowed in DUIS (entities and DTDs are refused)")
     return root
 

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticUndefined
 
-from duis.messages import normalise_eui64
+from duis.requests import normalise_eui64
 from environment_file.problems import Loc
 
 RULE = "environment_file_rule"

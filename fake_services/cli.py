@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from duis.schema import SchemaUnavailable, duis_schema
 from environment_file import Environment, EnvironmentFileError, load_environment
-from fake_services.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
+from fake_services.core.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
+from fake_services.core.faults import Fault
 from fake_services.dsp.models import TransformLimits
-from fake_services.faults import Fault
 from fake_services.provisioning import ProvisioningError, provision
 from fake_services.sandbox import S1SP_NAMES, S1SP_TIMEOUT_SECONDS, InsecureBinding, Sandbox
 

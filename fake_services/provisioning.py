@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.srv import UserRole
 from environment_file import Environment, KeyMaterial, MeterEntry
-from fake_services.registration import Device, DeviceType, InstallStatus
+from fake_services.core.records import Device, DeviceType, InstallStatus
+from fake_services.devices.models import TrustAnchors
 from fake_services.sandbox import Sandbox
-from fake_services.trust_anchors import TrustAnchors
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 log = logging.getLogger("fake_services")
@@ -59,7 +59,7 @@ def provision(sandbox: Sandbox, env: Environment) -> None:
     _organisations(sandbox, env)
     _dcc_signers(sandbox, env)
     _meters(sandbox, env)
-    sandbox.store.set_setting("dsp.mp107", "on" if env.change.dsp_switch else "off")
+    sandbox.dsp.switch_mp107(env.change.dsp_switch)
     for name, s1sp in sandbox.s1sps.items():
         s1sp.enable_mp107(name in env.change.s1sps_enabled)
 

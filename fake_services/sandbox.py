@@ -6,42 +6,40 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 import threading
 
-from lxml import etree
-
-from fake_services import boxed_pki
-from fake_services.access_control import Registry
-from fake_services.boxed_pki import BoxedPKI
-from fake_services.clock import Clock
-from fake_services.control import control_app
-from fake_services.control.clock import clock_routes
-from fake_services.control.delivery import delivery_routes
-from fake_services.control.installations import installation_routes
-from fake_services.control.observation import observation_routes
-from fake_services.control.parties import party_routes
-from fake_services.control.switches import fault_routes, switch_routes
-from fake_services.delivery import Deliveries
-from fake_services.devices import AlertLog
-from fake_services.dsp.models import DSP, MP107_SWITCH, TransformLimits
-from fake_services.dsp.responses import dsp_app
-from fake_services.dsp.s1sp_link import S1SPLink
-from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, header_safe
+from fake_services.control.urls import (
+    clock_routes,
+    control_app,
+    delivery_routes,
+    fault_routes,
+    installation_routes,
+    observation_routes,
+    party_routes,
+    switch_routes,
+)
+from fake_services.core import boxed_pki
+from fake_services.core.clock import Clock
+from fake_services.core.faults import Faults
+from fake_services.core.identity import Identities
+from fake_services.core.parties import SMKIRepository, Users, sandbox_smki
+from fake_services.core.s1sp_link import S1SPLink
+from fake_services.core.signer import ServiceSigner
+from fake_services.core.store import Store
+from fake_services.delivery.models import Deliveries
+from fake_services.devices.models import AlertLog
+from fake_services.dsp.models import DSP, TransformLimits
+from fake_services.dsp.urls import dsp_app
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
-from fake_services.enrolment.responses import mcc_app
-from fake_services.faults import Faults
-from fake_services.identity import Identities
-from fake_services.meters import MeterEvents, meter_events_app
-from fake_services.parties import SMKIRepository, TrustAnchor, Users
-from fake_services.registration import RegistrationData, SmartMeteringInventory
+from fake_services.enrolment.urls import mcc_app
+from fake_services.meter_events.models import MeterEvents
+from fake_services.meter_events.urls import meter_events_app
+from fake_services.registration.models import RegistrationData, Registry, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
-from fake_services.s1sp.responses import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
-from fake_services.signer import ServiceSigner
-from fake_services.store import Store
+from fake_services.s1sp.urls import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
 from serving.local_access import LocalAccess, is_loopback_host, local_token
 from serving.server import ServerSettings, Service
-from smki.authority import TestSMKI
+from serving.web import App
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 DSP_ENTITY_ID = "90-B3-D5-1F-30-00-00-02"
@@ -71,7 +69,7 @@ class Sandbox:
         transform_limits: TransformLimits | None = None,
     ) -> None:
         """`pki` "dcc-boxed" also trusts DCC Boxed's PKI (its test Users, signing as its DSP): see
-        `fake_services.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE).
+        `fake_services.core.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE).
         `transform_limits`: how long and how many issued Pre-Commands await their CV 5 (default 1 h, 32 a User)."""
         self.control_token = control_token or local_token()
         """The token of the Control, MCC and Meters ports: the one given, else this checkout's own
@@ -82,20 +80,16 @@ class Sandbox:
         self._ticker: threading.Thread | None = None
         self.store = Store(database)
         self.identities = Identities(self.store)
-        self.smki = SMKIRepository(self.store, self._test_smki())
+        self.smki = SMKIRepository(self.store, sandbox_smki(self.identities))
         self.users = Users(self.store)
         self.registry = Registry(RegistrationData(self.store), SmartMeteringInventory(self.store))
         self.alerts = AlertLog(self.store)
         self.faults = Faults(self.store)
         self.clock = Clock(self.store)
-        self.boxed = self._trust_dcc_boxed(pki_date) if pki == "dcc-boxed" else None
         if pki not in ("test", "dcc-boxed"):
             raise ValueError(f"the PKI is 'test' or 'dcc-boxed', not {pki!r}")
-        self.dsp_signer = (
-            ServiceSigner(self.boxed.dsp.key, self.boxed.dsp.certificate)
-            if self.boxed
-            else self._signer(DSP_ENTITY_ID, "DSP")
-        )
+        self.boxed = boxed_pki.trust_dcc_boxed(self.smki, self.users, pki_date) if pki == "dcc-boxed" else None
+        self.dsp_signer = boxed_pki.dsp_signer(self.boxed) if self.boxed else self._signer(DSP_ENTITY_ID, "DSP")
         self.deliveries = Deliveries(self.store, self.dsp_signer, retry_initial=0.1, retry_max=5.0)
         dcc_systems = {"service": DSP_ENTITY_ID, "commissioning": COMMISSIONING_PARTY_ENTITY_ID}
         self.s1sps = {
@@ -108,11 +102,11 @@ class Sandbox:
                 self._signer(f"90-B3-D5-1F-30-00-01-{i:02X}", name),
                 dcc_systems,
                 self.clock,
-                self._deliver,
+                self.deliveries.enqueue,
             )
             for i, name in enumerate(S1SP_NAMES, start=1)
         }
-        self.acb = self._boxed_acb() if self.boxed else self._own_acb()
+        self.acb = boxed_pki.access_control_broker(self.boxed) if self.boxed else self._own_acb()
         self.s1sp_link = S1SPLink(lambda name: self.services[name].url, s1sp_timeout)
         self.dsp = DSP(
             self.store,
@@ -121,7 +115,7 @@ class Sandbox:
             self.registry,
             self.dsp_signer,
             lambda name, body: self.s1sp_link.send(name, body, S1SP_PATH),
-            self._deliver,
+            self.deliveries.enqueue,
             self.clock,
             transform_limits,
         )
@@ -160,61 +154,20 @@ class Sandbox:
     ) -> ServiceSigner:
         return ServiceSigner.issue(self.smki, self.identities, entity_id, name, role, key_use)
 
-    def _trust_dcc_boxed(self, pki_date: dt.datetime | None) -> BoxedPKI:
-        """Trust DCC Boxed's Z1 CA (as of its PKI date), know its certificates and its test Users."""
-        boxed = boxed_pki.load(pki_date or boxed_pki.BOXED_PKI_DATE)
-        xml_signing = frozenset(e.certificate.der() for e in boxed.entries if e.role in boxed_pki.XML_SIGNING_ROLES)
-        self.smki.trust(TrustAnchor("DCC Boxed", (boxed.issuing_ca,), None, boxed.as_of, xml_signing))
-        for entry in boxed.entries:
-            self.smki.publish(entry.certificate)
-        for entity_id, (name, role) in boxed_pki.BOXED_USERS.items():
-            self.users.add(entity_id, name, role)
-        return boxed
-
     def _own_acb(self) -> tuple[OrganisationCertificate, OrganisationCertificate]:
         """The sandbox's Access Control Broker certificates (DS, KA), made once per sandbox database."""
-        return tuple(  # type: ignore[return-value]
+        ds, ka = (
             self._signer(ACB_ENTITY_ID, "Access Control Broker", RemotePartyRole.ACCESS_CONTROL_BROKER, use).certificate
             for use in (KeyUse.DS, KeyUse.KA)
         )
-
-    def _boxed_acb(self) -> tuple[OrganisationCertificate, OrganisationCertificate]:
-        """Boxed's Access Control Broker certificates (DS, KA) valid as of its PKI date."""
-        assert self.boxed is not None
-        found = {
-            e.certificate.key_use: e.certificate
-            for e in self.boxed.organisation(boxed_pki.DSP_ENTITY_ID, RemotePartyRole.ACCESS_CONTROL_BROKER)
-        }
-        return found[KeyUse.DS], found[KeyUse.KA]
-
-    def _deliver(
-        self,
-        user: str,
-        response: etree._Element,
-        request_id: str,
-        kind: str,
-        evidence: dict[str, str] | None = None,
-        db: sqlite3.Connection | None = None,
-    ) -> None:
-        """Queue a signed DUIS Response for a User's Receive Response Service (with the sandbox's evidence),
-        within the caller's transaction `db` when given."""
-        headers = {}
-        if evidence:
-            headers = {
-                CLAUSE_HEADER: header_safe(evidence.get("decided_by", "")),
-                REASON_HEADER: header_safe(evidence.get("reason", "")),
-            }
-        self.deliveries.enqueue(user, response, request_id, kind, db=db, evidence=headers)
+        return ds, ka
 
     def run_due(self) -> int:
         """Every S1SP applies the future-dated commands the sandbox's clock has reached."""
         return sum(s1sp.run_due() for s1sp in self.s1sps.values())
 
-    def _control_app(self):
-        def dsp_switch(enabled: bool) -> None:
-            self.store.set_setting(MP107_SWITCH, "on" if enabled else "off")
-
-        def states() -> dict:
+    def _control_app(self) -> App:
+        def states() -> dict[str, object]:
             return {
                 "dsp_mp107": self.dsp.mp107_switch,
                 "s1sp_mp107": {name: s.mp107_enabled for name, s in self.s1sps.items()},
@@ -230,21 +183,11 @@ class Sandbox:
                 {"DSP": self.dsp_signer.certificate, **{n: s.signer.certificate for n, s in self.s1sps.items()}},
             ),
             installation_routes(self.store, self.registry, self.users, tuple(self.s1sps)),
-            switch_routes(dsp_switch, {name: s.enable_mp107 for name, s in self.s1sps.items()}, states),
+            switch_routes(self.dsp.switch_mp107, {name: s.enable_mp107 for name, s in self.s1sps.items()}, states),
             fault_routes(self.faults, self.s1sps),
             delivery_routes(self.deliveries.addresses, self.deliveries),
             clock_routes(self.clock, self.run_due),
         )
-
-    def _test_smki(self) -> TestSMKI:
-        """The SMKI this store was made with, or a new one (keys once per sandbox database)."""
-        root, ca = self.identities.load("smki-root"), self.identities.load("smki-issuing-ca")
-        if root and ca:
-            return TestSMKI.restore(root, ca)
-        smki = TestSMKI()
-        for name, pair in smki.keys.items():
-            self.identities.save(name, pair)
-        return smki
 
     def start(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> dict[str, str]:
         """Start every service; port 0 (the default) picks a free one. Returns name → base URL.

@@ -18,7 +18,7 @@ VALIDITY = dt.timedelta(days=365)
 
 def _name(role: RemotePartyRole, cn: str | None, entity_id: str) -> x509.Name:
     """An Organisation certificate subject: CN (optional), OU = role code, x500UniqueIdentifier."""
-    attrs = []
+    attrs: list[x509.NameAttribute] = []  # str values, and the entity ID as a BitString of bytes
     if cn:
         attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
     attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role.value))

@@ -3,7 +3,7 @@ certificates and keys of `@smartdcc/dccboxed-keystore` (`keystore.json`, by EUI-
 Organisation CA that DCC's DUIS templates (`@smartdcc/duis-templates`) carry in their Certification Path
 (Boxed's root ZA is not published, so Z1 itself is the trust anchor).
 
-Both the sandbox (`serve --pki dcc-boxed`, `fake_services.boxed_pki`) and the suite (the keys a DCC Boxed
+Both the sandbox (`serve --pki dcc-boxed`, `fake_services.core.boxed_pki`) and the suite (the keys a DCC Boxed
 environment file names, `support.environments.boxed_keys`) read it here.
 
 Boxed's Organisation certificates expired in 2025-26; its XML-signing certificates run to 2118.

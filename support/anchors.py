@@ -6,7 +6,7 @@ are observations and arrangements, not the scenario's own action."""
 
 from __future__ import annotations
 
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, SERVICE_REQUEST_VARIANTS
 from support.arrangement import Site
 from support.verdicts import answered

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from environment_file import (
     Environment,

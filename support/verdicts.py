@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from catalogue import Clause, Rule
-from duis.messages import ServiceResponse
+from duis.responses import ServiceResponse
 from user_system.client import Exchange
 from user_system.message_identity import canonical_device
 from user_system.receiver import Received, in_words

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.command_variants import WEB_SERVICE, WEB_SERVICE_PATHS
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.signature import sign
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import q, to_bytes

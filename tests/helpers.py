@@ -13,10 +13,10 @@ from types import SimpleNamespace
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from catalogue import Clause
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import SERVICE_REQUEST_VARIANTS, ServiceReferenceVariant, UserRole
+from fake_services.core.signer import ServiceSigner
 from fake_services.sandbox import S1SP_NAMES
-from fake_services.signer import ServiceSigner
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
 from support import test_data

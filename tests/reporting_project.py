@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from duis.messages import RequestID, S1SPAlertInfo, ServiceRequest, ServiceResponse
+from duis.requests import RequestID, ServiceRequest
+from duis.responses import S1SPAlertInfo, ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from user_system.client import Exchange, Leg
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from environment_file import check_key_material, load_environment
 from support.environment_arrangement import EnvironmentDirectory

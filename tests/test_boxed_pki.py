@@ -14,11 +14,12 @@ import pytest
 import requests
 from lxml import etree
 
-from duis.messages import RequestID, ServiceRequest, ServiceResponse
 from duis.precommand import sign_pre_command
+from duis.requests import RequestID, ServiceRequest
+from duis.responses import ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import compact, parse, text, to_bytes
-from fake_services import boxed_pki
+from fake_services.core import boxed_pki
 from fake_services.sandbox import Sandbox
 from smki import boxed_keystore
 from smki.profile import OrganisationCertificate

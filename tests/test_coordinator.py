@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from duis.messages import RequestID, response_message
+from duis.requests import RequestID
+from duis.responses import response_message
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import to_bytes
 from smki.authority import TestSMKI as Authority

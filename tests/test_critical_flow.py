@@ -12,13 +12,13 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from catalogue import PIA_3_3, RULES, S1SR_4_2, SRPD_6_2_D
-from duis.messages import ServiceResponse
 from duis.precommand import PreCommand, sign_pre_command, split_signed
+from duis.responses import ServiceResponse
 from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, to_bytes
-from fake_services.dcc_internal import countersigned_request
-from fake_services.s1sp.responses import S1SP_PATH
-from fake_services.signer import ServiceSigner
+from fake_services.core.dcc_internal import countersigned_request
+from fake_services.core.signer import ServiceSigner
+from fake_services.s1sp.urls import S1SP_PATH
 from smki.profile import OrganisationCertificate
 from tests.helpers import (
     ScriptedMeterEvents,

@@ -15,20 +15,13 @@ import pytest
 import requests
 from lxml import etree
 
-from duis.messages import (
-    RequestID,
-    format_xml_datetime,
-    future_dated_alert,
-    response_message,
-    smets1_alert_response,
-    smets1_device_alert,
-    smets1_response,
-    smets1_signed_response,
-)
+from duis.requests import RequestID, format_xml_datetime
+from duis.responses import future_dated_alert, response_message, smets1_alert_response, smets1_response
 from duis.signature import SignatureInvalid
+from duis.smets1 import smets1_device_alert, smets1_signed_response
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import parse, q, to_bytes
-from fake_services.signer import ServiceSigner
+from fake_services.core.signer import ServiceSigner
 from smki.authority import TestSMKI as Authority  # not named Test*: pytest would try to collect it
 from support.coordinator import MirrorReceiver, coordinating
 from support.world import World

@@ -18,7 +18,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from catalogue import PIA_2_3_2_A, SRPD_6_1_F, SRPD_16_1
-from duis.messages import RequestID, ServiceResponse
+from duis.requests import RequestID
+from duis.responses import ServiceResponse
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import parse, q, text, to_bytes
 from tests.dcc_tool import find_dcc_tool, run_tool

@@ -10,14 +10,15 @@ from dataclasses import replace
 from lxml import etree
 
 from catalogue import DUIS_ANTI_REPLAY, DUIS_SIGNATURE, RULES
-from duis.messages import RequestID, ServiceRequest, ServiceResponse
 from duis.precommand import sign_pre_command
+from duis.requests import RequestID, ServiceRequest
+from duis.responses import ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import DS, SR, parse, q, to_bytes
-from fake_services.clock import Clock
+from fake_services.core.clock import Clock
+from fake_services.core.rejections import Rejection
+from fake_services.core.store import Store
 from fake_services.dsp.models import TransformLimits, Transforms
-from fake_services.rejections import Rejection
-from fake_services.store import Store
 from tests.helpers import enable_mp107, holder_of, krp_request, standard_installation
 from user_system.client import SERVICE_PATH, TRANSFORM_PATH, sign_request
 

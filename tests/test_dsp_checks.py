@@ -38,7 +38,8 @@ from catalogue import (
     clauses_named,
 )
 from catalogue.rules import RULES
-from duis.messages import RequestID, ServiceRequest, ServiceResponse
+from duis.requests import RequestID, ServiceRequest
+from duis.responses import ServiceResponse
 from duis.schema import duis_schema
 from duis.signature import sign, verify
 from duis.srv import (
@@ -761,9 +762,9 @@ def _rules_the_dsp_refuses_with_at_once() -> set[str]:
     """Every rule key raised by the DSP's checks and its authentication (not those of routing, which reach the
     User later: an S1SP that does not answer)."""
     keys: set[str] = set()
-    for module in ("fake_services/dsp/models.py", "fake_services/authentication.py"):
+    for module in ("fake_services/dsp/checks.py", "fake_services/core/authentication.py"):
         keys |= set(re.findall(r'Rejection\(\s*"(\w+)"', (ROOT / module).read_text()))
-    keys |= set(re.findall(r'rule_key: str = "(\w+)"', (ROOT / "fake_services/access_control.py").read_text()))
+    keys |= set(re.findall(r'rule_key: str = "(\w+)"', (ROOT / "fake_services/registration/checks.py").read_text()))
     return keys - {"s1sp_unavailable"}
 
 

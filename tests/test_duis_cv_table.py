@@ -181,7 +181,7 @@ def test_importing_the_duis_package_does_not_load_the_xsd() -> None:
         "def unavailable():\n"
         "    raise schema.SchemaUnavailable('no npm package')\n"
         "schema.duis_tool_jar = unavailable\n"
-        "import duis.srv, duis.messages, duis.precommand, duis.command_variants\n"
+        "import duis.srv, duis.requests, duis.responses, duis.precommand, duis.command_variants\n"
         "from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP as krp\n"
         "assert schema.extract_schemas.cache_info().currsize == 0\n"
         "assert krp == krp and hash(krp) == hash(krp)\n"

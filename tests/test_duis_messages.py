@@ -17,21 +17,11 @@ from mpan.data import ID_LOOKUP
 from mpan.generation.helpers import generate as generate_mpan
 
 from duis.identifiers import is_valid_mpan_core, is_valid_mprn, mpan_check_digit, mprn_check_digits
-from duis.messages import (
-    MalformedMessage,
-    RequestID,
-    ServiceRequest,
-    ServiceResponse,
-    dcc_alert_with_s1sp_alert,
-    normalise_eui64,
-    request_header,
-    response_message,
-    s1sp_alert,
-    smets1_response,
-    smets1_signed_response,
-)
+from duis.requests import MalformedMessage, RequestID, ServiceRequest, normalise_eui64, request_header
+from duis.responses import ServiceResponse, dcc_alert_with_s1sp_alert, response_message, smets1_response
 from duis.schema import duis_schema
 from duis.signature import SignatureInvalid, issuer_serial, sign, verify
+from duis.smets1 import s1sp_alert, smets1_signed_response
 from duis.srv import (
     JOIN_SERVICE,
     READ_INSTANTANEOUS_IMPORT_REGISTERS,

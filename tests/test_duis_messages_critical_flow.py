@@ -11,28 +11,26 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from duis.messages import (
-    MalformedMessage,
-    RemotePartyDetail,
-    RequestID,
-    ServiceRequest,
+from duis.precommand import GBCS_VERSION, pre_command_for, sign_pre_command, split_signed, verify_pre_command
+from duis.requests import MalformedMessage, RequestID, ServiceRequest, format_xml_datetime, parse_xml_datetime
+from duis.responses import (
     ServiceResponse,
     acknowledgement,
     dcc_alert_with_s1sp_alert,
-    format_xml_datetime,
     future_dated_alert,
-    parse_xml_datetime,
     pre_command_response,
     response_message,
+    smets1_response,
+)
+from duis.schema import duis_schema
+from duis.signature import sign, verify
+from duis.smets1 import (
+    RemotePartyDetail,
     s1sp_alert,
     smets1_credentials_read_response,
     smets1_credentials_update_response,
-    smets1_response,
     smets1_signed_response,
 )
-from duis.precommand import GBCS_VERSION, pre_command_for, sign_pre_command, split_signed, verify_pre_command
-from duis.schema import duis_schema
-from duis.signature import sign, verify
 from duis.srv import (
     JOIN_SERVICE,
     READ_INSTANTANEOUS_IMPORT_REGISTERS,

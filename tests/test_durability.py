@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import requests
 
 from catalogue import RULES
-from duis.messages import ServiceRequest
+from duis.requests import ServiceRequest
 from duis.srv import UserRole
 from support.control_client import ControlClient
 from support.sandbox_process import SandboxProcess, start_sandbox_process

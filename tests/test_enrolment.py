@@ -14,7 +14,7 @@ from duis.schema import duis_schema
 from duis.signature import sign, verify
 from duis.srv import REQUEST_HANDOVER
 from duis.xml import parse, q, to_bytes
-from fake_services.dcc_internal import ENVELOPE, countersigned_request, read_countersigned
+from fake_services.core.dcc_internal import ENVELOPE, countersigned_request, read_countersigned
 from support import test_data
 from support.control_client import ControlClient
 from support.world_clients import WorldInterfaceError

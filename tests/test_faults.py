@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import pytest
 
 from catalogue import DUIS_ANTI_REPLAY, DUIS_S1SP_COMMUNICATION, PIA_3_3, S1SR_4_2, SRPD_6_2_D
-from duis.messages import ServiceRequest
+from duis.requests import ServiceRequest
 from duis.schema import duis_schema
 from duis.signature import verify
 from duis.xml import parse
-from fake_services.faults import Fault
+from fake_services.core.faults import Fault
+from fake_services.core.store import RECORDS
 from fake_services.sandbox import Sandbox
-from fake_services.store import RECORDS
 from support.control_client import ControlClient
 from support.seeding import Installation
 from tests.helpers import (

@@ -29,8 +29,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from catalogue import DUIS_S1SP_COMMUNICATION, DUIS_SCHEMA, DUIS_SIGNATURE, clauses_named
-from duis.messages import RequestID, ServiceRequest, ServiceResponse, request_header
 from duis.precommand import sign_pre_command
+from duis.requests import RequestID, ServiceRequest, request_header
+from duis.responses import ServiceResponse
 from duis.schema import PROJECT_ROOT, duis_schema
 from duis.signature import sign, verify
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from duis.messages import ServiceRequest, ServiceResponse
+from duis.requests import ServiceRequest
+from duis.responses import ServiceResponse
 from duis.signature import SignatureInvalid, sign, verify
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import parse, q, text, to_bytes

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_services import boxed_pki
+from fake_services.core import boxed_pki
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from support.control_client import ControlClient
 from support.sandbox_process import SandboxProcess, start_sandbox_process

@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
 from duis.command_variants import xsd_gbcs_version
-from duis.messages import RequestID, ServiceRequest
 from duis.precommand import (
     GBCS_VERSION,
     MESSAGE_CODES,
@@ -30,6 +29,7 @@ from duis.precommand import (
     split_signed,
     verify_pre_command,
 )
+from duis.requests import RequestID, ServiceRequest
 from duis.signature import sign
 from duis.srv import REQUEST_HANDOVER, UPDATE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, q, to_bytes

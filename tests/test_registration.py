@@ -9,7 +9,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from duis.messages import RequestID, ServiceRequest
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from support import test_data
 from support.control_client import ControlError

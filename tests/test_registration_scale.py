@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from fake_services.registration import INSTALLATION_QUERY
-from fake_services.store import SCHEMA
+from fake_services.core.store import SCHEMA
+from fake_services.registration.state import INSTALLATION_QUERY
 
 
 def test_finding_an_installation_uses_its_index_not_a_scan_of_the_fleet() -> None:

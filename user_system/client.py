@@ -25,8 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from catalogue import Clause, clauses_named
-from duis.messages import ServiceRequest, ServiceResponse
 from duis.precommand import sign_pre_command
+from duis.requests import ServiceRequest
+from duis.responses import ServiceResponse
 from duis.schema import schema_error
 from duis.signature import sign
 from duis.xml import NotXML, parse, to_bytes

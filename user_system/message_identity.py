@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from duis.messages import MalformedMessage, RequestID, normalise_eui64
+from duis.requests import MalformedMessage, RequestID, normalise_eui64
 from duis.xml import q, text
 
 SEEN_LIMIT = 20_000

@@ -32,7 +32,8 @@ from lxml import etree
 from requests.structures import CaseInsensitiveDict
 from werkzeug.wrappers import Request, Response
 
-from duis.messages import MalformedMessage, ServiceResponse, parse_xml_datetime
+from duis.requests import MalformedMessage, parse_xml_datetime
+from duis.responses import ServiceResponse
 from duis.schema import schema_error
 from duis.xml import NotXML, parse, q, text
 from serving.server import Service

@@ -18,8 +18,8 @@ from campaign.cases.common import (
     signed,
 )
 from campaign.model import Case, Expect
-from duis.messages import RequestID
 from duis.precommand import sign_pre_command
+from duis.requests import RequestID
 from duis.signature import sign
 from duis.xml import DS, parse, q, to_bytes
 from user_system.client import SERVICE_PATH, SigningIdentity, sign_request

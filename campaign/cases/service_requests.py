@@ -24,13 +24,13 @@ from campaign.cases.common import (
     signed,
 )
 from campaign.model import Case, Expect, Sent
-from duis.messages import RequestID
 from duis.precommand import pre_command_for, sign_pre_command
+from duis.requests import RequestID
 from duis.signature import sign
 from duis.xml import parse, to_bytes
-from fake_services.dcc_internal import countersigned_request
+from fake_services.core.dcc_internal import countersigned_request
 from fake_services.dsp.models import TransformLimits
-from fake_services.s1sp.responses import S1SP_PATH
+from fake_services.s1sp.urls import S1SP_PATH
 from user_system.client import NON_DEVICE_PATH, SERVICE_PATH, sign_request
 
 

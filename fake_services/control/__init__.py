@@ -1,36 +1,5 @@
 """The Control API: how a test arranges the sandbox (organisations, Registration Data, devices and
-what they hold, MP107's switches, S1SP faults) and what it can read back (trust anchors, alerts, the
-request log). JSON over HTTP on its own port, apart from the DUIS endpoint. It is a way to arrange a
-precondition, never a way to judge an outcome.
-
-One module per concern, each given only the collaborators it needs; `fake_services.sandbox` wires
-them together."""
-
-from __future__ import annotations
-
-import functools
-from collections.abc import Iterable
-
-from werkzeug.wrappers import Request, Response
-
-from fake_services.registration import InvalidSeed
-from serving.web import App, Guard, Handler, HTTPError, Route
-
-
-def bad_seed_is_400(handler: Handler) -> Handler:
-    """Seed data the real registries would never hold is bad input, said so in plain text."""
-
-    @functools.wraps(handler)
-    def wrapper(request: Request, **arguments: str) -> Response:
-        try:
-            return handler(request, **arguments)
-        except InvalidSeed as exc:
-            raise HTTPError(400, str(exc)) from None
-
-    return wrapper
-
-
-def control_app(guard: Guard, *route_groups: Iterable[Route]) -> App:
-    """The Control API behind `guard` (its token, a JSON body, a loopback Host: `serving.local_access`)."""
-    routes = [(method, path, bad_seed_is_400(handler)) for group in route_groups for method, path, handler in group]
-    return App(routes, guard=guard)
+what they hold, MP107's switches, S1SP faults, where the DCC delivers, the clock) and what it can read back
+(trust anchors, alerts, deliveries, the request log). JSON over HTTP on its own port, apart from the DUIS
+endpoint. It is a way to arrange a precondition, never a way to judge an outcome: it has a wire layer
+(`responses.py`, `urls.py`) and no rules of its own."""

@@ -9,7 +9,6 @@ meters are enrolled with the ACB default and the Supplier sends SRV 6.21 itself.
 from __future__ import annotations
 
 import enum
-import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -18,18 +17,24 @@ from typing import Protocol
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from catalogue import SRV_6_21, Clause
-from duis.messages import RequestID, ServiceRequest
-from duis.srv import REQUEST_HANDOVER, UserRole
+from duis.requests import RequestID, ServiceRequest
+from duis.srv import REQUEST_HANDOVER
 from duis.xml import parse, q, to_bytes
-from fake_services.access_control import Registry
-from fake_services.dcc_internal import countersigned_request
-from fake_services.parties import SMKIRepository
-from fake_services.registration import DeviceType, InstallStatus
-from fake_services.rejections import Rejection
-from fake_services.signer import ServiceSigner
-from fake_services.store import Store
+from fake_services.core.dcc_internal import countersigned_request
+from fake_services.core.parties import SMKIRepository
+from fake_services.core.records import InstallStatus
+from fake_services.core.rejections import Rejection
+from fake_services.core.signer import ServiceSigner
+from fake_services.core.store import Store
+from fake_services.enrolment.checks import (
+    no_certificate_captured_for_dormant_esme,
+    tmad_4_42_populate_network_operator_certificate,
+    tmad_5_10_12_owner_is_registered_network_operator,
+    tmad_5_10_17_network_operator_certificate_validation,
+)
+from fake_services.enrolment.state import DORMANT_NOTIFICATION, MIGRATION_AUTHORISATION, EnrolmentTable
+from fake_services.registration.models import Registry
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
-from smki.validation import CertificateRejected
 
 NO_ROLE = "NetworkOperator"
 
@@ -73,73 +78,11 @@ class MigrationAuthorisation:
         return data
 
 
-def tmad_5_10_17_network_operator_certificate_validation(
-    offered: dict[KeyUse, str], smki: SMKIRepository
-) -> dict[KeyUse, OrganisationCertificate]:
-    """TMAD 5.10.17: a Network Operator certificate offered at enrolment must be a valid SMKI
-    Organisation certificate in the Network Operator role, with the key use of its slot, chaining to
-    the SMKI root; DS and KA must name the same organisation."""
-    certificates = {}
-    for key_use, pem in offered.items():
-        try:
-            cert = OrganisationCertificate.from_pem(pem)
-            smki.validate(cert, key_use)
-        except (ValueError, CertificateRejected) as exc:
-            raise Rejection("tmad_5_10_17", f"the {key_use.value} certificate: {exc}") from None
-        if cert.role is not RemotePartyRole.NETWORK_OPERATOR:
-            raise Rejection(
-                "tmad_5_10_17", f"the {key_use.value} certificate is for role {cert.role}, not Network Operator"
-            )
-        certificates[key_use] = cert
-    if len({c.entity_id for c in certificates.values()}) > 1:
-        raise Rejection("tmad_5_10_17", "the DS and KA certificates belong to different organisations")
-    return certificates
-
-
-def tmad_5_10_12_owner_is_registered_network_operator(
-    certificates: dict[KeyUse, OrganisationCertificate], device_id: str, registry: Registry
-) -> None:
-    """TMAD 5.10.12: the owner of the Network Operator certificate offered at enrolment must be the
-    registered Network Operator (Electricity Distributor or Gas Transporter) for the meter."""
-    registered = registered_network_operator(device_id, registry)
-    for cert in certificates.values():
-        if cert.entity_id != registered:
-            raise Rejection(
-                "tmad_5_10_12",
-                f"the certificate belongs to {cert.entity_id}, not the registered Network Operator {registered}",
-            )
-
-
-def registered_network_operator(device_id: str, registry: Registry) -> str | None:
-    device = registry.inventory.get(device_id)
-    if device is None:
-        raise Rejection("device_unknown", f"device {device_id} is not in the Smart Metering Inventory")
-    role = UserRole.ELECTRICITY_DISTRIBUTOR if device.device_type is DeviceType.ESME else UserRole.GAS_TRANSPORTER
-    for point in registry.inventory.meter_points(device):
-        party = registry.registration.registered_parties(point).get(role)
-        if party:
-            return party
-    return None
-
-
-def tmad_4_42_populate_network_operator_certificate(
-    device_id: str, registry: Registry, smki: SMKIRepository
-) -> dict[KeyUse, OrganisationCertificate]:
-    """TMAD 4.42: where the Supplier gave no Network Operator certificate before enrolment, the DCC
-    populates the ESME's with the registered Network Operator's (empty if it has none in the SMKI)."""
-    device = registry.inventory.get(device_id)
-    if device is None or device.device_type is not DeviceType.ESME:
-        return {}
-    registered = registered_network_operator(device_id, registry)
-    found = smki.organisation_certificates(registered or "", RemotePartyRole.NETWORK_OPERATOR)
-    return found if set(found) == {KeyUse.DS, KeyUse.KA} else {}
-
-
 class MigrationControlCentre:
     """The DCC's MCC: Migration Authorisations and Dormant Meter Migration Notifications."""
 
     def __init__(self, store: Store, registry: Registry, smki: SMKIRepository) -> None:
-        self.store = store
+        self.table = EnrolmentTable(store)
         self.registry = registry
         self.smki = smki
 
@@ -155,13 +98,14 @@ class MigrationControlCentre:
         device = self.registry.inventory.get(device_id)
         if device is None:
             raise Rejection("device_unknown", f"device {device_id} is not in the Smart Metering Inventory")
+        view = self.registry.view
         if offered:
             certificates = tmad_5_10_17_network_operator_certificate_validation(offered, self.smki)
-            tmad_5_10_12_owner_is_registered_network_operator(certificates, device_id, self.registry)
-        elif self._mixed_installation_dormant_esme(device_id):
+            tmad_5_10_12_owner_is_registered_network_operator(certificates, device_id, view)
+        elif no_certificate_captured_for_dormant_esme(device, self.registry.inventory.installation(device)):
             certificates, source = {}, CertificateSource.LATER_BY_SUPPLIER
         elif commissioned_by is CommissionedBy.DCC:
-            certificates = tmad_4_42_populate_network_operator_certificate(device_id, self.registry, self.smki)
+            certificates = tmad_4_42_populate_network_operator_certificate(device_id, view, self.smki)
             source = CertificateSource.MCC if certificates else CertificateSource.NONE
         else:
             certificates, source = {}, CertificateSource.NONE
@@ -174,23 +118,8 @@ class MigrationControlCentre:
             certificates[KeyUse.DS].pem() if KeyUse.DS in certificates else None,
             certificates[KeyUse.KA].pem() if KeyUse.KA in certificates else None,
         )
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO enrolment (id, kind, device_id, data) VALUES (?, 'migration-authorisation', ?, ?)",
-                (ma.id, device_id, json.dumps(ma.to_json())),
-            )
+        self.table.add(MIGRATION_AUTHORISATION, ma.id, device_id, ma.to_json())
         return ma
-
-    def _mixed_installation_dormant_esme(self, device_id: str) -> bool:
-        """PIA 2.3.2: no provision captures an ESME NO certificate for a Dormant ESME in an
-        installation whose GSME is Active."""
-        device = self.registry.inventory.get(device_id)
-        if device is None or device.device_type is not DeviceType.ESME or device.status is not InstallStatus.DORMANT:
-            return False
-        return any(
-            d.device_type is DeviceType.GSME and d.status is InstallStatus.ACTIVE
-            for d in self.registry.inventory.installation(device)
-        )
 
     def notify_dormant_meter(self, device_id: str, supplier: str) -> str:
         """Send the Supplier a Dormant Meter Migration Notification; returns its id."""
@@ -198,28 +127,24 @@ class MigrationControlCentre:
         if device is None or device.status is not InstallStatus.DORMANT:
             raise Rejection("device_unknown", f"device {device_id} is not a Dormant meter in the inventory")
         notification = uuid.uuid4().hex[:12]
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO enrolment (id, kind, device_id, data) VALUES (?, 'dormant-notification', ?, ?)",
-                (notification, device_id, json.dumps({"supplier": supplier})),
-            )
+        self.table.add(DORMANT_NOTIFICATION, notification, device_id, {"supplier": supplier})
         return notification
 
     def dormant_notification_response(self, notification: str, offered: dict[KeyUse, str]) -> MigrationAuthorisation:
         """The Supplier's response, with or without a NO certificate: the MCC creates the MA."""
-        row = self.store.one("SELECT * FROM enrolment WHERE id = ? AND kind = 'dormant-notification'", notification)
-        if row is None:
+        found = self.table.get(DORMANT_NOTIFICATION, notification)
+        if found is None:
             raise Rejection("device_unknown", f"no Dormant Meter Migration Notification {notification}")
-        supplier = json.loads(row["data"])["supplier"]
+        device_id, data = found
         return self.authorise(
-            row["device_id"], supplier, CommissionedBy.DCC, offered, CertificateSource.DORMANT_RESPONSE
+            device_id, data["supplier"], CommissionedBy.DCC, offered, CertificateSource.DORMANT_RESPONSE
         )
 
     def get(self, ma_id: str) -> MigrationAuthorisation:
-        row = self.store.one("SELECT data FROM enrolment WHERE id = ? AND kind = 'migration-authorisation'", ma_id)
-        if row is None:
+        found = self.table.get(MIGRATION_AUTHORISATION, ma_id)
+        if found is None:
             raise KeyError(f"no Migration Authorisation {ma_id}")
-        data = json.loads(row["data"])
+        _, data = found
         return MigrationAuthorisation(
             data["id"],
             data["device_id"],
@@ -318,17 +243,21 @@ class Enrolment:
     def commission(self, ma_id: str) -> Commissioning:
         """The DCC Commissioning Party commissions the meter of a Migration Authorisation."""
         ma = self.mcc.get(ma_id)
-        registry, smki = self.mcc.registry, self.mcc.smki
+        smki = self.mcc.smki
 
         def enrol(device_id: str, supplier: str) -> None:
-            device = registry.inventory.get(device_id)
-            if device is None or device.s1sp not in self.s1sps:
+            s1sp = self._s1sp_of(device_id)
+            if s1sp not in self.s1sps:
                 raise Rejection("device_unknown", f"{device_id} is not a SMETS1 meter in the inventory")
             supplier_certs = smki.organisation_certificates(supplier, RemotePartyRole.SUPPLIER)
-            self.s1sps[device.s1sp].enrol(device_id, list(supplier_certs.values()), self.access_control_broker)
+            self.s1sps[s1sp].enrol(device_id, list(supplier_certs.values()), self.access_control_broker)
 
         def handover(device_id: str, body: bytes) -> bytes:
-            device = registry.inventory.get(device_id)
-            return self.send_handover(device.s1sp if device else "", body)
+            return self.send_handover(self._s1sp_of(device_id), body)
 
         return srv_6_21_commissioning_handover(ma, self.party, enrol, handover)
+
+    def _s1sp_of(self, device_id: str) -> str:
+        """The S1SP serving the device ("" when none does)."""
+        device = self.mcc.registry.inventory.get(device_id)
+        return (device.s1sp or "") if device else ""

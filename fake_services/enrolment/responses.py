@@ -10,11 +10,10 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from fake_services.control import bad_seed_is_400
-from fake_services.control.fields import entity_id
+from fake_services.core.json_fields import entity_id
+from fake_services.core.rejections import Rejection
 from fake_services.enrolment.models import CommissionedBy, Enrolment, MigrationControlCentre
-from fake_services.rejections import Rejection
-from serving.web import App, Guard, HTTPError, Route, json_object, json_response
+from serving.web import HTTPError, json_object, json_response
 from smki.profile import KeyUse
 
 BAD_INPUT = frozenset({"device_unknown"})
@@ -36,39 +35,45 @@ def _refused(rejection: Rejection) -> Response:
     return json_response({"accepted": False, "clause": rejection.rule.clause.display, "reason": rejection.detail}, 422)
 
 
-def mcc_app(mcc: MigrationControlCentre, enrolment: Enrolment, guard: Guard | None = None) -> App:
-    def authorise(request: Request) -> Response:
+class EnrolmentResponses:
+    """The handlers of the enrolment interface: JSON in, calls on the MCC and the Commissioning Party, JSON out."""
+
+    def __init__(self, mcc: MigrationControlCentre, enrolment: Enrolment) -> None:
+        self.mcc = mcc
+        self.enrolment = enrolment
+
+    def authorise(self, request: Request) -> Response:
         data = json_object(request)
         try:
             commissioned_by = CommissionedBy(data.get("commissioned_by", "DCC"))
         except ValueError:
             raise HTTPError(400, "commissioned_by is DCC or Supplier") from None
         try:
-            ma = mcc.authorise(
+            ma = self.mcc.authorise(
                 entity_id(data, "device_id"), entity_id(data, "supplier"), commissioned_by, _offered(data)
             )
         except Rejection as rejection:
             return _refused(rejection)
         return json_response({"accepted": True, **ma.to_json()}, 201)
 
-    def notify_dormant(request: Request) -> Response:
+    def notify_dormant(self, request: Request) -> Response:
         data = json_object(request)
         try:
-            notification = mcc.notify_dormant_meter(entity_id(data, "device_id"), entity_id(data, "supplier"))
+            notification = self.mcc.notify_dormant_meter(entity_id(data, "device_id"), entity_id(data, "supplier"))
         except Rejection as rejection:
             return _refused(rejection)
         return json_response({"notification": notification}, 201)
 
-    def respond_dormant(request: Request, notification: str) -> Response:
+    def respond_dormant(self, request: Request, notification: str) -> Response:
         try:
-            ma = mcc.dormant_notification_response(notification, _offered(json_object(request)))
+            ma = self.mcc.dormant_notification_response(notification, _offered(json_object(request)))
         except Rejection as rejection:
             return _refused(rejection)
         return json_response({"accepted": True, **ma.to_json()}, 201)
 
-    def commission(_: Request, ma_id: str) -> Response:
+    def commission(self, _: Request, ma_id: str) -> Response:
         try:
-            result = enrolment.commission(ma_id)
+            result = self.enrolment.commission(ma_id)
         except KeyError as exc:
             raise HTTPError(404, str(exc.args[0])) from None
         except Rejection as rejection:
@@ -83,11 +88,3 @@ def mcc_app(mcc: MigrationControlCentre, enrolment: Enrolment, guard: Guard | No
                 "migration_authorisation": result.migration_authorisation.to_json(),
             }
         )
-
-    routes: list[Route] = [
-        ("POST", "/enrolment/migration-authorisations", authorise),
-        ("POST", "/enrolment/dormant-notifications", notify_dormant),
-        ("POST", "/enrolment/dormant-notifications/<notification>/response", respond_dormant),
-        ("POST", "/enrolment/migration-authorisations/<ma_id>/commission", commission),
-    ]
-    return App([(m, p, bad_seed_is_400(h)) for m, p, h in routes], guard=guard)

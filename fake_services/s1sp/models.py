@@ -1,175 +1,60 @@
 """An S1SP: serves a set of SMETS1 devices and holds their trust anchors. It takes only Countersigned
-Service Requests from the DCC, applies SRPD 16.1 and S1SR 4.2, and answers a signed SMETS1 response or a
-standard S1SP Alert. One function per clause.
+Service Requests from the DCC, applies its checks (`checks.py`: SRPD 16.1, S1SR 4.2) and answers a signed
+SMETS1 response or a standard S1SP Alert (`outcomes.py`).
 
-A Critical request reaches it with the User's signed Pre-Command: the owner check (S1SR 4.2) verifies
-that signature with the certificate the S1SP holds for the sender's role, as well as the Business
-Originator ID. A future-dated 6.15.1 is checked on receipt and applied when the sandbox's clock reaches
-its ExecutionDateTime (the sandbox's reading of DUIS "Device" future dating for a SMETS1 device)."""
+A future-dated 6.15.1 is checked on receipt and applied when the sandbox's clock reaches its
+ExecutionDateTime (the sandbox's reading of DUIS "Device" future dating for a SMETS1 device)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from lxml import etree
 
-from catalogue import PIA_2_3_2_A, PIA_3_3, S1SR_4_2, SRPD_6_2_D, SRPD_16_1, SRV_6_21, Clause
-from duis.messages import (
-    RemotePartyDetail,
-    RequestID,
-    ServiceRequest,
-    future_dated_alert,
-    s1sp_alert,
-    smets1_alert_response,
-    smets1_credentials_read_response,
-    smets1_credentials_update_response,
-    smets1_device_alert,
-    smets1_signed_response,
-)
-from duis.precommand import PreCommandInvalid, pre_command_for, verify_pre_command
+from catalogue import PIA_2_3_2_A, SRV_6_21
+from duis.requests import RequestID, ServiceRequest
 from duis.srv import REQUEST_HANDOVER, RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, UPDATE_SECURITY_CREDENTIALS_KRP
 from duis.xml import parse, to_bytes
-from fake_services.access_control import Registry, Verdict, srpd_6_1_f_registration_data_check
-from fake_services.authentication import duis_signature_check
-from fake_services.clock import Clock
-from fake_services.credentials import gbcs_replacement_certificates
-from fake_services.dcc_internal import Countersigned, NotCountersigned, read_countersigned
-from fake_services.devices import AlertLog, pia_2_3_2_b_alert_target
-from fake_services.parties import SMKIRepository, User, Users
-from fake_services.registration import Device
-from fake_services.rejections import Rejection
-from fake_services.signer import ServiceSigner
-from fake_services.store import Store
-from fake_services.trust_anchors import Anchor, TrustAnchors
+from fake_services.core.authentication import duis_signature_check
+from fake_services.core.clock import Clock
+from fake_services.core.dcc_internal import Countersigned, NotCountersigned, read_countersigned
+from fake_services.core.parties import SMKIRepository, Users
+from fake_services.core.records import Device, User
+from fake_services.core.rejections import Rejection, Verdict
+from fake_services.core.signer import ServiceSigner
+from fake_services.core.state import SettingsTable
+from fake_services.core.store import Store
+from fake_services.devices.checks import gbcs_replacement_certificates, pia_2_3_2_b_alert_target
+from fake_services.devices.models import AlertLog, TrustAnchors
+from fake_services.registration.models import Registry
+from fake_services.s1sp import outcomes
+from fake_services.s1sp.checks import (
+    acting_role,
+    duis_s1sp_deadline_check,
+    enablement_setting,
+    pia_2_3_2_a_owner_check_applies,
+    pia_3_2_s1sp_enablement,
+    s1sr_4_2_certificate_owner_check,
+    srpd_16_1_s1sp_registration_data_check,
+    srv_6_21_request_handover,
+)
+from fake_services.s1sp.outcomes import Decision
+from fake_services.s1sp.state import S1SPState
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 CANCELLATION = dt.datetime(3000, 12, 31, tzinfo=dt.UTC)
 """DCC's cancellation sample (`…_6.15.1_CANCELLATION_…`) future-dates the command to 3000-12-31: the
 sandbox reads it as "cancel what is pending for this device and role"."""
 
-Notify = Callable[[str, etree._Element, str, str], None]
+Notify = Callable[[str, etree._Element, str, str], object]
 """Pass an alert to the DCC for a User: (user, DUIS Response, request id, kind)."""
 
 
 class InternalLinkRefused(Exception):
     """Not from the DCC: the S1SP answers with an HTTP 4xx and reads nothing further."""
-
-
-def _enablement_setting(s1sp: str) -> str:
-    return f"s1sp.{s1sp}.mp107"
-
-
-def pia_3_2_s1sp_enablement(store: Store, s1sp: str) -> bool:
-    """PIA 3.2: each S1SP enables MP107 in its own release; until it has, it rejects what the DSP lets
-    through with the standard S1SP Alert."""
-    return store.setting(_enablement_setting(s1sp)) == "on"
-
-
-def pia_3_3_targets_network_operator_certificates(request: ServiceRequest) -> bool:
-    """PIA 3.3: the S1SP skips the RDP check only for a 6.15.1 that targets Network Operator
-    certificates; it keeps it for supplier certificates and for every other SRV."""
-    return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and request.remote_party_role == "NetworkOperator"
-
-
-def srpd_16_1_s1sp_registration_data_check(
-    request: ServiceRequest, sender: User, device: Device, registry: Registry, mp107_enabled: bool
-) -> Verdict:
-    """SRPD 16.1: the S1SP applies the DSP's processing again, including the Registration Data check
-    (SRPD 6.1(f) subject to 6.2), with 6.2(d) only where it has enabled MP107 and only for a 6.15.1
-    targeting Network Operator certificates (PIA 3.3)."""
-    in_force = mp107_enabled and pia_3_3_targets_network_operator_certificates(request)
-    verdict = srpd_6_1_f_registration_data_check(
-        request, sender, device, registry, mp107_in_force=in_force, rule_key="s1sp_registration_data"
-    )
-    if verdict.clause == SRPD_6_2_D:
-        return Verdict(PIA_3_3, f"Registration Data not checked: {SRPD_6_2_D} for Network Operator certificates")
-    return Verdict(SRPD_16_1, verdict.reason)
-
-
-def pia_2_3_2_a_owner_check_applies(request: ServiceRequest) -> bool:
-    """PIA 2.3.2 A: the Network Operator certificate only validates the sender of Critical requests, so
-    a Network Operator's non-critical requests work even where the wrong certificate is held."""
-    return request.srv.critical
-
-
-def s1sr_4_2_certificate_owner_check(
-    request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None, anchors: TrustAnchors
-) -> Verdict:
-    """S1SR 4.2: for a Critical SR the Business Originator ID must equal the entity identifier of the
-    certificate the S1SP holds for the device in that role (the role the command acts for), and the
-    Pre-Command made from this very request must be signed with that certificate's key: the right ID
-    with a wrong key is refused too. This is check #3, which PIA 3 option B would have skipped: it stays,
-    and under PIA 3 option A it is the only check left on a Network Operator's 6.15.1."""
-    role = request.remote_party_role or "Supplier"
-    held = anchors.held(request.device_id, role, KeyUse.DS)
-    if held is None or held.entity_id != request.originator:
-        owner = held.entity_id if held else "nobody"
-        raise Rejection(
-            "certificate_owner",
-            f"{request.originator} is not the owner of the {role} certificate held for "
-            f"{request.device_id} (held by {owner})",
-        )
-    if signed_pre_command is None:
-        raise Rejection("certificate_owner", "a Critical request reaches the S1SP with its signed Pre-Command")
-    try:
-        payload = verify_pre_command(signed_pre_command, _public_key(held))
-    except PreCommandInvalid:
-        raise Rejection(
-            "certificate_owner",
-            f"the Pre-Command is not signed with the key of the {role} certificate held for {request.device_id}",
-        ) from None
-    if payload != pre_command_for(request, root).to_bytes():
-        raise Rejection("certificate_owner", "the signed Pre-Command was not made from this request")
-    return Verdict(S1SR_4_2, f"{request.originator} owns the {role} certificate held and signed with its key")
-
-
-def srv_6_21_request_handover(request: ServiceRequest, smki: SMKIRepository) -> list[OrganisationCertificate]:
-    """SRV 6.21: a handover places the certificates it carries in the Remote Party Role it names (at
-    enrolment by the DCC Commissioning Party, later by the Supplier); like 6.15.1 each must be a valid
-    certificate of that role."""
-    return gbcs_replacement_certificates(request, smki)
-
-
-def duis_s1sp_deadline_check(deadline: float | None) -> None:
-    """DUIS communications failure: an S1SP never commits a change after the DSP has stopped waiting
-    for it, so the User's E20 always means nothing changed."""
-    if deadline is not None and time.time() > deadline:
-        raise Rejection("s1sp_deadline", "the DSP's deadline passed before the change could be committed")
-
-
-def _public_key(anchor: Anchor):
-    return OrganisationCertificate.from_pem(anchor.pem).certificate.public_key()
-
-
-def credentials_held(anchors: TrustAnchors, device_id: str, roles: tuple[str, ...]) -> list[RemotePartyDetail]:
-    """What 6.24.1 answers for each trust-anchor cell of the roles asked for: the owner's entity ID and a
-    hash of the certificate (SHA-1 of its DER: the sandbox's choice; DUIS does not say what an S1SP
-    puts in ExistingCertificateHash)."""
-    usage = {KeyUse.DS: "DigitalSigning", KeyUse.KA: "KeyAgreement"}
-    return [
-        RemotePartyDetail(a.role, usage[a.key_use], a.entity_id, hashlib.sha1(_der(a)).digest())  # noqa: S324
-        for a in anchors.all_for(device_id)
-        if a.role in roles
-    ]
-
-
-def _der(anchor: Anchor) -> bytes:
-    return OrganisationCertificate.from_pem(anchor.pem).der()
-
-
-@dataclass
-class Decision:
-    """What the S1SP decided and by which checks; the signed answer goes back to the DSP."""
-
-    answer: etree._Element
-    accepted: bool
-    decided_by: tuple[Clause, ...]
-    reason: str
 
 
 class S1SP:
@@ -193,6 +78,7 @@ class S1SP:
         self.smki = smki
         self.registry = registry
         self.anchors = TrustAnchors(store)
+        self.state = S1SPState(store, name)
         self.signer = signer
         self.dcc = dcc
         """Which DCC system may send on which interface: {"service": DSP entity ID, "commissioning": ...}."""
@@ -205,7 +91,7 @@ class S1SP:
 
     def enable_mp107(self, enabled: bool) -> None:
         """This S1SP's own release of MP107 (PIA 3.2), on or off."""
-        self.store.set_setting(_enablement_setting(self.name), "on" if enabled else "off")
+        SettingsTable(self.store).set(enablement_setting(self.name), "on" if enabled else "off")
 
     # --- the DCC's requests ----------------------------------------------------------------------------
     def countersigned_by(self, envelope: etree._Element, interface: str) -> Countersigned:
@@ -229,11 +115,12 @@ class S1SP:
             return earlier
         try:
             sender, device = self._sender_and_device(request)
-            rdp = srpd_16_1_s1sp_registration_data_check(request, sender, device, self.registry, self.mp107_enabled)
+            rdp = srpd_16_1_s1sp_registration_data_check(
+                request, sender, device, self.registry.view, self.mp107_enabled
+            )
             if pia_2_3_2_a_owner_check_applies(request):
-                owner = s1sr_4_2_certificate_owner_check(
-                    request, content.request, content.signed_pre_command, self.anchors
-                )
+                held = self.anchors.held(request.device_id, acting_role(request), KeyUse.DS)
+                owner = s1sr_4_2_certificate_owner_check(request, content.request, content.signed_pre_command, held)
             else:
                 owner = Verdict(PIA_2_3_2_A, "not a Critical request: no certificate-owner check")
             answer, how, placing = self._carry_out(request, content.request)
@@ -252,24 +139,28 @@ class S1SP:
     ) -> tuple[etree._Element, str, list[OrganisationCertificate] | None]:
         """What an accepted request asks: its answer, in words, and the certificates to place now (None when
         nothing is placed now: a read, a cancellation, or a future-dated update scheduled for later)."""
-        counter = request.request_id.counter
         if request.srv is RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP:
-            details = credentials_held(self.anchors, request.device_id, request.remote_party_roles)
-            return smets1_credentials_read_response(request.request_id, request.srv, counter, details), "read", None
+            details = self.anchors.credentials(request.device_id, request.remote_party_roles)
+            return outcomes.credentials_read(request, details), "read", None
         if request.srv not in (UPDATE_SECURITY_CREDENTIALS_KRP, REQUEST_HANDOVER):
-            return smets1_signed_response(request.request_id, request.srv, counter), "done", None
+            return outcomes.done(request), "done", None
         when = request.execution_date_time
         if when is not None and when >= CANCELLATION:
-            cancelled = self._cancel(request)
-            answer = smets1_credentials_update_response(request.request_id, request.srv, counter, False)
-            return answer, f"cancelled {cancelled} pending future-dated update(s)", None
+            cancelled = self.state.cancel(request.device_id, request.remote_party_role or "")
+            how = f"cancelled {cancelled} pending future-dated update(s)"
+            return outcomes.credentials_updated(request, False), how, None
         if when is not None and when > self.clock.now():
             self._certificates(request)  # checked on receipt, applied when due
-            self._schedule(request, root, when)
-            answer = smets1_credentials_update_response(request.request_id, request.srv, counter, False)
-            return answer, f"future-dated: to be applied at {when.isoformat()}", None
-        answer = smets1_credentials_update_response(request.request_id, request.srv, counter, True)
-        return answer, "applied", self._certificates(request)
+            self.state.schedule(
+                str(request.request_id),
+                request.device_id,
+                request.remote_party_role or "",
+                when.astimezone(dt.UTC).isoformat(),
+                to_bytes(root),
+            )
+            how = f"future-dated: to be applied at {when.isoformat()}"
+            return outcomes.credentials_updated(request, False), how, None
+        return outcomes.credentials_updated(request, True), "applied", self._certificates(request)
 
     def _certificates(self, request: ServiceRequest) -> list[OrganisationCertificate]:
         """The certificates an update or a handover places, checked (GBCS replacement rules, SRV 6.21)."""
@@ -278,11 +169,7 @@ class S1SP:
         return list(srv_6_21_request_handover(request, self.smki))
 
     def _answered(self, request_id: RequestID) -> Decision | None:
-        row = self.store.one(
-            "SELECT answer, accepted, reason FROM s1sp_answers WHERE s1sp = ? AND request_id = ?",
-            self.name,
-            str(request_id),
-        )
+        row = self.state.answer(str(request_id))
         if row is None:
             return None
         return Decision(parse(row["answer"]), bool(row["accepted"]), (), f"answered before: {row['reason']}")
@@ -290,45 +177,17 @@ class S1SP:
     def _remember(self, request: ServiceRequest, decision: Decision, db: sqlite3.Connection | None = None) -> Decision:
         """Keep the answer, so that the same request again is answered the same way (within the caller's
         transaction `db` when the answer must stand or fall with a change)."""
-        if db is None:
-            with self.store.transaction() as own:
-                return self._remember(request, decision, own)
-        db.execute(
-            "INSERT OR REPLACE INTO s1sp_answers (s1sp, request_id, answer, accepted, reason) VALUES (?, ?, ?, ?, ?)",
-            (self.name, str(request.request_id), to_bytes(decision.answer), int(decision.accepted), decision.reason),
-        )
+        with self.store.within(db) as conn:
+            self.state.remember(
+                conn, str(request.request_id), to_bytes(decision.answer), decision.accepted, decision.reason
+            )
         return decision
 
     # --- future dating ---------------------------------------------------------------------------------
-    def _schedule(self, request: ServiceRequest, root: etree._Element, when: dt.datetime) -> None:
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO future_dated (request_id, s1sp, device_id, role, due, request_xml)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    str(request.request_id),
-                    self.name,
-                    request.device_id,
-                    request.remote_party_role or "",
-                    when.astimezone(dt.UTC).isoformat(),
-                    to_bytes(root),
-                ),
-            )
-
-    def _cancel(self, request: ServiceRequest) -> int:
-        with self.store.transaction() as db:
-            return db.execute(
-                "DELETE FROM future_dated WHERE s1sp = ? AND device_id = ? AND role = ?",
-                (self.name, request.device_id, request.remote_party_role or ""),
-            ).rowcount
-
     def run_due(self) -> int:
         """Apply the future-dated updates whose time has come by the sandbox's clock, and tell each
         sender how it went (8F66 success, 8F67 error). Returns how many ran."""
-        now = self.clock.now().isoformat()
-        due = self.store.all(
-            "SELECT request_id, request_xml FROM future_dated WHERE s1sp = ? AND due <= ? ORDER BY due", self.name, now
-        )
+        due = self.state.due(self.clock.now().isoformat())
         for row in due:
             request = ServiceRequest.from_xml(parse(row["request_xml"]))
             try:
@@ -337,14 +196,8 @@ class S1SP:
             except Rejection:
                 success = False
                 with self.store.transaction() as db:
-                    db.execute("DELETE FROM future_dated WHERE request_id = ?", (row["request_id"],))
-            alert = future_dated_alert(
-                request.request_id,
-                request.request_id.response_id(),
-                request.srv,
-                success,
-                _outcome_payload(request, success),
-            )
+                    self.state.unschedule(db, row["request_id"])
+            alert = outcomes.future_dated_outcome(request, success)
             self.notify(request.originator, alert, str(request.request_id), "future-dated alert")
         return len(due)
 
@@ -353,16 +206,15 @@ class S1SP:
         """A meter this S1SP serves raised an alert for its Network Operator: the S1SP sends it, signed, to
         the party the certificate it holds names (PIA 2.3.2 B); the DCC delivers it to that User. Returns
         the recipient (None: no Network Operator alert, as from a gas meter)."""
-        self.served_device(device_id)
-        recipient = pia_2_3_2_b_alert_target(device_id, self.registry.inventory, self.anchors)
+        device = self.served_device(device_id)
+        recipient = pia_2_3_2_b_alert_target(device, self.anchors.held(device_id, "NetworkOperator", KeyUse.KA))
         if recipient is None:
             return None
         log.record(device_id, recipient, alert_code)
         if self.users.get(recipient) is None:  # the Access Control Broker is the DCC's own: no User to tell
             return recipient
         counter = time.time_ns() // 1000
-        signed = self.signer.sign(smets1_device_alert(device_id, recipient, counter, alert_code))
-        response = smets1_alert_response(signed, f"{device_id}:{recipient}:{counter}")
+        response = outcomes.device_alert(self.signer, device_id, recipient, counter, alert_code)
         self.notify(recipient, response, "", "device alert")
         return recipient
 
@@ -379,7 +231,7 @@ class S1SP:
                 self.anchors.place(db, device_id, "NetworkOperator", cert)
             for cert in supplier:
                 self.anchors.place(db, device_id, "Supplier", cert)
-            db.execute("UPDATE devices SET status = 'Active' WHERE device_id = ?", (device_id,))
+            self.registry.inventory.activate(db, device_id)
 
     def accept_commissioning_handover(self, envelope: etree._Element, deadline: float | None = None) -> Decision:
         """SRV 6.21 from the DCC Commissioning Party at enrolment: the certificates it carries are
@@ -395,15 +247,12 @@ class S1SP:
             self._apply(request, self._certificates(request), deadline)
         except Rejection as rejection:
             return self._alert(request, rejection)
-        answer = smets1_credentials_update_response(request.request_id, request.srv, request.request_id.counter, True)
+        answer = outcomes.credentials_updated(request, True)
         return Decision(self.signer.sign(answer), True, (SRV_6_21,), "DCC Commissioning Party: certificates placed")
 
     # --- helpers ---------------------------------------------------------------------------------------
     def _alert(self, request: ServiceRequest, rejection: Rejection) -> Decision:
-        code = rejection.rule.s1sp_alert_code
-        if code is None:  # every rule an S1SP can apply has its S1SP Alert code in the one table
-            raise RuntimeError(f"the rule {rejection.rule.key} has no S1SP Alert code")
-        alert = s1sp_alert(request.request_id, request.device_id, code, rejection.detail)
+        alert = outcomes.refused(request, rejection)
         return Decision(self.signer.sign(alert), False, (rejection.rule.clause,), rejection.detail)
 
     def _sender_and_device(self, request: ServiceRequest) -> tuple[User, Device]:
@@ -434,13 +283,7 @@ class S1SP:
             for cert in certificates:
                 self.anchors.place(db, request.device_id, request.remote_party_role or "", cert)
             if future_dated is not None:
-                db.execute("DELETE FROM future_dated WHERE request_id = ?", (future_dated,))
+                self.state.unschedule(db, future_dated)
             if remember is not None:
                 self._remember(request, remember, db)
             duis_s1sp_deadline_check(deadline)
-
-
-def _outcome_payload(request: ServiceRequest, success: bool) -> bytes:
-    """The GBCS payload of a future-dated outcome alert: the sandbox carries the RequestID and the outcome
-    in words (a real device sends its GBCS alert; nothing in the suite parses it)."""
-    return f"{request.request_id} {'executed' if success else 'failed'}".encode()

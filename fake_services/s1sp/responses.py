@@ -1,7 +1,7 @@
-"""An S1SP's interfaces to the DCC: the DSP posts the Countersigned Service Requests it has passed,
-the DCC Commissioning Party its handover at enrolment. The S1SP answers a signed SMETS1 response or a
-signed S1SP Alert (and, as sandbox evidence, the clauses that decided it). Anything not countersigned by
-the DCC system that may use the interface gets a plain-text 403 and changes nothing."""
+"""An S1SP's wire: a Countersigned Service Request in (`application/xml`), the S1SP's signed answer out, a
+SMETS1 response or an S1SP Alert, with the clauses that decided it as sandbox evidence. Anything not
+countersigned by the DCC system that may use the interface gets a plain-text 403 and changes nothing; a
+faulty S1SP (the fault campaign) is faulty on every interface it offers."""
 
 from __future__ import annotations
 
@@ -11,23 +11,14 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 
 from duis.xml import NotXML, parse, to_bytes
-from fake_services.duis_wire import CLAUSE_HEADER, REASON_HEADER, deadline_of, header_safe
-from fake_services.faults import Faults, act_out
-from fake_services.s1sp.models import S1SP, Decision, InternalLinkRefused
-from serving.web import App, HTTPError, xml_response
+from fake_services.core.duis_wire import deadline_of
+from fake_services.core.evidence import Evidence
+from fake_services.core.faults import Faults, act_out
+from fake_services.s1sp.models import S1SP, InternalLinkRefused
+from fake_services.s1sp.outcomes import Decision
+from serving.web import HTTPError, xml_response
 
-S1SP_PATH = "/s1sp/v1/serviceRequest"
-COMMISSIONING_PATH = "/s1sp/v1/commissioning"
-
-
-def _answer(decision: Decision) -> Response:
-    return xml_response(
-        to_bytes(decision.answer),
-        {
-            CLAUSE_HEADER: header_safe(", ".join(c.display for c in decision.decided_by)),
-            REASON_HEADER: header_safe(decision.reason),
-        },
-    )
+Work = Callable[[etree._Element, float | None], Decision]
 
 
 def _envelope(request: Request) -> etree._Element:
@@ -39,24 +30,29 @@ def _envelope(request: Request) -> etree._Element:
         raise HTTPError(400, str(exc)) from None
 
 
-def s1sp_app(s1sp: S1SP, faults: Faults) -> App:
-    def interface(work: Callable[[etree._Element, float | None], Decision]) -> Callable[[Request], Response]:
-        def handler(request: Request) -> Response:
-            try:
-                return _answer(work(_envelope(request), deadline_of(request)))
-            except InternalLinkRefused as exc:
-                raise HTTPError(403, str(exc)) from None
+class S1SPResponses:
+    """The handlers of one S1SP's interfaces to the DCC."""
 
-        return handler
+    def __init__(self, s1sp: S1SP, faults: Faults) -> None:
+        self.s1sp = s1sp
+        self.faults = faults
 
-    def injected_fault(_: Request) -> Response | None:
+    def service_request(self, request: Request) -> Response:
+        """The DSP passes on a User's Service Request it has accepted."""
+        return self._answer(self.s1sp.process, request)
+
+    def commissioning(self, request: Request) -> Response:
+        """The DCC Commissioning Party hands over a meter's first Network Operator certificate (SRV 6.21)."""
+        return self._answer(self.s1sp.accept_commissioning_handover, request)
+
+    def injected_fault(self, _: Request) -> Response | None:
         """A faulty S1SP is faulty on every interface it offers."""
-        return act_out(faults.current(s1sp.name))
+        return act_out(self.faults.current(self.s1sp.name))
 
-    return App(
-        [
-            ("POST", S1SP_PATH, interface(s1sp.process)),
-            ("POST", COMMISSIONING_PATH, interface(s1sp.accept_commissioning_handover)),
-        ],
-        guard=injected_fault,
-    )
+    @staticmethod
+    def _answer(work: Work, request: Request) -> Response:
+        try:
+            decision = work(_envelope(request), deadline_of(request))
+        except InternalLinkRefused as exc:
+            raise HTTPError(403, str(exc)) from None
+        return xml_response(to_bytes(decision.answer), Evidence(decision.decided_by, decision.reason).headers())
