@@ -12,6 +12,7 @@ import sys
 import threading
 from urllib.parse import urlsplit
 
+from catalogue.deviations import DEVIATIONS
 from duis.schema import SchemaUnavailable, duis_schema
 from environment_file import Environment, EnvironmentFileError, load_environment
 from fake_services.core.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
@@ -122,6 +123,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"a User has at most N Pre-Commands awaiting their CV 5, the oldest dropped (default: {limits.per_user})",
     )
+    serve.add_argument(
+        "--deviate",
+        metavar="NAME",
+        choices=sorted(DEVIATIONS),
+        help="be a DCC that built one rule wrong, as the catalogue of deviations names it (catalogue/deviations.py;"
+        " make strength proves the suite catches each): " + ", ".join(sorted(DEVIATIONS)),
+    )
     serve.add_argument("-v", "--verbose", action="store_true", help="log every HTTP request")
     return parser
 
@@ -164,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             pki=args.pki,
             pki_date=args.pki_date,
             transform_limits=transform_limits,
+            deviation=args.deviate,
         )
     except sqlite3.Error as exc:
         print(f"error: cannot open the database {args.database}: {exc}", file=sys.stderr)
@@ -198,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for name, url in urls.items():
         print(f"{name} {url}", flush=True)
+    if args.deviate:
+        wrong = DEVIATIONS[args.deviate]
+        print(f"deviating ({args.deviate}), a wrong DCC: {wrong.does}", file=sys.stderr, flush=True)
     stopping.wait()
     sandbox.stop()
     print("stopped", flush=True)

@@ -23,10 +23,12 @@ from fake_services.core.clock import Clock
 from fake_services.core.faults import Faults
 from fake_services.core.identity import Identities
 from fake_services.core.parties import SMKIRepository, Users, sandbox_smki
+from fake_services.core.rules import DeviationError
 from fake_services.core.s1sp_link import S1SPLink
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
 from fake_services.delivery.models import Deliveries
+from fake_services.deviations import WRONG, switch_off, switch_on
 from fake_services.devices.models import AlertLog
 from fake_services.dsp.models import DSP, TransformLimits
 from fake_services.dsp.urls import dsp_app
@@ -67,10 +69,16 @@ class Sandbox:
         pki: str = "test",
         pki_date: dt.datetime | None = None,
         transform_limits: TransformLimits | None = None,
+        deviation: str | None = None,
     ) -> None:
         """`pki` "dcc-boxed" also trusts DCC Boxed's PKI (its test Users, signing as its DSP): see
         `fake_services.core.boxed_pki`; its certificates are judged as of `pki_date` (default BOXED_PKI_DATE).
-        `transform_limits`: how long and how many issued Pre-Commands await their CV 5 (default 1 h, 32 a User)."""
+        `transform_limits`: how long and how many issued Pre-Commands await their CV 5 (default 1 h, 32 a User).
+        `deviation`: while it runs, the sandbox is a DCC that built one rule wrong, as `catalogue.deviations`
+        names it (for proving the suite catches it: `make strength`)."""
+        if deviation is not None and deviation not in WRONG:
+            raise DeviationError(f"no deviation named {deviation!r}; the catalogue has: {', '.join(sorted(WRONG))}")
+        self.deviation = deviation
         self.control_token = control_token or local_token()
         """The token of the Control, MCC and Meters ports: the one given, else this checkout's own
         (`.sandbox/control-token`, made at random the first time), which the suite's clients read too."""
@@ -197,6 +205,8 @@ class Sandbox:
             raise InsecureBinding(f"listening on {host} needs a Control API token (--control-token)")
         self.local_access.any_host = not is_loopback_host(host)
         ports = ports or {}
+        if self.deviation is not None:  # after provisioning: the sandbox is set up right, then deviates
+            switch_on(self.deviation)
         for name, service in self.services.items():
             service.start(host, ports.get(name, 0))
         self.deliveries.start()
@@ -225,6 +235,8 @@ class Sandbox:
         self.deliveries.close()
         self.s1sp_link.close()
         self.store.close()
+        if self.deviation is not None:
+            switch_off()
 
     def __enter__(self) -> Sandbox:
         self.start()

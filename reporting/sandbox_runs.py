@@ -20,6 +20,7 @@ Against a real DCC environment the same is two runner calls and one impact call:
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import subprocess
 import sys
@@ -51,6 +52,26 @@ def _listening(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def on_free_ports(source: Path, folder: Path, answer_timeout: int = 10) -> Path:
+    """A copy of a shipped sandbox environment file in `folder`, its keys under `folder` and every port it names
+    a free one, so that its sandbox can run beside anything else (a test, another strength run)."""
+    text = source.read_text().replace(f"../../.sandbox/keys/{source.stem}", str(folder / "keys"))
+    for port in sorted(set(re.findall(r"127\.0\.0\.1:(\d{5})", text)) | set(re.findall(r"port = (\d{5})", text))):
+        fresh = str(_free_port())
+        text = text.replace(f":{port}", f":{fresh}").replace(f"port = {port}", f"port = {fresh}")
+    text = re.sub(r"answer_timeout_seconds = \d+", f"answer_timeout_seconds = {answer_timeout}", text)
+    path = folder / source.name
+    path.write_text(text)
+    return path
+
 
 
 @contextmanager

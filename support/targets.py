@@ -56,9 +56,14 @@ def open_target(userdata: Mapping[str, str]) -> Target:
             "-D environment=FILE (see support/environments/)"
         )
     path = userdata.get("environment")
+    if path and userdata.get("deviate"):
+        raise TargetError(
+            "-D deviate switches the embedded sandbox; an environment's sandbox deviates when started so: "
+            "serve --environment FILE --deviate NAME"
+        )
     if path:
         env = load_environment(path)
         return Target(env.run.name, env.dsp.url, environment=env)
-    sandbox = Sandbox()
+    sandbox = Sandbox(deviation=userdata.get("deviate") or None)
     urls = sandbox.start()
     return Target("embedded sandbox", urls["DSP"], urls, None, sandbox.stop)

@@ -3,11 +3,9 @@ itself is `support.seeding`, the one module every harness uses."""
 
 from __future__ import annotations
 
-import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import SimpleNamespace
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -242,14 +240,3 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def environment_copy(source: Path, folder: Path, answer_timeout: int = 10) -> Path:
-    """A shipped sandbox environment file, its keys under `folder` and every port it names a free one (so a
-    test can start the sandbox from it beside anything else running)."""
-    text = source.read_text().replace(f"../../.sandbox/keys/{source.stem}", str(folder / "keys"))
-    for port in sorted(set(re.findall(r"127\.0\.0\.1:(\d{5})", text)) | set(re.findall(r"port = (\d{5})", text))):
-        fresh = str(free_port())
-        text = text.replace(f":{port}", f":{fresh}").replace(f"port = {port}", f"port = {fresh}")
-    text = re.sub(r"answer_timeout_seconds = \d+", f"answer_timeout_seconds = {answer_timeout}", text)
-    path = folder / source.name
-    path.write_text(text)
-    return path

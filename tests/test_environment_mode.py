@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from environment_file import load_environment
-from reporting.sandbox_runs import sandbox_from
+from reporting.sandbox_runs import on_free_ports, sandbox_from
 from serving.local_access import local_token
 from support.control_client import ControlClient, ControlRefused
 from support.preflight import ready_user_system
-from tests.helpers import environment_copy, free_port
+from tests.helpers import free_port
 from user_system.system import user_system_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ RUN_LIMIT = 15.0
 
 @pytest.fixture(scope="module")
 def to_be(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = environment_copy(TO_BE, tmp_path_factory.mktemp("to-be"))
+    path = on_free_ports(TO_BE, tmp_path_factory.mktemp("to-be"))
     with sandbox_from(path):
         yield path
 
@@ -110,7 +110,7 @@ def test_preflight_says_when_nothing_reaches_the_receiver(to_be: Path, tmp_path:
 
 
 def test_a_key_that_does_not_match_its_certificate_stops_the_run_before_any_scenario(tmp_path: Path):
-    path = environment_copy(TO_BE, tmp_path)
+    path = on_free_ports(TO_BE, tmp_path)
     with sandbox_from(path):
         key = tmp_path / "keys" / "eastern-networks" / "ds.key"
         other = ec.generate_private_key(ec.SECP256R1())
@@ -128,7 +128,7 @@ def test_a_key_that_does_not_match_its_certificate_stops_the_run_before_any_scen
 
 
 def test_a_dead_dsp_ends_the_run_at_once_with_one_short_line(tmp_path: Path):
-    path = environment_copy(TO_BE, tmp_path)  # nothing started: every port is closed
+    path = on_free_ports(TO_BE, tmp_path)  # nothing started: every port is closed
     result = subprocess.run(
         [sys.executable, "-m", "reporting.run", "--environment", str(path), "--no-html", "--no-pack",
          "--reports", str(tmp_path / "reports")],
@@ -149,7 +149,7 @@ def test_a_target_that_dies_mid_run_fails_the_run_on_every_surface(tmp_path: Pat
     after it error (never skip as "not in this environment"), the hooks find the DSP no longer answering,
     and the verdict is FAILED on the console, the sheet and the matrix."""
     (tmp_path / "env").mkdir()
-    path = environment_copy(TO_BE, tmp_path / "env", answer_timeout=2)
+    path = on_free_ports(TO_BE, tmp_path / "env", answer_timeout=2)
     reports = tmp_path / "reports"
     with sandbox_from(path) as dcc:
         runner = subprocess.Popen(

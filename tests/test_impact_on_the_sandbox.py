@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reporting import sandbox_runs
-from tests.helpers import environment_copy
+from reporting.sandbox_runs import on_free_ports
 
 ENVIRONMENTS = Path(__file__).resolve().parents[1] / "support" / "environments"
 
@@ -22,7 +22,7 @@ def impact_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]
     files = []
     for name in ("sandbox-as-is", "sandbox-to-be"):
         (folder / name).mkdir()
-        files.append(environment_copy(ENVIRONMENTS / f"{name}.toml", folder / name))
+        files.append(on_free_ports(ENVIRONMENTS / f"{name}.toml", folder / name))
     code = sandbox_runs.main([str(files[0]), str(files[1]), "--reports", str(folder / "reports"), "--processes", "2"])
     assert code == 0
     with (folder / "reports" / "impact.csv").open() as handle:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from fake_services.core.rules import rule
 from fake_services.delivery.state import DELIVERED, REFUSED
 
 MAX_ADDRESS_LENGTH = 2048
@@ -14,6 +15,7 @@ RETRY_LATER_4XX = frozenset({408, 429})
 """4xx answers that ask for a later attempt rather than refusing the message."""
 
 
+@rule
 def receive_address(url: str) -> str:
     """An absolute http(s) URL the DSP can POST to; ValueError says what is wrong with it.
 
@@ -44,6 +46,7 @@ def receive_address(url: str) -> str:
     return url
 
 
+@rule
 def answer_outcome(status: int) -> str | None:
     """What the User's Receive Response Service said: any 2xx acknowledges (`delivered`, never sent again); a
     4xx but 408 and 429 (which say "later", not "invalid") refuses the message as invalid (`refused`, never
@@ -55,11 +58,13 @@ def answer_outcome(status: int) -> str | None:
     return None
 
 
+@rule
 def backoff(attempts: int, initial: float, maximum: float) -> float:
     """Seconds before the next try after `attempts` failed ones: `initial` doubling to `maximum`."""
     return min(maximum, initial * 2 ** min(max(attempts - 1, 0), 64))
 
 
+@rule
 def give_up(attempts: int, next_attempt: float, enqueued: float, max_attempts: int, max_age: float) -> bool:
     """A message is given up after `max_attempts` attempts, or once its next attempt would come more than
     `max_age` seconds after it was queued (epoch seconds)."""

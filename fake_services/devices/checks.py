@@ -4,6 +4,8 @@ Operator alerts go. One function per clause; shared by S1SPs and SMETS2 devices.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cryptography import x509
 from lxml import etree
 
@@ -12,10 +14,12 @@ from duis.requests import ServiceRequest
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import Anchor, Device, DeviceType
 from fake_services.core.rejections import Rejection
+from fake_services.core.rules import rule
 from smki.profile import DUIS_REMOTE_PARTY_ROLE, KeyUse, OrganisationCertificate
 from smki.validation import CertificateRejected
 
 
+@rule
 def gbcs_replacement_certificates(request: ServiceRequest, smki: SMKIRepository) -> list[OrganisationCertificate]:
     """GBCS replacement certificates: the certificates to place, each an Organisation certificate of the
     targeted Remote Party Role with the key use of its slot, chaining through the Certification Path to
@@ -61,6 +65,7 @@ KEY_NOT_HELD = "not signed with the key of the certificate held"
 NOT_THIS_REQUEST = "not made from this request"
 
 
+@rule
 def pre_command_mismatch(
     request: ServiceRequest, root: etree._Element, signed_pre_command: bytes, held: Anchor
 ) -> str | None:
@@ -74,6 +79,7 @@ def pre_command_mismatch(
     return None if payload == pre_command_for(request, root).to_bytes() else NOT_THIS_REQUEST
 
 
+@rule
 def pia_2_2_smets2_device_update(
     request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None, held: Anchor | None
 ) -> str:
@@ -95,10 +101,12 @@ def pia_2_2_smets2_device_update(
     return f"signed by the holder of the device's {role} certificate"
 
 
-def pia_2_3_2_b_alert_target(device: Device, held_ka: Anchor | None) -> str | None:
+@rule
+def pia_2_3_2_b_alert_target(device: Device, held: Mapping[KeyUse, Anchor | None]) -> str | None:
     """PIA 2.3.2 B: an ESME's alerts for the Network Operator go to the Business Target ID taken
-    from the Non-Critical (KA) Network Operator certificate held for it (`held_ka`); a SMETS1 GSME raises no
-    Network Operator alerts."""
+    from the Non-Critical (KA) Network Operator certificate held for it (`held`: the Network Operator
+    certificates held, by key use); a SMETS1 GSME raises no Network Operator alerts."""
     if device.device_type is not DeviceType.ESME:
         return None
-    return held_ka.entity_id if held_ka else None
+    key_agreement = held.get(KeyUse.KA)
+    return key_agreement.entity_id if key_agreement else None

@@ -24,6 +24,7 @@ from duis.srv import (
 from fake_services.core.parties import Users
 from fake_services.core.records import Device, DeviceType, User
 from fake_services.core.rejections import Rejection
+from fake_services.core.rules import rule
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
 from smki.profile import OrganisationCertificate, RemotePartyRole
@@ -46,6 +47,7 @@ TRANSFORM, SEND, NON_DEVICE = "T", "S", "D"
 SIGNED_PRE_COMMAND_VARIANTS = frozenset({5, 6})
 
 
+@rule
 def duis_schema_check(root: etree._Element) -> ServiceRequest:
     """DUIS schema: the request must be valid against DCC's XSD before anything else."""
     error = schema_error(root)
@@ -57,6 +59,7 @@ def duis_schema_check(root: etree._Element) -> ServiceRequest:
         raise Rejection("schema", str(exc)) from None
 
 
+@rule
 def duis_signature_sender_check(request: ServiceRequest, signer: OrganisationCertificate) -> None:
     """DUIS signature: the request is signed by its Business Originator, with its XML-signing certificate
     (Remote Party Role 135, OU=87), not with a certificate a device trusts and not by someone else."""
@@ -70,6 +73,7 @@ def duis_signature_sender_check(request: ServiceRequest, signer: OrganisationCer
         )
 
 
+@rule
 def duis_user_check(request: ServiceRequest, users: Users) -> User:
     """DUIS User: the Business Originator is a DCC User (its User Role comes from the DCC's register)."""
     user = users.get(request.originator)
@@ -78,12 +82,14 @@ def duis_user_check(request: ServiceRequest, users: Users) -> User:
     return user
 
 
+@rule
 def duis_eligibility_check(request: ServiceRequest, sender: User) -> None:
     """DUIS eligibility: the sender's User Role may send this SRV (DCC's request matrix)."""
     if sender.user_role not in request.srv.eligible:
         raise Rejection("eligibility", f"a {sender.user_role.value} may not send SRV {request.srv.variant}")
 
 
+@rule
 def duis_command_variant_check(request: ServiceRequest, web_service: str) -> None:
     """DUIS Command Variant: the SRV offers this Command Variant (the XSD's own table: a Critical SRV is
     never sent as CV 1), and it was sent to the web service that takes it."""
@@ -99,6 +105,7 @@ def duis_command_variant_check(request: ServiceRequest, web_service: str) -> Non
         )
 
 
+@rule
 def duis_anti_replay_check(request: ServiceRequest, last: int | None) -> None:
     """DUIS anti-replay: the originator counter must be above every counter accepted before from the
     same Business Originator, so a resent or replayed request is never applied twice: a Supplier's SRV 6.21
@@ -109,6 +116,7 @@ def duis_anti_replay_check(request: ServiceRequest, last: int | None) -> None:
         )
 
 
+@rule
 def duis_device_check(request: ServiceRequest, device: Device | None) -> Device:
     """DUIS device: the target is in the Smart Metering Inventory (`device`, None when it is not) and can take
     this SRV."""
@@ -119,6 +127,7 @@ def duis_device_check(request: ServiceRequest, device: Device | None) -> Device:
     return device
 
 
+@rule
 def duis_signature_pre_command_check(signed: bytes | None, issued: bytes) -> None:
     """DUIS signature: a CV 5 carries the Pre-Command the DCC issued for its RequestID, unchanged, with the
     User's signature appended (the device or S1SP checks whose key made it)."""
@@ -132,6 +141,7 @@ def duis_signature_pre_command_check(signed: bytes | None, issued: bytes) -> Non
         raise Rejection("pre_command", "the Signed Pre-Command is not the Pre-Command the DCC issued for this request")
 
 
+@rule
 def gbcs_replacement_mode_check(request: ServiceRequest) -> int:
     """GBCS replacement certificates: the Transform turns a 6.15.1 into the GBCS command of a replacement
     mode (CS02b: Supplier by Supplier 0x0102, Network Operator by Network Operator 0x0103); for a Remote
@@ -142,6 +152,7 @@ def gbcs_replacement_mode_check(request: ServiceRequest) -> int:
         raise Rejection("replacement_mode", str(exc)) from None
 
 
+@rule
 def pia_3_2_dsp_feature_switch(store: Store) -> bool:
     """PIA 3.2: the DSP enables SRPD 6.2(d) with one feature switch, not one per S1SP."""
     return SettingsTable(store).get(MP107_SWITCH) == "on"
@@ -166,6 +177,7 @@ class TransformLimits:
             raise ValueError("a Pre-Command lives a positive time, and a User may have at least one awaiting")
 
 
+@rule
 def duis_signature_pre_command_awaited_check(
     request_id: RequestID, issued_at: float | None, now: float, limits: TransformLimits
 ) -> None:

@@ -9,11 +9,13 @@ from duis.srv import UserRole
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import Device, DeviceType, InstallStatus
 from fake_services.core.rejections import Rejection
+from fake_services.core.rules import rule
 from fake_services.registration.checks import RegistryView, meter_points
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from smki.validation import CertificateRejected
 
 
+@rule
 def tmad_5_10_17_network_operator_certificate_validation(
     offered: dict[KeyUse, str], smki: SMKIRepository
 ) -> dict[KeyUse, OrganisationCertificate]:
@@ -37,6 +39,7 @@ def tmad_5_10_17_network_operator_certificate_validation(
     return certificates
 
 
+@rule
 def tmad_5_10_12_owner_is_registered_network_operator(
     certificates: dict[KeyUse, OrganisationCertificate], device_id: str, registry: RegistryView
 ) -> None:
@@ -51,6 +54,7 @@ def tmad_5_10_12_owner_is_registered_network_operator(
             )
 
 
+@rule
 def registered_network_operator(device_id: str, registry: RegistryView) -> str | None:
     """The Network Operator registered for the meter: its Electricity Distributor or Gas Transporter."""
     device = registry.device(device_id)
@@ -64,6 +68,7 @@ def registered_network_operator(device_id: str, registry: RegistryView) -> str |
     return None
 
 
+@rule
 def tmad_4_42_populate_network_operator_certificate(
     device_id: str, registry: RegistryView, smki: SMKIRepository
 ) -> dict[KeyUse, OrganisationCertificate]:
@@ -77,6 +82,7 @@ def tmad_4_42_populate_network_operator_certificate(
     return found if set(found) == {KeyUse.DS, KeyUse.KA} else {}
 
 
+@rule
 def no_certificate_captured_for_dormant_esme(device: Device, installation: list[Device]) -> bool:
     """PIA 2.3.2: no provision captures an ESME NO certificate for a Dormant ESME in an installation whose GSME
     is Active (the Supplier applies it later with SRV 6.21)."""

@@ -24,6 +24,7 @@ from fake_services.core.dcc_internal import countersigned_request
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import InstallStatus
 from fake_services.core.rejections import Rejection
+from fake_services.core.rules import rule
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.store import Store
 from fake_services.enrolment.checks import (
@@ -198,6 +199,7 @@ class Commissioning:
     reason: str
 
 
+@rule
 def srv_6_21_commissioning_handover(
     ma: MigrationAuthorisation,
     party: DCCCommissioningParty,

@@ -15,6 +15,7 @@ from duis.requests import ServiceRequest
 from duis.srv import JOIN_SERVICE, RESTORE_GPF_DEVICE_LOG, UPDATE_SECURITY_CREDENTIALS_KRP, UserRole
 from fake_services.core.records import Device, DeviceType, InvalidSeed, User
 from fake_services.core.rejections import Rejection, Verdict
+from fake_services.core.rules import rule
 
 
 class RegistryView(Protocol):
@@ -57,6 +58,7 @@ def inventory_seed_check(device: Device) -> None:
 
 
 # --- who counts as registered ----------------------------------------------------------------------------
+@rule
 def meter_points(device: Device, registry: RegistryView) -> list[str]:
     """The MPAN/MPRN a device relates to: its own, or (CHF, GPF) those of its installation's meters (a GPF's,
     its gas meters')."""
@@ -68,6 +70,7 @@ def meter_points(device: Device, registry: RegistryView) -> list[str]:
     return [d.mpxn for d in meters if d.mpxn]
 
 
+@rule
 def is_registered(user: User, device: Device, registry: RegistryView) -> bool:
     """The sender is the registered party in its User Role for the device's MPAN/MPRN."""
     return any(
@@ -75,6 +78,7 @@ def is_registered(user: User, device: Device, registry: RegistryView) -> bool:
     )
 
 
+@rule
 def is_responsible_import_supplier_sharing_chf(user: User, device: Device, registry: RegistryView) -> bool:
     """The sender is the Responsible (Import) Supplier for an ESME sharing the device's CHF."""
     return user.user_role is UserRole.IMPORT_SUPPLIER and any(
@@ -84,6 +88,7 @@ def is_responsible_import_supplier_sharing_chf(user: User, device: Device, regis
 
 
 # --- SRPD 6.1(f) and its exceptions ------------------------------------------------------------------------
+@rule
 def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Device, registry: RegistryView) -> bool:
     """SRPD 6.2(a): an Import Supplier that is the Responsible Supplier for a system sharing the CHF
     with a system that includes a Gas Smart Meter sends 'Join Service' to join that GSME to a GPF
@@ -99,6 +104,7 @@ def srpd_6_2_a_join_service(request: ServiceRequest, sender: User, device: Devic
     )
 
 
+@rule
 def srpd_6_2_b_restore_gpf_device_log(
     request: ServiceRequest, sender: User, device: Device, registry: RegistryView
 ) -> bool:
@@ -111,11 +117,13 @@ def srpd_6_2_b_restore_gpf_device_log(
     )
 
 
+@rule
 def srpd_6_2_c_other_user(sender: User) -> bool:
     """SRPD 6.2(c): the Service Request has been sent by a User acting in the User Role 'Other User'."""
     return sender.user_role is UserRole.OTHER_USER
 
 
+@rule
 def srpd_6_2_d_smets1_krp_from_network_operator(request: ServiceRequest, sender: User, device: Device) -> bool:
     """SRPD 6.2(d) (MP107): a SMETS1 Service Request with SRV 6.15.1 (Update Security Credentials)
     received from an Electricity Distributor or Gas Transporter. The clause names the sender's User
@@ -125,12 +133,14 @@ def srpd_6_2_d_smets1_krp_from_network_operator(request: ServiceRequest, sender:
     return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and device.smets == 1 and sender.user_role.is_network_operator
 
 
+@rule
 def pia_2_2_smets2_critical_skips_registration_data(request: ServiceRequest, device: Device) -> bool:
     """PIA 2.2 (and 2.1): SMETS2 Critical Commands have no Registration Data validation; the device
     itself decides whether the sender holds its certificate."""
     return device.smets == 2 and request.srv.critical
 
 
+@rule
 def registration_data_exception(
     request: ServiceRequest, sender: User, device: Device, registry: RegistryView, mp107_in_force: bool
 ) -> Clause | None:
@@ -148,6 +158,7 @@ def registration_data_exception(
     return None
 
 
+@rule
 def srpd_6_1_f_registration_data_check(
     request: ServiceRequest,
     sender: User,

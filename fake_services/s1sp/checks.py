@@ -18,6 +18,7 @@ from duis.srv import UPDATE_SECURITY_CREDENTIALS_KRP
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import Anchor, Device, User
 from fake_services.core.rejections import Rejection, Verdict
+from fake_services.core.rules import rule
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
 from fake_services.devices.checks import (
@@ -35,18 +36,21 @@ def enablement_setting(s1sp: str) -> str:
     return f"s1sp.{s1sp}.mp107"
 
 
+@rule
 def pia_3_2_s1sp_enablement(store: Store, s1sp: str) -> bool:
     """PIA 3.2: each S1SP enables MP107 in its own release; until it has, it rejects what the DSP lets
     through with the standard S1SP Alert."""
     return SettingsTable(store).get(enablement_setting(s1sp)) == "on"
 
 
+@rule
 def pia_3_3_targets_network_operator_certificates(request: ServiceRequest) -> bool:
     """PIA 3.3: the S1SP skips the RDP check only for a 6.15.1 that targets Network Operator
     certificates; it keeps it for supplier certificates and for every other SRV."""
     return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and request.remote_party_role == "NetworkOperator"
 
 
+@rule
 def srpd_16_1_s1sp_registration_data_check(
     request: ServiceRequest, sender: User, device: Device, registry: RegistryView, mp107_enabled: bool
 ) -> Verdict:
@@ -62,18 +66,21 @@ def srpd_16_1_s1sp_registration_data_check(
     return Verdict(SRPD_16_1, verdict.reason)
 
 
+@rule
 def pia_2_3_2_a_owner_check_applies(request: ServiceRequest) -> bool:
     """PIA 2.3.2 A: the Network Operator certificate only validates the sender of Critical requests, so
     a Network Operator's non-critical requests work even where the wrong certificate is held."""
     return request.srv.critical
 
 
+@rule
 def acting_role(request: ServiceRequest) -> str:
     """The Remote Party Role a Critical command acts for: the role whose certificates it replaces, else the
     Supplier's."""
     return request.remote_party_role or "Supplier"
 
 
+@rule
 def s1sr_4_2_certificate_owner_check(
     request: ServiceRequest, root: etree._Element, signed_pre_command: bytes | None, held: Anchor | None
 ) -> Verdict:
@@ -104,6 +111,7 @@ def s1sr_4_2_certificate_owner_check(
     return Verdict(S1SR_4_2, f"{request.originator} owns the {role} certificate held and signed with its key")
 
 
+@rule
 def srv_6_21_request_handover(request: ServiceRequest, smki: SMKIRepository) -> list[OrganisationCertificate]:
     """SRV 6.21: a handover places the certificates it carries in the Remote Party Role it names (at
     enrolment by the DCC Commissioning Party, later by the Supplier); like 6.15.1 each must be a valid
@@ -111,6 +119,7 @@ def srv_6_21_request_handover(request: ServiceRequest, smki: SMKIRepository) -> 
     return gbcs_replacement_certificates(request, smki)
 
 
+@rule
 def duis_s1sp_deadline_check(deadline: float | None) -> None:
     """DUIS communications failure: an S1SP never commits a change after the DSP has stopped waiting
     for it, so the User's E20 always means nothing changed."""

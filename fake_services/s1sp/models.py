@@ -207,7 +207,8 @@ class S1SP:
         the party the certificate it holds names (PIA 2.3.2 B); the DCC delivers it to that User. Returns
         the recipient (None: no Network Operator alert, as from a gas meter)."""
         device = self.served_device(device_id)
-        recipient = pia_2_3_2_b_alert_target(device, self.anchors.held(device_id, "NetworkOperator", KeyUse.KA))
+        held = {use: self.anchors.held(device_id, "NetworkOperator", use) for use in (KeyUse.DS, KeyUse.KA)}
+        recipient = pia_2_3_2_b_alert_target(device, held)
         if recipient is None:
             return None
         log.record(device_id, recipient, alert_code)
