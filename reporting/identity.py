@@ -59,7 +59,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _git(root: Path, *args: str) -> str | None:
+def git_output(root: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
@@ -299,12 +299,12 @@ def run_identity(
         kind = str(run.get("kind") or "")
         switches = declared_switches(environment, environment_file.name)
     operator, organisation = _operator(environment)
-    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    status = git_output(root, "status", "--porcelain", "--untracked-files=no")
     moment = (started or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     return RunIdentity(
         started=moment.isoformat().replace("+00:00", "Z"),
-        commit=_git(root, "rev-parse", "HEAD") or "unknown (not a git work tree)",
-        branch=_git(root, "rev-parse", "--abbrev-ref", "HEAD") or "unknown",
+        commit=git_output(root, "rev-parse", "HEAD") or "unknown (not a git work tree)",
+        branch=git_output(root, "rev-parse", "--abbrev-ref", "HEAD") or "unknown",
         work_tree="unknown" if status is None else ("clean" if not status else "with uncommitted changes"),
         target=target,
         environment_file=environment_path,

@@ -31,8 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from reporting.identity import REDACTED, is_secret
+from reporting.kill_matrix import STRENGTH_FILE, STRENGTH_PAGE
 
 MANIFEST = "MANIFEST.sha256"
+STRENGTH_FILES = (STRENGTH_FILE, STRENGTH_PAGE)
+"""The kill matrix of the suite's strength, when measured (`make strength`): the pack keeps it beside the report."""
 PACK_NAME = "mp107-evidence.tar.gz"
 FIXED_MTIME = 946684800  # 2000-01-01T00:00:00Z: no date of packing leaks into the bytes
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
@@ -95,8 +98,11 @@ def collect(
     *,
     environment_files: Iterable[Path] = (),
     test_cases: Path | None = None,
+    strength: bool = False,
 ) -> dict[str, bytes]:
-    """Pack path → content, from a reports folder after a run."""
+    """Pack path → content, from a reports folder after a run (`strength`: with the kill matrix, measured on
+    this commit)."""
+    strength_files = STRENGTH_FILES if strength else ()
     entries: dict[str, bytes] = {}
 
     def add_tree(folder: Path, prefix: str) -> None:
@@ -108,7 +114,7 @@ def collect(
     report = reports / "allure-report" / "index.html"
     if report.is_file():
         entries["report/index.html"] = report.read_bytes()
-    for name in ("traceability.md", "traceability.csv", "sign-off.html", "verdict.json"):
+    for name in ("traceability.md", "traceability.csv", "sign-off.html", "verdict.json", *strength_files):
         if (reports / name).is_file():
             entries[name] = (reports / name).read_bytes()
     add_tree(reports / "junit", "junit")

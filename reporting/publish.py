@@ -16,6 +16,7 @@ from reporting import allure_report, pack
 from reporting.annotate import annotate_results
 from reporting.identity import RunIdentity, redact
 from reporting.junit import annotate_junit
+from reporting.kill_matrix import read_strength, strength_link
 from reporting.scenarios import collect_scenarios
 from reporting.signoff import write_signoff
 from reporting.test_cases import TestCaseMap
@@ -31,6 +32,7 @@ from reporting.verdict import (
 )
 
 VERDICT_ITEM = "mp107-verdict"
+STRENGTH_ITEM = "mp107-strength"
 MAX_SHOWN = 12
 """The findings the console lists before it refers to the matrix for the rest."""
 ANSWERING_AT_END = "target.answering_at_end"
@@ -94,6 +96,7 @@ def publish(
     identity.write(reports)
     cases = collect_scenarios(features, root)
     evidence = read_evidence(results_dir, junit_root, root)
+    strength = read_strength(reports)
     verdict = decide(
         cases,
         evidence,
@@ -112,6 +115,7 @@ def publish(
         allure_report.write_environment(results_dir, identity.properties() | verdict.properties() | redact(panel))
         findings = [str(finding) for finding in verdict.findings]
         bar = {VERDICT_ITEM: allure_report.verdict_html(verdict.word, verdict.headline, findings)}
+        bar[STRENGTH_ITEM] = strength_link(strength)
         try:
             report = allure_report.generate_html(
                 results_dir,
@@ -125,14 +129,18 @@ def publish(
             verdict = with_findings(verdict, [Finding(Kind.EVIDENCE, f"the HTML report was not generated: {first}")])
     allure_report.write_environment(results_dir, identity.properties() | verdict.properties() | redact(panel))
     annotate_junit(junit_root, identity, cases, test_cases, verdict)
-    matrix = write_matrix(reports, verdict, evidence, catalogue, identity=identity, test_cases=test_cases)
+    matrix = write_matrix(
+        reports, verdict, evidence, catalogue, identity=identity, test_cases=test_cases, strength=strength
+    )
     write_verdict(reports, verdict)
 
     pack_name = pack_path.name if pack_path is not None else ""
-    signoff = write_signoff(reports, verdict, identity, test_cases, pack_name)  # the copy inside the pack
+    signoff = write_signoff(reports, verdict, identity, test_cases, pack_name, strength=strength)  # the pack's copy
     built = None
     if pack_path is not None:
-        entries = pack.collect(reports, environment_files=pack_inputs, test_cases=test_cases_file)
+        entries = pack.collect(
+            reports, environment_files=pack_inputs, test_cases=test_cases_file, strength=strength is not None
+        )
         header = [
             f"SECMP0107 evidence pack of the run started {identity.started}, commit {identity.commit}",
             f"Target: {identity.target}" + (f" ({identity.evidence_banner})" if identity.evidence_banner else ""),
@@ -141,7 +149,7 @@ def publish(
         ]
         built = pack.build(entries, pack_path, header)
         pack.write_digest(built)
-        signoff = write_signoff(reports, verdict, identity, test_cases, pack_name, pack.digest(built))
+        signoff = write_signoff(reports, verdict, identity, test_cases, pack_name, pack.digest(built), strength)
 
     _print_closing(root, verdict, matrix, report, signoff, built, identity, coverage_required)
     return Published(matrix, report, signoff, built, verdict)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 from reporting.identity import RunIdentity
+from reporting.kill_matrix import strength_words
 from reporting.test_cases import TestCaseMap
 from reporting.verdict import ClauseState, Outcome, Verdict
 
@@ -120,8 +122,10 @@ def render_signoff(
     test_cases: TestCaseMap,
     pack_name: str = "",
     pack_sha256: str = "",
+    strength: dict[str, Any] | None = None,
 ) -> str:
-    """The sheet as one self-contained HTML page (no script, no external resource)."""
+    """The sheet as one self-contained HTML page (no script, no external resource). `strength`: the kill
+    matrix of this commit, when one was measured (`reporting.kill_matrix`)."""
     uit = identity is not None and identity.uit_evidence
     banner = identity.evidence_banner if identity else "Run identity not recorded: not UIT evidence"
     shown = verdict.findings[:MAX_FINDINGS]
@@ -140,6 +144,7 @@ def render_signoff(
 <p>Network Operator correction of a wrong Network Operator certificate on SMETS1 meters.</p>
 {f'<p class="banner">{_e(banner)}</p>' if banner else ""}
 <p class="verdict {"pass" if verdict.passed else "fail"}">Verdict: {_e(verdict.headline)}</p>
+<p>Strength of the suite: {_e(strength_words(strength))}.</p>
 <h2>What is signed</h2>
 <table class="identity">{"".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)}</table>
 <h2>Findings</h2>
@@ -168,7 +173,8 @@ def write_signoff(
     test_cases: TestCaseMap,
     pack_name: str = "",
     pack_sha256: str = "",
+    strength: dict[str, Any] | None = None,
 ) -> Path:
     path = Path(out_dir) / SHEET
-    path.write_text(render_signoff(verdict, identity, test_cases, pack_name, pack_sha256), encoding="utf-8")
+    path.write_text(render_signoff(verdict, identity, test_cases, pack_name, pack_sha256, strength), encoding="utf-8")
     return path

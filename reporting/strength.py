@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import html
 import json
 import subprocess
 import sys
@@ -37,15 +36,13 @@ from pathlib import Path
 from catalogue import CLAUSES
 from catalogue.deviations import DEVIATIONS, Deviation
 from reporting.allure_report import PROJECT_ROOT
-from reporting.identity import _git
+from reporting.identity import git_output
+from reporting.kill_matrix import AS_IS, EMBEDDED, STRENGTH_FILE, STRENGTH_PAGE, TO_BE, render_html, render_markdown
 from reporting.sandbox_runs import DEFAULT_FILES, SandboxDidNotStart, on_free_ports, sandbox_from
 from reporting.scenarios import collect_scenarios
 
-STRENGTH_FILE = "strength.json"
 ANSWER_SECONDS = 3.0
 """How long a scenario waits for an answer in a strength run (the sandbox answers in milliseconds)."""
-EMBEDDED, AS_IS, TO_BE = "embedded sandbox", "as-is environment", "to-be environment"
-TARGETS = (EMBEDDED, AS_IS, TO_BE)
 
 
 @dataclass(frozen=True)
@@ -174,7 +171,7 @@ def summary(results: Sequence[Result]) -> str:
 def write(results: Sequence[Result], out: Path, seconds: float, environments: bool) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     data = {
-        "commit": _git(PROJECT_ROOT, "rev-parse", "HEAD") or "unknown",
+        "commit": git_output(PROJECT_ROOT, "rev-parse", "HEAD") or "unknown",
         "measured": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "seconds": round(seconds, 1),
         "summary": summary(results),
@@ -198,88 +195,8 @@ def write(results: Sequence[Result], out: Path, seconds: float, environments: bo
     path = out / STRENGTH_FILE
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "strength.md").write_text(render_markdown(data), encoding="utf-8")
-    (out / "strength.html").write_text(render_html(data), encoding="utf-8")
+    (out / STRENGTH_PAGE).write_text(render_html(data), encoding="utf-8")
     return path
-
-
-def _caught_words(attempt: dict) -> str:
-    if attempt.get("problem"):
-        return f"not run: {attempt['problem']}"
-    catches = attempt.get("caught_by") or []
-    if not catches:
-        return "survived"
-    names = "; ".join(f"{c['scenario']} ({c['location']})" for c in catches[:3])
-    more = f" and {len(catches) - 3} more" if len(catches) > 3 else ""
-    return f"caught by {names}{more}" + (" [the rest]" if attempt.get("stage") == "the rest" else "")
-
-
-def render_markdown(data: dict) -> str:
-    lines = [
-        "# The suite's strength: the kill matrix",
-        "",
-        f"**{data['summary']}** (commit {data['commit'][:12]}, measured {data['measured']}, {data['seconds']} s).",
-        "",
-        "Each row is a DCC that built one rule wrong (`catalogue/deviations.py`); the suite ran against the sandbox "
-        "deviating so, the scenarios of the clause it breaks first.",
-        "",
-        "| Deviation | Clause | What the wrong DCC does | Embedded sandbox | As-is | To-be |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in data["deviations"]:
-        cells = [_caught_words(row["attempts"].get(target, {"problem": "not measured"})) for target in TARGETS]
-        if row["equivalent"]:
-            cells[0] += f" (equivalent: {row['equivalent']})"
-        if row["only_the_pair"]:
-            cells[2] += f" — {row['only_the_pair']}"
-        shown = " | ".join(cell.replace("|", "\\|") for cell in cells)
-        lines.append(f"| {row['name']} | {row['clause']} | {row['does']} | {shown} |")
-    lines += ["", "## Findings", ""]
-    lines += [f"- {finding}" for finding in data["findings"]] or ["None: every deviation is caught or justified."]
-    return "\n".join(lines) + "\n"
-
-
-def render_html(data: dict) -> str:
-    rows = []
-    for row in data["deviations"]:
-        cells = "".join(
-            f"<td class=\"{'survived' if 'survived' in words else 'caught'}\">{html.escape(words)}</td>"
-            for words in (_caught_words(row["attempts"].get(t, {"problem": "not measured"})) for t in TARGETS)
-        )
-        note = f"<br><i>equivalent: {html.escape(row['equivalent'])}</i>" if row["equivalent"] else ""
-        pair = f"<br><b>{html.escape(row['only_the_pair'])}</b>" if row["only_the_pair"] else ""
-        rows.append(
-            f"<tr><td>{html.escape(row['name'])}</td><td>{html.escape(row['clause'])}</td>"
-            f"<td>{html.escape(row['does'])}<br><small>misreads: {html.escape(row['misreads'])}</small>"
-            f"{note}{pair}</td>"
-            f"{cells}</tr>"
-        )
-    found = "".join(f"<li>{html.escape(f)}</li>" for f in data["findings"]) or "<li>None</li>"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>The suite's strength</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 0.85rem; }}
-th, td {{ border: 1px solid #ccc; padding: 0.35rem; vertical-align: top; text-align: left; }}
-td.caught {{ background: #e3f1e3; }} td.survived {{ background: #fde2b8; font-weight: bold; }}
-</style></head><body>
-<h1>The suite's strength: the kill matrix</h1>
-<p><strong>{html.escape(data['summary'])}</strong> (commit {html.escape(data['commit'][:12])}, measured
-{html.escape(data['measured'])}). Each row is a DCC that built one rule wrong; the suite ran against the sandbox
-deviating so, the scenarios of the clause it breaks first.</p>
-<table><thead><tr><th>Deviation</th><th>Clause</th><th>What the wrong DCC does</th><th>Embedded sandbox</th>
-<th>As-is environment</th><th>To-be environment</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
-<h2>Findings</h2><ul>{found}</ul>
-</body></html>
-"""
-
-
-def read_strength(reports: Path) -> dict | None:
-    """The kill matrix a strength run left in `reports`, when it measured this very commit."""
-    path = Path(reports) / STRENGTH_FILE
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return data if data.get("commit") == (_git(PROJECT_ROOT, "rev-parse", "HEAD") or "unknown") else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

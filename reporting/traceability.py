@@ -11,9 +11,11 @@ import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from catalogue import CLAUSES, Clause, is_clause_tag
 from reporting.identity import RunIdentity
+from reporting.kill_matrix import caught_of_clause, strength_words
 from reporting.scenarios import ScenarioCase, collect_scenarios, feature_files
 from reporting.test_cases import TestCaseMap
 from reporting.verdict import (
@@ -83,7 +85,10 @@ def _findings_lines(findings: Sequence[Finding]) -> list[str]:
 
 
 def render_markdown(
-    verdict: Verdict, identity: RunIdentity | None = None, test_cases: TestCaseMap | None = None
+    verdict: Verdict,
+    identity: RunIdentity | None = None,
+    test_cases: TestCaseMap | None = None,
+    strength: dict[str, Any] | None = None,
 ) -> str:
     """The matrix as a test manager reads it: the verdict, who ran what and when, then clause by clause in
     the catalogue's order, the findings, the scenarios not run with their reasons, and those no UIT test
@@ -118,6 +123,14 @@ def render_markdown(
         "Passed: no scenario failed, every clause the run had to prove has a passing scenario, and the "
         "evidence is complete."
     ]
+    lines += ["", "## The suite's strength", "", f"{strength_words(strength)}."]
+    if strength is not None:
+        lines += [""] + [
+            f"- {row.clause.display}: {caught} of {count} wrong implementations caught"
+            for row in verdict.clauses
+            for caught, count in [caught_of_clause(strength, row.clause.tag)]
+            if count
+        ]
     groups = verdict.not_run_by_reason()
     lines += ["", "## Scenarios not run", ""]
     if not groups:
@@ -147,6 +160,7 @@ CSV_FIELDS = (
     "citation",
     "link",
     "clause_status",
+    "clause_deviations_caught",
     "feature",
     "rule",
     "scenario",
@@ -165,6 +179,7 @@ def csv_rows(
     catalogue: Mapping[str, Clause],
     test_cases: TestCaseMap | None = None,
     identity: RunIdentity | None = None,
+    strength: dict[str, Any] | None = None,
 ) -> list[dict[str, str]]:
     """One row per clause × scenario; clauses without scenarios and scenarios without a catalogued clause
     get a row each too, so the CSV is a complete inventory. Every row carries the run's verdict and commit."""
@@ -196,6 +211,7 @@ def csv_rows(
             "citation": row.clause.citation,
             "link": row.clause.link,
             "clause_status": str(row.state),
+            "clause_deviations_caught": _caught(strength, row.clause.tag),
             **run,
         }
         rows += [{**clause, **scenario_fields(scenario)} for scenario in row.scenarios] or [clause]
@@ -206,6 +222,14 @@ def csv_rows(
     return rows
 
 
+def _caught(strength: dict[str, Any] | None, tag: str) -> str:
+    """``3 of 3``: the wrong implementations of the clause the suite caught ("" when not measured)."""
+    if strength is None:
+        return ""
+    caught, count = caught_of_clause(strength, tag)
+    return f"{caught} of {count}" if count else "none catalogued"
+
+
 def write_matrix(
     out_dir: Path,
     verdict: Verdict,
@@ -214,17 +238,19 @@ def write_matrix(
     *,
     identity: RunIdentity | None = None,
     test_cases: TestCaseMap | None = None,
+    strength: dict[str, Any] | None = None,
 ) -> Traceability:
-    """Write ``traceability.md`` and ``traceability.csv`` for a verdict already decided."""
+    """Write ``traceability.md`` and ``traceability.csv`` for a verdict already decided (with the kill matrix
+    of this commit, `strength`, when one was measured)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     markdown = out_dir / "traceability.md"
-    markdown.write_text(render_markdown(verdict, identity, test_cases), encoding="utf-8")
+    markdown.write_text(render_markdown(verdict, identity, test_cases, strength), encoding="utf-8")
     table = out_dir / "traceability.csv"
     with table.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=CSV_FIELDS, restval="")
         writer.writeheader()
-        writer.writerows(csv_rows(verdict, catalogue, test_cases, identity))
+        writer.writerows(csv_rows(verdict, catalogue, test_cases, identity, strength))
     return Traceability(verdict, evidence, markdown, table)
 
 
