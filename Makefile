@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup report evidence environments test lint unit suite campaign sandbox bench clean
 
@@ -32,8 +33,8 @@ lint: setup  ## ruff, and the layers as import-linter contracts (pyproject.toml)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
-unit: setup
-	$(PY) -m pytest
+unit: setup  ## pytest in PYTEST_WORKERS processes (pytest-xdist), each test file whole in one of them
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 campaign: setup  ## hostile input and faults: 1000+ cases, must find 0 state changes and 0 crashes
 	$(PY) -m campaign
