@@ -46,8 +46,12 @@ class SessionEnded(RuntimeError):
     """The shared JVM ended or stopped answering; its own words are in the message."""
 
 
-def find_dcc_tool() -> DCCTool:
-    """`java` and DCC's tool.jar, or skip (fail under CI) saying what is missing."""
+class ToolMissing(RuntimeError):
+    """Java or DCC's tool.jar is not installed; the message says what to install."""
+
+
+def locate_dcc_tool() -> DCCTool:
+    """`java` and DCC's tool.jar, or ToolMissing saying what is missing."""
     java = shutil.which("java")
     missing = []
     if java is None:
@@ -57,11 +61,19 @@ def find_dcc_tool() -> DCCTool:
     except SchemaUnavailable as exc:
         missing.append(str(exc))
     if missing or java is None:
-        message = "DCC tool interop test cannot run: " + "; ".join(missing)
+        raise ToolMissing("; ".join(missing))
+    return DCCTool(java, jar)
+
+
+def find_dcc_tool() -> DCCTool:
+    """DCC's tool, or skip (fail under CI) saying what is missing."""
+    try:
+        return locate_dcc_tool()
+    except ToolMissing as missing:
+        message = f"DCC tool interop test cannot run: {missing}"
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    return DCCTool(java, jar)
 
 
 @dataclass
