@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup report evidence environments test lint types unit suite campaign sandbox bench clean
 
@@ -35,8 +36,8 @@ lint: setup  ## ruff, and the layers as import-linter contracts (pyproject.toml)
 types: setup  ## mypy over product code (pyproject.toml [tool.mypy])
 	$(PY) -m mypy
 
-unit: setup
-	$(PY) -m pytest
+unit: setup  ## pytest in PYTEST_WORKERS processes (pytest-xdist), each test file whole in one of them
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 campaign: setup  ## hostile input and faults: 1000+ cases, must find 0 state changes and 0 crashes
 	$(PY) -m campaign
@@ -44,7 +45,7 @@ campaign: setup  ## hostile input and faults: 1000+ cases, must find 0 state cha
 environments: setup  ## the suite against the sandbox started from each environment file (Control API off), then the impact matrix
 	$(PY) -m reporting.sandbox_runs --processes 2
 
-test: lint unit campaign report environments  ## everything CI runs
+test: lint types unit campaign report environments  ## everything CI runs
 
 sandbox: setup  ## run the DCC sandbox standalone
 	$(PY) -m fake_services serve

@@ -1,4 +1,5 @@
-"""One sandbox per test session (keys once per organisation), state reset per test."""
+"""One sandbox per test session (keys once per organisation), state reset per test; one JVM per test session
+for DCC's tool."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from fake_services.sandbox import Sandbox
 from support.control_client import ControlClient
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
+from tests.dcc_tool import DCCTool, find_dcc_tool
 from tests.helpers import Cast, enrol_cast
 from user_system.client import DUISClient
 from user_system.system import UserSystem
@@ -18,6 +20,14 @@ from user_system.system import UserSystem
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox() as sb:
         yield sb
+
+
+@pytest.fixture(scope="session")
+def dcc_tool() -> Iterator[DCCTool]:
+    """DCC's own DUIS tool (skipped, or failed under CI, when Java or the jar is missing); its runs share one JVM."""
+    tool = find_dcc_tool()
+    yield tool
+    tool.close()
 
 
 @pytest.fixture(scope="session")

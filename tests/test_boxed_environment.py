@@ -14,7 +14,7 @@ from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP
 from environment_file import check_key_material, load_environment
 from support.environment_arrangement import EnvironmentDirectory
 from support.environments.boxed_keys import DEFAULT_FILE, ExtractionError, extract
-from tests.dcc_tool import find_dcc_tool, validate_with_dcc_tool
+from tests.dcc_tool import DCCTool, validate_with_dcc_tool
 from user_system.client import sign_request
 
 
@@ -40,14 +40,15 @@ def test_every_key_and_certificate_the_file_names_is_written_and_matches(boxed):
     assert key is not None and oct(key.stat().st_mode)[-3:] == "600"
 
 
-def test_a_request_signed_with_the_extracted_keys_is_accepted_by_dccs_validate(boxed, tmp_path: Path):
+def test_a_request_signed_with_the_extracted_keys_is_accepted_by_dccs_validate(
+    boxed, dcc_tool: DCCTool, tmp_path: Path
+):
     env, _ = boxed
-    tool = find_dcc_tool()
     supplier = EnvironmentDirectory(env).ensure_known("Bright Energy")
     request = ServiceRequest(
         RequestID(supplier.entity_id, env.meters[0].device_id, 1_700_000_000_000),
         RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP,
         remote_party_roles=("Supplier",),
     )
-    result = validate_with_dcc_tool(tool, tmp_path, "6.24.1.xml", sign_request(request, supplier.identity))
+    result = validate_with_dcc_tool(dcc_tool, tmp_path, "6.24.1.xml", sign_request(request, supplier.identity))
     assert result.returncode == 0, (result.stdout + result.stderr).decode(errors="replace")[-2000:]

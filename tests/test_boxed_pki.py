@@ -25,7 +25,7 @@ from smki import boxed_keystore
 from smki.profile import OrganisationCertificate
 from support.control_client import ControlClient
 from support.sandbox_process import SandboxProcess, start_sandbox_process
-from tests.dcc_tool import find_dcc_tool, sign_with_dcc_tool, validate_with_dcc_tool
+from tests.dcc_tool import DCCTool, sign_with_dcc_tool, validate_with_dcc_tool
 from user_system.client import SERVICE_PATH, TRANSFORM_PATH
 from user_system.system import UserSystem
 
@@ -41,7 +41,7 @@ class Boxed:
     control: ControlClient
     user: UserSystem
     pki: boxed_pki.BoxedPKI
-    tool: tuple
+    tool: DCCTool
 
 
 def _pems(pki: boxed_pki.BoxedPKI, name: str) -> str:
@@ -49,14 +49,13 @@ def _pems(pki: boxed_pki.BoxedPKI, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def boxed() -> Iterator[Boxed]:
-    tool = find_dcc_tool()
+def boxed(dcc_tool: DCCTool) -> Iterator[Boxed]:
     with Sandbox(pki="dcc-boxed") as sandbox:
         control = ControlClient(sandbox.services["Control"].url)
         with UserSystem(sandbox.services["DSP"].url, control.smki()["dcc_signers"], answer_timeout=20) as user:
             for entity_id in (NO, SUPPLIER):
                 control.set_receive_address(entity_id, user.receive_url)
-            yield Boxed(sandbox, control, user, sandbox.boxed, tool)
+            yield Boxed(sandbox, control, user, sandbox.boxed, dcc_tool)
         control.close()
 
 

@@ -3,8 +3,8 @@ GPL-3.0, run as an external program, never copied): what we sign, DCC's Validate
 Sign produces with our organisation's key, our DSP accepts.
 
 Validate exits 0 when the file is valid against the DUIS XSD and its signature verifies with the
-given certificate; on a Response with other than one signature it checks the XSD only. Each Java
-call costs about half a second, so there are few of them.
+given certificate; on a Response with other than one signature it checks the XSD only. The runs share
+one JVM (`dcc_tool`, tests/conftest.py), each run reporting its own exit status and output.
 
 When Java or the jar is missing these tests skip, except under CI (env CI set), where they fail."""
 
@@ -22,17 +22,12 @@ from duis.requests import RequestID
 from duis.responses import ServiceResponse
 from duis.srv import READ_INSTANTANEOUS_IMPORT_REGISTERS
 from duis.xml import parse, q, text, to_bytes
-from tests.dcc_tool import find_dcc_tool, run_tool
+from tests.dcc_tool import run_tool
 from tests.helpers import assert_decided_by, krp_request, request_to, standard_installation
 
 pytestmark = pytest.mark.interop
 
 VALIDATION_FAILED = 10
-
-
-@pytest.fixture(scope="module")
-def dcc_tool() -> tuple[str, Path]:
-    return find_dcc_tool()
 
 
 def _write(path: Path, data: bytes | str) -> str:
