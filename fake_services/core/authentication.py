@@ -26,8 +26,8 @@ def duis_signature_check(root: etree._Element, smki: SMKIRepository) -> Organisa
     if cert is None:
         raise Rejection("signature", f"no SMKI certificate with issuer {issuer} and serial {serial:X}")
     duis_signing_certificate_check(cert, smki)
-    try:
-        verify(root, cert.certificate)
+    try:  # its dates are judged above, once: the signature is verified within them
+        verify(root, cert.certificate, at=cert.certificate.not_valid_before_utc)
     except SignatureInvalid as exc:
         raise Rejection("signature", str(exc)) from None
     return cert
