@@ -115,7 +115,7 @@ Feature: Every request passes the DCC's standard checks before any MP107 rule
       Then the DCC rejects the request because the service is not offered that way
 
     @DUIS-command-variant
-    Scenario: A correction sent to the service for signed commands before its command is signed is rejected
+    Scenario: A correction sent straight to the Send Command service is rejected
       When Eastern Networks sends a correction to the DCC's Send Command service without first asking for the command to sign
       Then the DCC rejects the request because it was sent to a service that does not take it
       And the meter still holds Eastern Networks' Network Operator certificates
