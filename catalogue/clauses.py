@@ -341,6 +341,7 @@ DUIS_SIGNATURE = Clause(
     "and fit for signing; a Critical request's CV 5 carries, unchanged, the Pre-Command the DCC issued for it.",
     (
         _CORE + "authentication.duis_signature_check",
+        _CORE + "authentication.duis_signing_certificate_check",
         _DSP + "duis_signature_sender_check",
         _DSP + "duis_signature_pre_command_check",
         _DSP + "duis_signature_pre_command_awaited_check",
@@ -381,7 +382,7 @@ DUIS_ANTI_REPLAY = Clause(
     DUIS,
     "The originator counter in the RequestID must be higher than any accepted before from the same sender, so "
     "a resent or replayed request is refused.",
-    (_DSP + "duis_anti_replay_check",),
+    (_DSP + "duis_anti_replay_check", _DSP + "duis_anti_replay_scope"),
     part="the Originator Counter (anti-replay) check",
 )
 DUIS_DEVICE = Clause(

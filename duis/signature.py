@@ -4,6 +4,8 @@ KeyInfo that names the certificate by issuer and serial only. Uses signxml; neve
 from __future__ import annotations
 
 import copy
+import dataclasses
+import datetime as dt
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -98,15 +100,18 @@ def issuer_serial(root: etree._Element) -> tuple[str, int]:
     return issuer.strip(), int(serial.strip())
 
 
-def verify(root: etree._Element, cert: x509.Certificate) -> None:
-    """Verify the signature that is a direct child of `root` with `cert`'s public key.
+def verify(root: etree._Element, cert: x509.Certificate, at: dt.datetime | None = None) -> None:
+    """Verify the signature that is a direct child of `root` with `cert`'s public key, `cert` in date at `at`
+    (default: now). A caller that judges the certificate's dates itself (the sandbox's SMKI check) gives an
+    instant within them, so that the dates are judged in one place.
 
     `root` may be an element inside a larger document (an S1SP's SMETS1SignedResponse inside
     the DSP's Response): it is verified as the document it was signed as."""
     signature_of(root)
     standalone = etree.fromstring(etree.tostring(copy.deepcopy(root)))
+    expect = _EXPECT if at is None else dataclasses.replace(_EXPECT, verification_time=at)
     try:
-        XMLVerifier().verify(standalone, x509_cert=cert, expect_config=_EXPECT)
+        XMLVerifier().verify(standalone, x509_cert=cert, expect_config=expect)
     except (InvalidSignature, InvalidInput) as exc:
         raise SignatureInvalid(f"the signature does not verify: {exc}") from None
     except (TypeError, ValueError) as exc:  # signxml decodes SignatureValue unchecked: empty, non-ASCII

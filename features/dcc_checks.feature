@@ -12,6 +12,7 @@ Feature: Every request passes the DCC's standard checks before any MP107 rule
       | Eastern Networks      | Electricity Distributor | yes      |
       | Rogue Metering        | Electricity Distributor | no       |
       | Cadent Gas            | Gas Transporter         | yes      |
+      | Wales Gas Networks    | Gas Transporter         | yes      |
       | Bright Energy         | Import Supplier         | yes      |
       | Flame Gas Supply      | Gas Supplier            | yes      |
       | Meter Insights        | Other User              | yes      |
@@ -40,6 +41,54 @@ Feature: Every request passes the DCC's standard checks before any MP107 rule
       Then the DCC rejects the request because Rogue Metering is not a DCC User
       And the meter still holds Eastern Networks' Network Operator certificates
 
+    @DUIS-signature
+    Scenario: A correction signed with the sender's Digital Signing certificate is rejected
+      When Eastern Networks sends a correction signed with its Digital Signing certificate instead of its XML-signing certificate
+      Then the DCC rejects the request because its signature cannot be trusted
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @DUIS-signature
+    Scenario: A correction in one User's name signed by another User is rejected
+      When Western Power sends a correction in Eastern Networks' name, signed with its own certificate
+      Then the DCC rejects the request because its signature cannot be trusted
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @DUIS-signature
+    Scenario: A correction signed with a certificate that has expired is rejected
+      When Eastern Networks sends a correction signed with an XML-signing certificate that expired yesterday
+      Then the DCC rejects the request because its signature cannot be trusted
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+  Rule: A correction's command is the one the DCC issued, signed soon after with the sender's Digital Signing key
+    The sender signs the request with its XML-signing key; the DCC answers with the command (the Pre-Command)
+    made from it; the sender signs that command with the key of its Digital Signing certificate, the one a
+    meter holds, and sends it back. The DCC checks it is the command it issued and still awaits; the S1SP
+    checks whose key signed it.
+
+    @DUIS-signature
+    Scenario: A correction signed as DUIS asks is carried out
+      When Eastern Networks asks to replace the meter's Network Operator certificates with Western Power's
+      Then the request succeeds
+      And the meter holds Western Power's Network Operator certificates
+
+    @DUIS-signature
+    Scenario: A command signed with the sender's XML-signing key is rejected
+      When Eastern Networks sends a correction whose command it signs with its XML-signing key instead of its Digital Signing key
+      Then the S1SP rejects the request because the command is not signed with the key of the certificate the meter holds
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @DUIS-signature
+    Scenario: A command other than the one the DCC issued is rejected
+      When Eastern Networks sends a correction whose command it signs after altering it from the one the DCC issued
+      Then the DCC rejects the request because the command signed is not the one it issued
+      And the meter still holds Eastern Networks' Network Operator certificates
+
+    @DUIS-signature
+    Scenario: A command signed after the DCC stopped waiting for it is rejected
+      When Eastern Networks sends a correction whose command it signs after the DCC has stopped waiting for it
+      Then the DCC rejects the request because the command it issued is no longer awaited
+      And the meter still holds Eastern Networks' Network Operator certificates
+
   Rule: The sender's User Role must be allowed to send the request, in a way the request offers
 
     @DUIS-eligibility
@@ -48,10 +97,28 @@ Feature: Every request passes the DCC's standard checks before any MP107 rule
       Then the DCC rejects the request because an Other User may not send it
       And the meter still holds Eastern Networks' Network Operator certificates
 
+    @DUIS-eligibility
+    Scenario: A Gas Transporter may replace a gas meter's certificates
+      Given the gas meter on the same communications hub holds Wales Gas Networks' Network Operator certificates
+      When Wales Gas Networks asks to replace the gas meter's Network Operator certificates with Cadent Gas'
+      Then the request succeeds
+      And the gas meter holds Cadent Gas' Network Operator certificates
+
     @DUIS-command-variant
     Scenario: A reading asked for in a way the service does not offer is rejected
       When Western Power asks to read the meter's import registers as a command to be signed first
       Then the DCC rejects the request because the service is not offered that way
+
+    @DUIS-command-variant
+    Scenario: Reading a meter's security credentials as a command to be signed first is rejected
+      When Western Power asks to read the meter's security credentials as a command to be signed first
+      Then the DCC rejects the request because the service is not offered that way
+
+    @DUIS-command-variant
+    Scenario: A correction sent straight to the Send Command service is rejected
+      When Eastern Networks sends a correction to the DCC's Send Command service without first asking for the command to sign
+      Then the DCC rejects the request because it was sent to a service that does not take it
+      And the meter still holds Eastern Networks' Network Operator certificates
 
   Rule: A request is acted on once, and only for a device that can take it
 
@@ -60,6 +127,19 @@ Feature: Every request passes the DCC's standard checks before any MP107 rule
       Given Eastern Networks has replaced the meter's Network Operator certificates with Western Power's
       When the same correction reaches the DCC again
       Then the DCC rejects the request because it has already received it
+
+    @DUIS-anti-replay
+    Scenario: A reading received a second time is rejected
+      Given Western Power has read the meter's import registers
+      When the same reading reaches the DCC again
+      Then the DCC rejects the request because it has already received it
+
+    @DUIS-anti-replay
+    Scenario: A request signed before the sender's latest one is rejected, whichever device it is for
+      Given Bright Energy has signed a request to restore the device log of the gas proxy function and held it back
+      And Bright Energy has since read the meter's import registers
+      When Bright Energy's held-back request reaches the DCC
+      Then the DCC rejects the request because Bright Energy has since sent a later request
 
     @DUIS-device
     Scenario: A request for a device the DCC does not know is rejected

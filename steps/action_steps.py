@@ -101,3 +101,79 @@ def step_read_unknown(context, sender: str) -> None:
 def step_read_gas(context, sender: str) -> None:
     exchange = world_of(context).request(sender, "4.1.1", device_id=world_of(context).device("gas meter"))
     attach_exchange(exchange, f"Read Instantaneous Import Registers from {sender}, to a gas meter")
+
+
+# --- the DCC's standard checks, each broken one way -------------------------------------------------------
+@when(r"(?P<sender>.+?) sends a correction signed with its Digital Signing certificate instead of its XML-signing"
+      r" certificate")  # fmt: skip
+def step_signed_with_ds(context, sender: str) -> None:
+    exchange = world_of(context).send_signed_with_digital_signing_certificate(sender)
+    attach_exchange(exchange, f"A correction from {sender}, signed with its Digital Signing certificate")
+
+
+@when(r"(?P<signer>.+?) sends a correction in (?P<sender>.+?)'s? name, signed with its own certificate")
+def step_in_the_name_of(context, signer: str, sender: str) -> None:
+    exchange = world_of(context).send_in_the_name_of(signer, sender)
+    attach_exchange(exchange, f"A correction in {sender}'s name, signed by {signer}")
+
+
+@when(r"(?P<sender>.+?) sends a correction signed with an XML-signing certificate that expired yesterday")
+def step_signed_expired(context, sender: str) -> None:
+    exchange = world_of(context).send_signed_with_expired_certificate(sender)
+    attach_exchange(exchange, f"A correction from {sender}, signed with an expired certificate")
+
+
+COMMAND_SIGNED = {
+    "with its XML-signing key instead of its Digital Signing key": "with its XML-signing key",
+    "after altering it from the one the DCC issued": "altered",
+    "after the DCC has stopped waiting for it": "late",
+}
+
+
+@when(r"(?P<sender>.+?) sends a correction whose command it signs (?P<how>" + "|".join(COMMAND_SIGNED) + ")")
+def step_command_signed(context, sender: str, how: str) -> None:
+    exchange = world_of(context).send_correction_signing_its_command(sender, COMMAND_SIGNED[how])
+    attach_exchange(exchange, f"A correction from {sender}, its command signed {how}")
+
+
+@when(r"(?P<sender>.+?) sends a correction to the DCC's Send Command service without first asking for the"
+      r" command to sign")  # fmt: skip
+def step_correction_to_send_command(context, sender: str) -> None:
+    exchange = world_of(context).send_correction_to_send_command(sender)
+    attach_exchange(exchange, f"A correction from {sender} (Command Variant 4), sent to Send Command")
+
+
+@when(r"(?P<sender>.+?) asks to read the meter's security credentials as a command to be signed first")
+def step_read_credentials_as_critical(context, sender: str) -> None:
+    exchange = world_of(context).request_as(sender, "6.24.1", 4, remote_party_roles=("NetworkOperator",))
+    attach_exchange(exchange, f"Retrieve Device Security Credentials from {sender}, as Command Variant 4")
+
+
+@when(
+    r"(?P<sender>.+?) asks to replace the gas meter's Network Operator certificates with (?P<replacement>.+?)'s?"
+)
+def step_replace_on_gas_meter(context, sender: str, replacement: str) -> None:
+    exchange = world_of(context).replace_certificates(sender, replacement, "NetworkOperator", device="gas meter")
+    attach_exchange(exchange, f"Update Security Credentials of the gas meter from {sender}")
+
+
+@given(r"(?P<sender>.+?) has (?:since )?read the meter's import registers")
+def step_has_read(context, sender: str) -> None:
+    step_read(context, sender)
+    verdicts.succeeded(world_of(context).last)
+
+
+@when(r"the same reading reaches the DCC again")
+def step_reading_again(context) -> None:
+    attach_exchange(world_of(context).send_again(), "The same reading, received again")
+
+
+@given(r"(?P<sender>.+?) has signed a request to restore the device log of the gas proxy function and held it back")
+def step_held_back(context, sender: str) -> None:
+    world = world_of(context)
+    world.hold_back(sender, "8.12.2", "gas proxy function", old_gpf_id=world.device("gas proxy function"))
+
+
+@when(r"(?P<sender>.+?)'s? held-back request reaches the DCC")
+def step_held_back_sent(context, sender: str) -> None:
+    attach_exchange(world_of(context).send_held_back(), f"The request {sender} held back, sent")

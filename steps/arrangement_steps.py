@@ -75,3 +75,8 @@ def step_rollout(context, dsp: str, who: str) -> None:
 @given(r"the S1SP serving the meter is not answering")
 def step_s1sp_down(context) -> None:
     world_of(context).s1sp_not_answering()
+
+
+@given(r"the gas meter on the same communications hub holds " + POSSESSIVE + r" Network Operator certificates")
+def step_gas_meter_holds(context, holder: str) -> None:
+    world_of(context).hold(holder, "NetworkOperator", device_kind="gas meter")

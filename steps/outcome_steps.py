@@ -132,3 +132,35 @@ def step_alert_to(context, receiver: str) -> None:
 @then(r"no Network Operator receives an alert")
 def step_no_alert(context) -> None:
     assert world_of(context).alert_recipient is None, f"the alert went to {world_of(context).alert_recipient}"
+
+
+# --- the DCC's standard checks ----------------------------------------------------------------------------
+DCC_REJECTS_COMMAND = {
+    "because the command signed is not the one it issued": "pre_command",
+    "because the command it issued is no longer awaited": "pre_command",
+    "because it was sent to a service that does not take it": "web_service",
+}
+
+
+@then(r"the DCC rejects the request (?P<why>" + "|".join(DCC_REJECTS_COMMAND) + ")")
+def step_dcc_rejects_command(context, why: str) -> None:
+    verdicts.rejected_by_dcc(world_of(context).last, RULES[DCC_REJECTS_COMMAND[why]])
+
+
+@then(r"the DCC rejects the request because (?P<sender>.+?) has since sent a later request")
+def step_not_the_latest(context, sender: str) -> None:
+    _sender_is(context, sender)
+    verdicts.rejected_by_dcc(world_of(context).last, RULES["anti_replay"])
+
+
+@then(r"the S1SP rejects the request because the command is not signed with the key of the certificate the meter"
+      r" holds")  # fmt: skip
+def step_command_key_not_held(context) -> None:
+    verdicts.rejected_by_s1sp(world_of(context).last, RULES["certificate_owner"])
+
+
+@then(r"the gas meter holds (?P<holder>.+?)'s? Network Operator certificates")
+def step_gas_meter_holds(context, holder: str) -> None:
+    world = world_of(context)
+    cells = world.holder_names("NetworkOperator", world.device("gas meter"))
+    assert cells == {"DS": holder, "KA": holder}, f"the gas meter holds {cells} in its Network Operator trust anchor"

@@ -21,6 +21,7 @@ from typing import Protocol
 from environment_file import MeterEntry
 from support.seeding import Installation, Parties
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
+from user_system.client import SigningIdentity
 from user_system.organisations import Organisation
 
 METER_KINDS = {"electricity meter": "ESME", "gas meter": "GSME"}
@@ -106,6 +107,17 @@ class ScenarioArrangement(Protocol):
 
     def end(self) -> None:
         """The scenario is over: what it held (meters leased in an environment) is free again."""
+
+    def expired_signing_identity(self, organisation: Organisation) -> SigningIdentity:
+        """An XML-signing certificate the DCC's SMKI issued `organisation`, expired yesterday, with its key (the
+        sandbox's SMKI issues one; an environment's issues nothing to the suite)."""
+        ...
+
+    def pre_commands_outlived(self) -> Callable[[], None]:
+        """What moves the DCC's clock past the time it awaits a Signed Pre-Command, to be done between a
+        Pre-Command's issue and its signing (the sandbox's clock; an environment's cannot be moved, which
+        raises NotInThisEnvironment at once, before anything is sent)."""
+        ...
 
 
 class Arrangement(Protocol):

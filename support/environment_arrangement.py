@@ -16,6 +16,7 @@ from support.arrangement import METER_KINDS, Holding, MeterWish, NotInThisEnviro
 from support.coordinator import IN_USE, Leases, LocalLeases
 from support.seeding import ACB, S1SPS, Installation, Parties, Roster
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
+from user_system.client import SigningIdentity
 from user_system.organisations import Organisation, organisation_identity
 
 LEASE_WAIT_SECONDS = 120.0
@@ -350,6 +351,12 @@ class EnvironmentScenario:
     def end(self) -> None:
         """The scenario's meters are free for the next (those it enrolled stay used)."""
         self.run.leases.release_all()
+
+    def expired_signing_identity(self, organisation: Organisation) -> SigningIdentity:
+        raise NotInThisEnvironment(f"the environment's SMKI issues no expired certificate for {organisation.name}")
+
+    def pre_commands_outlived(self) -> Callable[[], None]:
+        raise NotInThisEnvironment("the environment's clock cannot be moved past the time it awaits a Pre-Command")
 
 
 def _wanted_holds(wish: MeterWish, meter: MeterEntry) -> dict[tuple[str, str], str]:

@@ -3,13 +3,19 @@ it arranges, it never judges). Each scenario starts from a reset sandbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from fake_services.dsp.checks import TransformLimits
 from support.arrangement import Holding, MeterWish, Site
 from support.control_client import ControlClient
 from support.seeding import S1SPS, Parties, Roster, seed_installation, set_mp107
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
-from user_system.organisations import Organisation
+from user_system.client import SigningIdentity
+from user_system.organisations import XML_SIGNING, Organisation
 
 
 class SandboxArrangement:
@@ -99,3 +105,21 @@ class SandboxArrangement:
     def close(self) -> None:
         self.mcc.close()
         self.meters.close()
+
+    def expired_signing_identity(self, organisation: Organisation) -> SigningIdentity:
+        """The test SMKI issues `organisation` an XML-signing certificate valid for a year until yesterday."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        pem = self.control.issue_certificate(
+            key.public_key(), organisation.entity_id, XML_SIGNING, "DS", f"{organisation.name} (expired)",
+            not_before=(now - dt.timedelta(days=366)).isoformat(), not_after=(now - dt.timedelta(days=1)).isoformat(),
+        )  # fmt: skip
+        return SigningIdentity(organisation.entity_id, key, x509.load_pem_x509_certificate(pem.encode()))
+
+    def pre_commands_outlived(self) -> Callable[[], None]:
+        """The sandbox's clock moved a minute past the time its DSP awaits a Signed Pre-Command."""
+
+        def outlive() -> None:
+            self.control.move_clock(advance_seconds=TransformLimits().lifetime_seconds + 60)
+
+        return outlive

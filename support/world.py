@@ -10,9 +10,11 @@ import datetime as dt
 import time
 from dataclasses import dataclass, replace
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from duis.command_variants import WEB_SERVICE, WEB_SERVICE_PATHS
+from duis.precommand import sign_pre_command
 from duis.requests import RequestID, ServiceRequest
 from duis.signature import sign
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
@@ -25,7 +27,15 @@ from support.outcome import Outcome
 from support.seeding import ACB, S1SPS, Parties, Roster
 from support.verdicts import alert_not_counted
 from support.world_clients import MeterEventsClient, MigrationControlCentreClient
-from user_system.client import SERVICE_PATH, TRANSFORM_PATH, DUISClient, Exchange, SigningIdentity, sign_request
+from user_system.client import (
+    SERVICE_PATH,
+    TRANSFORM_PATH,
+    DUISClient,
+    Exchange,
+    PreCommandSigning,
+    SigningIdentity,
+    sign_request,
+)
 from user_system.message_identity import canonical_device
 from user_system.organisations import Organisation
 from user_system.receiver import Received, Receiver, Repeat, in_words
@@ -76,6 +86,7 @@ class World:
         self.began = receiver.mark() if receiver is not None else 0
         """Where the receiver stood when the scenario began: what it accepts after is this scenario's time."""
         self._not_counted: list[dict[str, str]] = []
+        self._held_back: tuple[ServiceRequest, bytes] | None = None
 
     # --- arrangement -------------------------------------------------------------------------
     def take_part(self, name: str, role: str, certified: bool = True, user: bool = True) -> Organisation:
@@ -206,11 +217,11 @@ class World:
         self.last = self.duis.send(self._new_request(org, variant, device_id, **body), org)
         return self.last
 
-    def request_as(self, sender: str, variant: str, command_variant: int) -> Exchange:
+    def request_as(self, sender: str, variant: str, command_variant: int, **body) -> Exchange:
         """`sender` sends a Service Request to the meter with a Command Variant of its choosing, to the web
         service that Command Variant belongs to (whether or not the SRV offers it)."""
         org = self.roster[sender]
-        request = replace(self._new_request(org, variant, None), command_variant=command_variant)
+        request = replace(self._new_request(org, variant, None, **body), command_variant=command_variant)
         path = WEB_SERVICE_PATHS[WEB_SERVICE[command_variant]]
         self.last = self.duis.post(request, sign_request(request, org.identity), path)
         return self.last
@@ -222,8 +233,11 @@ class World:
             **body,
         )
 
-    def replace_certificates(self, sender: str, replacement: str, role: str, variant: str = "6.15.1") -> Exchange:
-        return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.certification_path))
+    def replace_certificates(
+        self, sender: str, replacement: str, role: str, variant: str = "6.15.1", device: str = "meter"
+    ) -> Exchange:
+        body = self.roster[replacement].as_replacement(role, self.certification_path)
+        return self.request(sender, variant, self.device(device), **body)
 
     def _correction(self, sender: Organisation) -> ServiceRequest:
         """`sender` asks (Command Variant 4) to place the registered Network Operator's certificates."""
@@ -265,6 +279,73 @@ class World:
             raise RuntimeError("no request was sent in this scenario")
         leg = self.last.last_sent
         self.last = self.duis.post(self.last.request, leg.xml, leg.path or SERVICE_PATH)
+        return self.last
+
+    # --- a correction that breaks one of the DCC's standard checks ---------------------------------
+    def send_signed_with_digital_signing_certificate(self, sender: str) -> Exchange:
+        """A correction whose DUIS envelopes `sender` signs with its Digital Signing certificate for its role
+        instead of its XML-signing certificate (the Pre-Command signed as DUIS has it)."""
+        org = self.roster[sender]
+        own_ds = SigningIdentity(org.entity_id, org.ds_key, x509.load_pem_x509_certificate(org.ds_pem.encode()))
+        self.last = self.duis.send(self._correction(org), Impostor(own_ds, org.ds_key))
+        return self.last
+
+    def send_in_the_name_of(self, signer: str, sender: str) -> Exchange:
+        """A correction naming `sender` as its Business Originator, signed throughout with `signer`'s own keys."""
+        org = self.roster[signer]
+        self.last = self.duis.send(self._correction(self.roster[sender]), Impostor(org.identity, org.ds_key))
+        return self.last
+
+    def send_signed_with_expired_certificate(self, sender: str) -> Exchange:
+        """A correction `sender` signs with an XML-signing certificate the DCC's SMKI issued it, expired yesterday."""
+        org = self.roster[sender]
+        expired = self.arrangement.expired_signing_identity(org)
+        self.last = self.duis.send(self._correction(org), Impostor(expired, org.ds_key))
+        return self.last
+
+    def send_correction_signing_its_command(self, sender: str, how: str) -> Exchange:
+        """A correction whose Pre-Command `sender` signs otherwise than DUIS has it: `how` is "with its
+        XML-signing key", "altered" (a byte of the payload changed first) or "late" (after the DCC's clock
+        has passed the time it awaits it)."""
+        org = self.roster[sender]
+        ds, xml = org.ds_key, org.xml_key
+        signings = {
+            "with its XML-signing key": lambda: PreCommandSigning(
+                "Pre-Command signed with the User's XML-signing key", lambda pc: sign_pre_command(pc, xml)
+            ),
+            "altered": lambda: PreCommandSigning(
+                "Pre-Command altered (its last byte), then signed with the User's Digital Signing key",
+                lambda pc: sign_pre_command(pc[:-1] + bytes([pc[-1] ^ 0xFF]), ds),
+            ),
+            "late": lambda: PreCommandSigning(
+                "Pre-Command signed with the User's Digital Signing key after the DCC stopped awaiting it",
+                lambda pc: sign_pre_command(pc, ds),
+                self.arrangement.pre_commands_outlived(),
+            ),
+        }
+        signing = signings[how]()  # before anything is sent: an environment that cannot says so first
+        self.last = self.duis.send(self._correction(org), org, signing)
+        return self.last
+
+    def send_correction_to_send_command(self, sender: str) -> Exchange:
+        """`sender`'s correction (Command Variant 4) sent to the Send Command service rather than Transform."""
+        org = self.roster[sender]
+        request = self._correction(org)
+        self.last = self.duis.post(request, sign_request(request, org.identity), SERVICE_PATH)
+        return self.last
+
+    def hold_back(self, sender: str, variant: str, device: str, **body) -> None:
+        """`sender` signs a request now (taking its counter) and keeps it to send later (`send_held_back`)."""
+        org = self.roster[sender]
+        request = self._new_request(org, variant, self.device(device), **body)
+        self.duis.counters.done(org.entity_id)  # a later request may take a counter: this one waits unsent
+        self._held_back = (request, sign_request(request, org.identity))
+
+    def send_held_back(self) -> Exchange:
+        if self._held_back is None:
+            raise RuntimeError("no request was held back in this scenario")
+        request, signed = self._held_back
+        self.last = self.duis.post(request, signed)
         return self.last
 
     # --- enrolment (the DCC's own processes) ---------------------------------------------------

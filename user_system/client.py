@@ -109,6 +109,25 @@ class Exchange:
         return next(leg for leg in reversed(self.legs) if leg.path is not None)
 
 
+@dataclass(frozen=True)
+class PreCommandSigning:
+    """How a User signs the Pre-Command the DCC issued. DUIS's way (`by_sender`): at once, with the key of its
+    Digital Signing certificate for its role; a test may sign otherwise (another key, another payload, later),
+    and says how in the evidence."""
+
+    described: str
+    sign: Callable[[bytes], bytes]
+    before: Callable[[], None] | None = None
+    """What happens between the Pre-Command's issue and its signing (a test moving the DCC's clock on)."""
+
+    @staticmethod
+    def by_sender(sender: Sender) -> PreCommandSigning:
+        return PreCommandSigning(
+            "Pre-Command signed with the User's Digital Signing key",
+            lambda pre_command: sign_pre_command(pre_command, sender.device_signing_key),
+        )
+
+
 Awaiter = Callable[[str, float], tuple[bytes, Mapping[str, str]]]
 """Wait for the asynchronous answer to a RequestID: returns its raw XML and the delivery's headers."""
 Verifier = Callable[[etree._Element], str]
@@ -166,17 +185,18 @@ class DUISClient:
         return sign_request(request, identity)
 
     # --- the flows -----------------------------------------------------------------------------------
-    def send(self, request: ServiceRequest, sender: Sender) -> Exchange:
-        """Send a Service Request the way DUIS has it for its SRV, and wait for its answer."""
+    def send(self, request: ServiceRequest, sender: Sender, signing: PreCommandSigning | None = None) -> Exchange:
+        """Send a Service Request the way DUIS has it for its SRV, and wait for its answer (a Critical one's
+        Pre-Command signed as `signing` says, by default DUIS's way)."""
         try:
             if request.srv.critical:
-                return self._critical(request, sender)
+                return self._critical(request, sender, signing or PreCommandSigning.by_sender(sender))
             immediate = replace(request, command_variant=1)
             return self.post(immediate, sign_request(immediate, sender.identity))
         finally:
             self.counters.done(request.request_id.originator)  # also when a leg raised
 
-    def _critical(self, request: ServiceRequest, sender: Sender) -> Exchange:
+    def _critical(self, request: ServiceRequest, sender: Sender, signing: PreCommandSigning) -> Exchange:
         transform = replace(request, command_variant=4)
         body = sign_request(transform, sender.identity)
         first = self._post_leg(TRANSFORM_PATH, body, "CV 4 request (Transform)")
@@ -184,8 +204,10 @@ class DUISClient:
         response = first[2]
         if response is None or response.pre_command is None or response.response_code != "I0":
             return self._ended(request, legs, response)
-        signed = sign_pre_command(response.pre_command, sender.device_signing_key)
-        legs.append(Leg("Pre-Command signed with the User's Digital Signing key", "User", signed))
+        if signing.before is not None:
+            signing.before()
+        signed = signing.sign(response.pre_command)
+        legs.append(Leg(signing.described, "User", signed))
         send = ServiceRequest(
             request.request_id,
             request.srv,

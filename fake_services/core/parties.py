@@ -82,15 +82,17 @@ class SMKIRepository:
         cert: OrganisationCertificate,
         key_use: KeyUse | None = None,
         path: Sequence[x509.Certificate] | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
-        """Raise CertificateRejected unless `cert` chains to a trusted PKI, valid at that PKI's instant, with
-        the SMKI policy and the key use. Given a Certification Path (a replacement certificate's), the
-        issuer must come from it and reach the PKI's root (or, for a PKI whose CAs are its anchors, be
-        one of them); else the PKI's own issuing CAs are used."""
+        """Raise CertificateRejected unless `cert` chains to a trusted PKI, valid at that PKI's instant (or
+        `at`, when given), with the SMKI policy and the key use. Given a Certification Path (a replacement
+        certificate's), the issuer must come from it and reach the PKI's root (or, for a PKI whose CAs are
+        its anchors, be one of them); else the PKI's own issuing CAs are used."""
         reasons = []
         for anchor in self.anchors:
+            moment = at or anchor.as_of
             if cert.der() in anchor.pinned:
-                return check_pinned(cert, key_use, anchor.as_of)
+                return check_pinned(cert, key_use, moment)
             if path is None:
                 cas = list(anchor.issuing_cas)
             elif anchor.root is not None:
@@ -98,7 +100,7 @@ class SMKIRepository:
             else:
                 cas = [ca for ca in path if ca in anchor.issuing_cas]
             try:
-                validate_organisation_certificate(cert, cas, anchor.root, key_use, anchor.as_of)
+                validate_organisation_certificate(cert, cas, anchor.root, key_use, moment)
                 return
             except CertificateRejected as exc:
                 reasons.append(str(exc))

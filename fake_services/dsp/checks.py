@@ -46,6 +46,29 @@ TRANSFORM, SEND, NON_DEVICE = "T", "S", "D"
 """The DSP's web services (`/api/v1/service{T,S,D}`), as `duis.command_variants.WEB_SERVICE` names them."""
 SIGNED_PRE_COMMAND_VARIANTS = frozenset({5, 6})
 
+ACCESS_CONTROL = (
+    "signature",
+    "user",
+    "command_variant",
+    "pre_command",
+    "eligibility",
+    "anti_replay",
+    "device",
+    "registration_data",
+)
+"""The DSP's access-control checks, by name, in the order it runs them (`access_control_order`)."""
+
+
+@rule
+def access_control_order() -> tuple[str, ...]:
+    """The order the DSP runs its checks in, each after the DUIS schema: the signature and its sender (DUIS
+    signature), the User (DUIS User), the Command Variant and its web service, for a CV 5 the Pre-Command the
+    DCC issued, eligibility, anti-replay, the device (DUIS device), and last the Registration Data check (SRPD
+    6.1(f)), which needs a known User in its User Role and a known device. A request failing two checks is
+    answered by the first: a sender that is not a DCC User gets E1 (not E4), a reading of a gas meter's
+    import registers E11 (not E4)."""
+    return ACCESS_CONTROL
+
 
 @rule
 def duis_schema_check(root: etree._Element) -> ServiceRequest:
@@ -106,6 +129,13 @@ def duis_command_variant_check(request: ServiceRequest, web_service: str) -> Non
 
 
 @rule
+def duis_anti_replay_scope(request: ServiceRequest) -> str:
+    """DUIS anti-replay: whose counters a request's counter is compared with: every request of the same
+    Business Originator, whatever its target (the key the last accepted counter is kept under)."""
+    return request.originator
+
+
+@rule
 def duis_anti_replay_check(request: ServiceRequest, last: int | None) -> None:
     """DUIS anti-replay: the originator counter must be above every counter accepted before from the
     same Business Originator, so a resent or replayed request is never applied twice: a Supplier's SRV 6.21
@@ -128,9 +158,11 @@ def duis_device_check(request: ServiceRequest, device: Device | None) -> Device:
 
 
 @rule
-def duis_signature_pre_command_check(signed: bytes | None, issued: bytes) -> None:
+def duis_signature_pre_command_check(signed: bytes | None, issued: bytes, signer: OrganisationCertificate) -> None:
     """DUIS signature: a CV 5 carries the Pre-Command the DCC issued for its RequestID, unchanged, with the
-    User's signature appended (the device or S1SP checks whose key made it)."""
+    User's signature appended. That signature is made with the key of the User's Digital Signing certificate
+    for its role, not with the XML-signing key (`signer`) that signed the CV 5 itself: the device, or the
+    S1SP for it, checks it against the certificate it holds; the DSP does not."""
     if signed is None:
         raise Rejection("pre_command", "a Command Variant 5 or 6 carries a SignedPreCommand")
     try:

@@ -18,7 +18,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from lxml import etree
@@ -49,7 +49,9 @@ from fake_services.dsp.checks import (
     SIGNED_PRE_COMMAND_VARIANTS,
     TRANSFORM,
     TransformLimits,
+    access_control_order,
     duis_anti_replay_check,
+    duis_anti_replay_scope,
     duis_command_variant_check,
     duis_device_check,
     duis_eligibility_check,
@@ -65,6 +67,7 @@ from fake_services.dsp.outcomes import Outcome
 from fake_services.dsp.state import CommandTable, CounterTable, TransformTable
 from fake_services.registration.checks import srpd_6_1_f_registration_data_check
 from fake_services.registration.models import Registry
+from smki.profile import OrganisationCertificate
 
 __all__ = ["DSP", "Accepted", "Deliver", "OriginatorCounters", "Outcome", "TransformLimits", "Transforms"]
 
@@ -101,20 +104,47 @@ class Accepted:
     signed_pre_command: bytes | None
 
 
+@dataclass
+class Checking:
+    """One request going through access control: what the checks so far have established."""
+
+    request: ServiceRequest
+    root: etree._Element
+    web_service: str
+    signer: OrganisationCertificate | None = None
+    sender: User | None = None
+    content: ServiceRequest = field(init=False)
+    """The Service Request judged: the request itself, or the CV 4 request a CV 5 signs."""
+    content_root: etree._Element = field(init=False)
+    signed: bytes | None = None
+    device: Device | None = None
+    verdict: Verdict | None = None
+
+    def __post_init__(self) -> None:
+        self.content, self.content_root = self.request, self.root
+
+    def accepted(self) -> Accepted:
+        assert self.sender and self.device and self.verdict, "every check of access control has run"
+        return Accepted(self.content, self.content_root, self.sender, self.device, self.verdict, self.signed)
+
+
 class OriginatorCounters:
-    """The last accepted counter per Business Originator (DUIS anti-replay)."""
+    """The last accepted counter per Business Originator (DUIS anti-replay), kept under the key
+    `duis_anti_replay_scope` gives."""
 
     def __init__(self, store: Store) -> None:
         self.table = CounterTable(store)
 
-    def last(self, originator: str) -> int | None:
-        return self.table.last(originator)
+    def last(self, request: ServiceRequest) -> int | None:
+        """The last counter accepted before, of those `request`'s counter is compared with."""
+        return self.table.last(duis_anti_replay_scope(request))
 
     def consume(self, request: ServiceRequest, db: sqlite3.Connection) -> None:
         """Check and write the counter inside the caller's transaction, so two requests racing from one
         sender can never both pass."""
-        duis_anti_replay_check(request, self.table.last_in(db, request.originator))
-        self.table.put(db, request.originator, request.request_id.counter)
+        scope = duis_anti_replay_scope(request)
+        duis_anti_replay_check(request, self.table.last_in(db, scope))
+        self.table.put(db, scope, request.request_id.counter)
 
 
 class Transforms:
@@ -216,27 +246,63 @@ class DSP:
         return outcome
 
     def _access_control(self, root: etree._Element, request: ServiceRequest, web_service: str) -> Accepted:
-        """SRPD order: signature, User, eligibility, Command Variant, anti-replay, device, Registration Data.
-        For a signed Pre-Command the Service Request checked is the CV 4 request it was issued for."""
-        signer = duis_signature_check(root, self.smki)
-        duis_signature_sender_check(request, signer)
-        sender = duis_user_check(request, self.users)
-        duis_command_variant_check(request, web_service)
-        content, content_root, signed = request, root, None
-        if request.command_variant in SIGNED_PRE_COMMAND_VARIANTS:
-            # A completed Pre-Command is forgotten: its CV 5 sent again is a replay, and is said so.
-            duis_anti_replay_check(request, self.counters.last(request.originator))
-            content_root, payload = self.transforms.awaiting(request.request_id)
-            content = ServiceRequest.from_xml(content_root)
-            duis_signature_pre_command_check(request.signed_pre_command, payload)
-            signed = request.signed_pre_command
-        duis_eligibility_check(content, sender)
-        duis_anti_replay_check(content, self.counters.last(content.originator))
-        device = duis_device_check(content, self.registry.inventory.get(content.device_id))
-        verdict = srpd_6_1_f_registration_data_check(
-            content, sender, device, self.registry.view, mp107_in_force=self.mp107_switch
-        )
-        return Accepted(content, content_root, sender, device, verdict, signed)
+        """The checks, in the order `access_control_order` gives. For a signed Pre-Command the Service Request
+        checked after the Pre-Command is the CV 4 request it was issued for."""
+        checking = Checking(request, root, web_service)
+        steps: dict[str, Callable[[Checking], None]] = {
+            "signature": self._signature,
+            "user": self._user,
+            "command_variant": lambda c: duis_command_variant_check(c.request, c.web_service),
+            "pre_command": self._pre_command,
+            "eligibility": self._eligibility,
+            "anti_replay": lambda c: duis_anti_replay_check(c.content, self.counters.last(c.content)),
+            "device": self._device,
+            "registration_data": self._registration_data,
+        }
+        for step in access_control_order():
+            steps[step](checking)
+        return checking.accepted()
+
+    def _signature(self, c: Checking) -> None:
+        c.signer = duis_signature_check(c.root, self.smki)
+        duis_signature_sender_check(c.request, c.signer)
+
+    def _user(self, c: Checking) -> None:
+        c.sender = duis_user_check(c.request, self.users)
+
+    def _pre_command(self, c: Checking) -> None:
+        if c.request.command_variant not in SIGNED_PRE_COMMAND_VARIANTS:
+            return
+        # A completed Pre-Command is forgotten: its CV 5 sent again is a replay, and is said so.
+        duis_anti_replay_check(c.request, self.counters.last(c.request))
+        c.content_root, payload = self.transforms.awaiting(c.request.request_id)
+        c.content = ServiceRequest.from_xml(c.content_root)
+        assert c.signer is not None, "the signature is checked before the Pre-Command"
+        duis_signature_pre_command_check(c.request.signed_pre_command, payload, c.signer)
+        c.signed = c.request.signed_pre_command
+
+    def _eligibility(self, c: Checking) -> None:
+        duis_eligibility_check(c.content, self._sender(c, "eligibility"))
+
+    def _device(self, c: Checking) -> None:
+        c.device = duis_device_check(c.content, self.registry.inventory.get(c.content.device_id))
+
+    def _registration_data(self, c: Checking) -> None:
+        device = c.device or self.registry.inventory.get(c.content.device_id)
+        if device is None:
+            raise Rejection("registration_data", f"no Registration Data relates to device {c.content.device_id}")
+        c.verdict = srpd_6_1_f_registration_data_check(
+            c.content, self._sender(c, "registration_data"), device, self.registry.view,
+            mp107_in_force=self.mp107_switch,
+        )  # fmt: skip
+
+    def _sender(self, c: Checking, rule_key: str) -> User:
+        """The sender as the User check found it; a check that needs its User Role before that check has run
+        finds it in the register, and a sender that is not a User has no User Role to pass it with."""
+        sender = c.sender or self.users.get(c.request.originator)
+        if sender is None:
+            raise Rejection(rule_key, f"{c.request.originator} has no User Role: it is not a DCC User")
+        return sender
 
     def _transform(self, accepted: Accepted) -> Outcome:
         gbcs_replacement_mode_check(accepted.request)
