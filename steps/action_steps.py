@@ -101,3 +101,9 @@ def step_read_unknown(context, sender: str) -> None:
 def step_read_gas(context, sender: str) -> None:
     exchange = world_of(context).request(sender, "4.1.1", device_id=world_of(context).device("gas meter"))
     attach_exchange(exchange, f"Read Instantaneous Import Registers from {sender}, to a gas meter")
+
+
+@when(r"(?P<sender>.+?) reads the security credentials of the gas meter on the same communications hub")
+def step_read_gas_credentials(context, sender: str) -> None:
+    exchange = world_of(context).read_as(sender, "gas meter")
+    attach_exchange(exchange, f"Retrieve Device Security Credentials from {sender}, to the gas meter")

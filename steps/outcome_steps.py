@@ -132,3 +132,11 @@ def step_alert_to(context, receiver: str) -> None:
 @then(r"no Network Operator receives an alert")
 def step_no_alert(context) -> None:
     assert world_of(context).alert_recipient is None, f"the alert went to {world_of(context).alert_recipient}"
+
+
+@then(
+    r"the DCC's Registration Data check \(#1\) rejects the request because (?P<sender>.+?) is not registered for "
+    r"the gas meter"
+)
+def step_dsp_rdp_gas_meter(context, sender: str) -> None:
+    step_dsp_rdp(context, sender)

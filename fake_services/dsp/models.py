@@ -233,8 +233,9 @@ class DSP:
         duis_eligibility_check(content, sender)
         duis_anti_replay_check(content, self.counters.last(content.originator))
         device = duis_device_check(content, self.registry.inventory.get(content.device_id))
+        in_force = pia_3_2_dsp_feature_switch(self.store, device.s1sp)  # the one switch, whichever S1SP serves it
         verdict = srpd_6_1_f_registration_data_check(
-            content, sender, device, self.registry.view, mp107_in_force=self.mp107_switch
+            content, sender, device, self.registry.view, mp107_in_force=in_force
         )
         return Accepted(content, content_root, sender, device, verdict, signed)
 
