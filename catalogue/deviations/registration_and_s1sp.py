@@ -119,9 +119,8 @@ REGISTRATION_DATA = (
         "6-2-d-for-credential-reads-too",
         "SRPD-6.2.d",
         "SRPD 6.2(d) names one Service Reference Variant: 'SRV 6.15.1 (Update Security Credentials)'",
-        "the DCC also lifts the check on a Network Operator's 6.24.1 'Retrieve Device Security Credentials': a "
-        "Network Operator not registered for the meter is refused only by the S1SP, or reads it where the S1SP "
-        "does the same",
+        "the DCC also lifts its check (#1) on a Network Operator's 6.24.1 'Retrieve Device Security Credentials': "
+        "the holder of the wrong certificate, not registered for the meter, gets past the DCC to the S1SP",
         "which Service Request",
     ),
     Deviation(
