@@ -118,14 +118,21 @@ def _what_an_other_user_may_send(request: ServiceRequest, sender: User) -> bool:
     return UserRole.OTHER_USER in request.srv.eligible
 
 
-@wrong("6-2-c-dropped-when-mp107-on", checks.registration_data_exception)
-def _d_in_place_of_c(
-    request: ServiceRequest, sender: User, device: Device, registry: RegistryView, mp107_in_force: bool
-) -> Clause | None:
-    exception: Clause | None = faithful(checks.registration_data_exception)(
-        request, sender, device, registry, mp107_in_force
-    )
-    return None if mp107_in_force and exception == SRPD_6_2_C else exception
+def _dropped(clause: Clause, while_switched_on: bool) -> Callable[..., Clause | None]:
+    """The exceptions as a DCC has them that drops `clause` while its MP107 switch is on (or off)."""
+
+    def exception(
+        request: ServiceRequest, sender: User, device: Device, registry: RegistryView, mp107_in_force: bool
+    ) -> Clause | None:
+        found: Clause | None = faithful(checks.registration_data_exception)(
+            request, sender, device, registry, mp107_in_force
+        )
+        return None if found == clause and mp107_in_force == while_switched_on else found
+
+    return exception
+
+
+wrong("6-2-c-dropped-when-mp107-on", checks.registration_data_exception)(_dropped(SRPD_6_2_C, True))
 
 
 # --- SRPD 6.2(d) -----------------------------------------------------------------------------------------------
@@ -181,14 +188,7 @@ def _smets2_checked_too(request: ServiceRequest, device: Device) -> bool:
     return False
 
 
-@wrong("smets2-parity-only-with-mp107", checks.registration_data_exception)
-def _smets2_path_behind_the_switch(
-    request: ServiceRequest, sender: User, device: Device, registry: RegistryView, mp107_in_force: bool
-) -> Clause | None:
-    exception: Clause | None = faithful(checks.registration_data_exception)(
-        request, sender, device, registry, mp107_in_force
-    )
-    return None if exception == PIA_2_2 and not mp107_in_force else exception
+wrong("smets2-parity-only-with-mp107", checks.registration_data_exception)(_dropped(PIA_2_2, False))
 
 
 # --- PIA 3.2: the DSP's one switch ----------------------------------------------------------------------------------
