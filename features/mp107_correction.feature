@@ -21,7 +21,7 @@ Feature: With MP107 a Network Operator corrects a certificate it wrongly holds
 
   Rule: The Network Operator whose certificate is held may replace it with the registered Network Operator's
 
-    @SRPD-6.2.d
+    @SRPD-6.2.d @PIA-3.3
     Scenario Outline: <wrong> puts <registered>'s certificates on a <meter> served by <s1sp>
       Given a SMETS1 <meter> served by <s1sp> whose registered Network Operator is <registered>
       And the meter holds <wrong>'s Network Operator certificates

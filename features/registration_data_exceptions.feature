@@ -62,6 +62,18 @@ Feature: The existing exceptions to the Registration Data check still hold with 
       When Flame Energy restores the device log of the gas proxy function
       Then the DCC's Registration Data check (#1) rejects the request because Flame Energy is not registered for the meter
 
+  Rule: Only those two requests are excepted: anything else the Import Supplier sends to the gas side is checked
+    SRPD 6.2(a) and (b) name two Service Requests, joining the gas meter and restoring the gas proxy
+    function's device log. The Import Supplier sharing the hub is not registered for the gas meter, so any
+    other request it sends there is refused.
+
+    @SRPD-6.2.a
+    Scenario: The Import Supplier sharing the communications hub may not read the gas meter's security credentials
+      Given a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the gas meter on the same communications hub is supplied by Flame Gas Supply
+      When Bright Energy reads the security credentials of the gas meter on the same communications hub
+      Then the DCC's Registration Data check (#1) rejects the request because Bright Energy is not registered for the gas meter
+
   Rule: An Other User is not checked against Registration Data
 
     @SRPD-6.2.c

@@ -118,7 +118,20 @@ Feature: What MP107 leaves as it is
         | not enabled |
         | enabled     |
 
-    @PIA-3.2
+    @SRPD-6.1.f @SRPD-6.2.d
+    Scenario Outline: The Network Operator whose certificate the meter wrongly holds still cannot read its security credentials, when MP107 is <MP107>
+      Given MP107 is <MP107>
+      And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power
+      And the meter holds Eastern Networks' Network Operator certificates
+      When Eastern Networks reads the meter's security credentials
+      Then the DCC's Registration Data check (#1) rejects the request because Eastern Networks is not registered for the meter
+
+      Examples:
+        | MP107       |
+        | not enabled |
+        | enabled     |
+
+    @PIA-3.2 @SRPD-6.2.d
     Scenario Outline: A Supplier not registered for the meter cannot replace its Network Operator certificates, when MP107 is <MP107>
       Given MP107 is <MP107>
       And a SMETS1 electricity meter served by S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy

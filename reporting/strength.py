@@ -28,8 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -130,15 +131,23 @@ def _behave(userdata: Sequence[str], tags: str, stop: bool, titles: dict[str, st
         return _failures(report, titles)
 
 
-def _attempt(target: str, deviation: Deviation, userdata: Sequence[str], titles: dict[str, str]) -> Attempt:
-    """The deviation's clause's scenarios first; the rest only when none of them failed."""
+Stage = Callable[[], AbstractContextManager[Sequence[str]]]
+"""A target made ready for one stage of an attempt: the behave userdata that reaches it."""
+
+
+def _attempt(target: str, deviation: Deviation, stage: Stage, titles: dict[str, str]) -> Attempt:
+    """The deviation's clause's scenarios first; the rest only when none of them failed. Each stage against
+    a target of its own, so that what one stage's scenarios used up (an environment's meters awaiting
+    enrolment) never fails the next's: only the deviation may."""
     started = time.monotonic()
     attempt = Attempt(target)
     tag = f"@{deviation.breaks}"
-    caught = _behave(userdata, tag, stop=False, titles=titles)
+    with stage() as userdata:
+        caught = _behave(userdata, tag, stop=False, titles=titles)
     attempt.stage = "its clause's scenarios" if caught else ""
     if not caught:
-        caught = _behave(userdata, f"not {tag}", stop=True, titles=titles)
+        with stage() as userdata:
+            caught = _behave(userdata, f"not {tag}", stop=True, titles=titles)
         attempt.stage = "the rest" if caught else ""
     attempt.caught_by = caught
     attempt.seconds = time.monotonic() - started
@@ -146,18 +155,24 @@ def _attempt(target: str, deviation: Deviation, userdata: Sequence[str], titles:
 
 
 def _against_environment(target: str, source: Path, deviation: Deviation, titles: dict[str, str]) -> Attempt:
-    with tempfile.TemporaryDirectory(prefix="mp107-strength-env-") as folder:
-        path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
-        try:
+    @contextmanager
+    def fresh_sandbox() -> Iterator[Sequence[str]]:
+        """A sandbox started from the environment file, deviating, as it is before any scenario ran."""
+        with tempfile.TemporaryDirectory(prefix="mp107-strength-env-") as folder:
+            path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
             with sandbox_from(path, "--deviate", deviation.name):
-                return _attempt(target, deviation, [f"environment={path}"], titles)
-        except SandboxDidNotStart as problem:
-            return Attempt(target, problem=str(problem))
+                yield [f"environment={path}"]
+
+    try:
+        return _attempt(target, deviation, fresh_sandbox, titles)
+    except SandboxDidNotStart as problem:
+        return Attempt(target, problem=str(problem))
 
 
 def measure(deviation: Deviation, environments: Sequence[Path], titles: dict[str, str]) -> Result:
     result = Result(deviation.name, deviation.breaks)
-    result.attempts[EMBEDDED] = _attempt(EMBEDDED, deviation, [f"deviate={deviation.name}"], titles)
+    embedded = [f"deviate={deviation.name}"]  # each behave run starts its own sandbox
+    result.attempts[EMBEDDED] = _attempt(EMBEDDED, deviation, lambda: nullcontext(embedded), titles)
     for target, source in zip((AS_IS, TO_BE), environments, strict=False):
         result.attempts[target] = _against_environment(target, source, deviation, titles)
     return result

@@ -177,3 +177,9 @@ def step_held_back(context, sender: str) -> None:
 @when(r"(?P<sender>.+?)'s? held-back request reaches the DCC")
 def step_held_back_sent(context, sender: str) -> None:
     attach_exchange(world_of(context).send_held_back(), f"The request {sender} held back, sent")
+
+
+@when(r"(?P<sender>.+?) reads the security credentials of the gas meter on the same communications hub")
+def step_read_gas_credentials(context, sender: str) -> None:
+    exchange = world_of(context).read_as(sender, "gas meter")
+    attach_exchange(exchange, f"Retrieve Device Security Credentials from {sender}, to the gas meter")

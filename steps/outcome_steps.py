@@ -164,3 +164,11 @@ def step_gas_meter_holds(context, holder: str) -> None:
     world = world_of(context)
     cells = world.holder_names("NetworkOperator", world.device("gas meter"))
     assert cells == {"DS": holder, "KA": holder}, f"the gas meter holds {cells} in its Network Operator trust anchor"
+
+
+@then(
+    r"the DCC's Registration Data check \(#1\) rejects the request because (?P<sender>.+?) is not registered for "
+    r"the gas meter"
+)
+def step_dsp_rdp_gas_meter(context, sender: str) -> None:
+    step_dsp_rdp(context, sender)

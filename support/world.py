@@ -393,10 +393,12 @@ class World:
         device_id = device_id or self.meter
         return self.anchors.read(roles, device_id, self._site().reader(device_id))
 
-    def read_as(self, sender: str) -> Exchange:
-        """`sender` reads what the meter holds in every role (SRV 6.24.1, non-critical): the scenario's own
-        request, judged like any other (not an observation)."""
-        return self.request(sender, "6.24.1", remote_party_roles=("NetworkOperator", "Supplier", "ACB"))
+    def read_as(self, sender: str, which: str = "meter") -> Exchange:
+        """`sender` reads what a device of the installation (`which`, as `device` names it; the scenario's
+        meter unless said) holds in every role (SRV 6.24.1, non-critical): the scenario's own request, judged
+        like any other (not an observation)."""
+        roles = ("NetworkOperator", "Supplier", "ACB")
+        return self.request(sender, "6.24.1", device_id=self.device(which), remote_party_roles=roles)
 
     def holders(self, role: str = "NetworkOperator", device_id: str | None = None) -> dict[str, str | None]:
         """The entity ID whose certificate the meter holds in each cell (DS, KA) of `role`, read with 6.24.1."""

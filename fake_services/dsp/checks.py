@@ -185,8 +185,9 @@ def gbcs_replacement_mode_check(request: ServiceRequest) -> int:
 
 
 @rule
-def pia_3_2_dsp_feature_switch(store: Store) -> bool:
-    """PIA 3.2: the DSP enables SRPD 6.2(d) with one feature switch, not one per S1SP."""
+def pia_3_2_dsp_feature_switch(store: Store, s1sp: str | None = None) -> bool:
+    """PIA 3.2: the DSP enables SRPD 6.2(d) with one feature switch, not one per S1SP: the same whichever
+    S1SP serves the request's device (`s1sp`, given where a request is checked, is not read)."""
     return SettingsTable(store).get(MP107_SWITCH) == "on"
 
 

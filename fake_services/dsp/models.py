@@ -293,7 +293,7 @@ class DSP:
             raise Rejection("registration_data", f"no Registration Data relates to device {c.content.device_id}")
         c.verdict = srpd_6_1_f_registration_data_check(
             c.content, self._sender(c, "registration_data"), device, self.registry.view,
-            mp107_in_force=self.mp107_switch,
+            mp107_in_force=pia_3_2_dsp_feature_switch(self.store, device.s1sp),  # one switch, whichever S1SP
         )  # fmt: skip
 
     def _sender(self, c: Checking, rule_key: str) -> User:

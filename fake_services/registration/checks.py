@@ -118,18 +118,22 @@ def srpd_6_2_b_restore_gpf_device_log(
 
 
 @rule
-def srpd_6_2_c_other_user(sender: User) -> bool:
-    """SRPD 6.2(c): the Service Request has been sent by a User acting in the User Role 'Other User'."""
+def srpd_6_2_c_other_user(request: ServiceRequest, sender: User) -> bool:
+    """SRPD 6.2(c): the Service Request has been sent by a User acting in the User Role 'Other User' (whatever
+    the request: the clause names the sender's User Role, not a Service Request)."""
     return sender.user_role is UserRole.OTHER_USER
 
 
 @rule
-def srpd_6_2_d_smets1_krp_from_network_operator(request: ServiceRequest, sender: User, device: Device) -> bool:
+def srpd_6_2_d_smets1_krp_from_network_operator(
+    request: ServiceRequest, sender: User, device: Device, registry: RegistryView
+) -> bool:
     """SRPD 6.2(d) (MP107): a SMETS1 Service Request with SRV 6.15.1 (Update Security Credentials)
     received from an Electricity Distributor or Gas Transporter. The clause names the sender's User
     Role, not the meter: a Gas Transporter's request to an electricity meter is let through too (the
     S1SP's owner check stops it). Nor does it look at whose certificates are placed: PIA 3 option A keeps
-    only the owner check, so the holder may place any Network Operator's (the consequence the PIA accepts)."""
+    only the owner check, so the holder may place any Network Operator's (the consequence the PIA accepts):
+    `registry` is not read."""
     return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and device.smets == 1 and sender.user_role.is_network_operator
 
 
@@ -151,9 +155,9 @@ def registration_data_exception(
         return SRPD_6_2_A
     if srpd_6_2_b_restore_gpf_device_log(request, sender, device, registry):
         return SRPD_6_2_B
-    if srpd_6_2_c_other_user(sender):
+    if srpd_6_2_c_other_user(request, sender):
         return SRPD_6_2_C
-    if mp107_in_force and srpd_6_2_d_smets1_krp_from_network_operator(request, sender, device):
+    if mp107_in_force and srpd_6_2_d_smets1_krp_from_network_operator(request, sender, device, registry):
         return SRPD_6_2_D
     return None
 

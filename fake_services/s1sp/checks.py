@@ -44,9 +44,10 @@ def pia_3_2_s1sp_enablement(store: Store, s1sp: str) -> bool:
 
 
 @rule
-def pia_3_3_targets_network_operator_certificates(request: ServiceRequest) -> bool:
+def pia_3_3_targets_network_operator_certificates(request: ServiceRequest, device: Device) -> bool:
     """PIA 3.3: the S1SP skips the RDP check only for a 6.15.1 that targets Network Operator
-    certificates; it keeps it for supplier certificates and for every other SRV."""
+    certificates; it keeps it for supplier certificates and for every other SRV. Whatever the meter's fuel
+    (`device` is not read): an electricity and a gas meter's Network Operator certificates alike."""
     return request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and request.remote_party_role == "NetworkOperator"
 
 
@@ -57,7 +58,7 @@ def srpd_16_1_s1sp_registration_data_check(
     """SRPD 16.1: the S1SP applies the DSP's processing again, including the Registration Data check
     (SRPD 6.1(f) subject to 6.2), with 6.2(d) only where it has enabled MP107 and only for a 6.15.1
     targeting Network Operator certificates (PIA 3.3)."""
-    in_force = mp107_enabled and pia_3_3_targets_network_operator_certificates(request)
+    in_force = mp107_enabled and pia_3_3_targets_network_operator_certificates(request, device)
     verdict = srpd_6_1_f_registration_data_check(
         request, sender, device, registry, mp107_in_force=in_force, rule_key="s1sp_registration_data"
     )
