@@ -12,8 +12,10 @@ import sys
 from behave.model import Scenario, Status, Step
 from behave.runner import Context
 
+from reporting.allure_formatter import scenario_location
 from reporting.evidence import attach_json, attach_not_counted, record_environment
 from reporting.names import OUTCOME_ATTACHMENT
+from support.rule_trace import RuleTrace
 from support.suite_run import PreflightFailed, SuiteRun
 
 
@@ -25,9 +27,12 @@ def before_all(context: Context) -> None:
         os._exit(2)  # behave reports a SystemExit from a hook as an abort with a traceback: end quietly
     if context.run.notes:
         print(context.run.notes, file=sys.stderr)
+    context.rule_trace = RuleTrace.asked_for(context.config.userdata)
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
+    if context.rule_trace is not None:
+        context.rule_trace.begin()
     context.world = context.run.new_world()
 
 
@@ -46,10 +51,14 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
     world = getattr(context, "world", None)
     if world is not None:
         world.end()
+    if context.rule_trace is not None:
+        context.rule_trace.end(scenario_location(scenario))
 
 
 def after_all(context: Context) -> None:
     try:
         record_environment(context.run.target)
+        if context.rule_trace is not None:
+            context.rule_trace.write()
     finally:
         context.run.close()

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import os
 import signal
 import sqlite3
 import sys
 import threading
-from urllib.parse import urlsplit
 
 from catalogue.deviations import DEVIATIONS
 from duis.schema import SchemaUnavailable, duis_schema
-from environment_file import Environment, EnvironmentFileError, load_environment
+from environment_file import EnvironmentFileError, load_environment
 from fake_services.core.boxed_pki import BOXED_PKI_DATE, BoxedPKIUnavailable
 from fake_services.core.faults import Fault
+from fake_services.deviations import WRONG
 from fake_services.dsp.models import TransformLimits
-from fake_services.provisioning import ProvisioningError, provision
+from fake_services.provisioning import ProvisioningError, environment_ports, provision
 from fake_services.sandbox import S1SP_NAMES, S1SP_TIMEOUT_SECONDS, InsecureBinding, Sandbox
 
 
@@ -32,23 +33,16 @@ def _instant(text: str) -> dt.datetime:
     return moment
 
 
-def environment_ports(environment: Environment) -> dict[str, int]:
-    """The ports an environment file gives the DSP and the interfaces it declares."""
-    urls = {
-        "DSP": environment.dsp.url,
-        "MCC": environment.interfaces.migration_control_centre,
-        "Meters": environment.interfaces.meter_events,
-        "Control": environment.interfaces.control,
-    }
-    return {name: urlsplit(url).port or 0 for name, url in urls.items() if url}
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mp107-sandbox",
         description="The DCC sandbox for MP107: DSP, three S1SPs, devices, Registration Data and a test SMKI.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    listing = sub.add_parser(
+        "deviations", help="list the wrong DCCs the sandbox can be (serve --deviate NAME) and the rules each replaces"
+    )
+    listing.add_argument("--json", action="store_true", help="as JSON: name -> the clause it breaks, the rules")
     serve = sub.add_parser("serve", help="start the DSP, the S1SPs and the Control API on loopback")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     serve.add_argument("--dsp-port", type=int, default=0, help="DSP port (default: a free port)")
@@ -134,8 +128,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def list_deviations(as_json: bool) -> int:
+    """Each deviation of the catalogue, the clause it breaks and the sandbox's rules it replaces."""
+    rows = {
+        name: {"breaks": deviation.breaks, "does": deviation.does, "replaces": sorted(WRONG[name])}
+        for name, deviation in sorted(DEVIATIONS.items())
+    }
+    if as_json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for name, row in rows.items():
+        print(f"{name} [{row['breaks']}]: {row['does']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "deviations":
+        return list_deviations(as_json=args.json)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("fake_services").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -153,3 +154,24 @@ def _register(meter: MeterEntry, env: Environment, registration, db) -> None:
         registration.register_mpan(meter.mpxn, no, supplier, db)
     else:
         registration.register_mprn(meter.mpxn, no, supplier, db)
+
+
+def environment_ports(environment: Environment) -> dict[str, int]:
+    """The ports an environment file gives the DSP and the interfaces it declares."""
+    urls = {
+        "DSP": environment.dsp.url,
+        "MCC": environment.interfaces.migration_control_centre,
+        "Meters": environment.interfaces.meter_events,
+        "Control": environment.interfaces.control,
+    }
+    return {name: urlsplit(url).port or 0 for name, url in urls.items() if url}
+
+
+def sandbox_for(env: Environment, **options: object) -> tuple[Sandbox, dict[str, int]]:
+    """The sandbox an environment file describes, provisioned, its Control API off unless the file declares
+    one, and the ports to start it on (`serve --environment FILE --no-control` in one call)."""
+    sandbox = Sandbox(**options)  # type: ignore[arg-type]
+    provision(sandbox, env)
+    if env.interfaces.control is None:
+        sandbox.services.pop("Control")
+    return sandbox, environment_ports(env)

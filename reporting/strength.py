@@ -40,7 +40,7 @@ from reporting.allure_report import PROJECT_ROOT
 from reporting.identity import git_output
 from reporting.kill_matrix import AS_IS, EMBEDDED, STRENGTH_FILE, STRENGTH_PAGE, TO_BE, render_html, render_markdown
 from reporting.sandbox_runs import DEFAULT_FILES, SandboxDidNotStart, on_free_ports, sandbox_from
-from reporting.scenarios import collect_scenarios
+from reporting.scenarios import ScenarioCase, collect_scenarios
 
 ANSWER_SECONDS = 3.0
 """How long a scenario waits for an answer in a strength run (the sandbox answers in milliseconds)."""
@@ -106,55 +106,127 @@ def _failed(scenario: dict) -> bool:
     )
 
 
-def _failures(report: Path, titles: dict[str, str]) -> list[Catch]:
-    """The scenarios behave's JSON report says failed, named as the report names them."""
+def _scenarios(report: Path) -> list[dict]:
     try:
         features = json.loads(report.read_text(encoding="utf-8") or "[]")
     except (OSError, json.JSONDecodeError):
         return []
+    return [e for feature in features for e in feature.get("elements", []) if e.get("type") == "scenario"]
+
+
+def _failures(report: Path, titles: dict[str, str]) -> list[Catch]:
+    """The scenarios behave's JSON report says failed, named as the report names them."""
     return [
         Catch(titles.get(element.get("location", ""), element.get("name", "")), element.get("location", ""))
-        for feature in features
-        for element in feature.get("elements", [])
-        if element.get("type") == "scenario" and _failed(element)
+        for element in _scenarios(report)
+        if _failed(element)
     ]
 
 
-def _behave(userdata: Sequence[str], tags: str, stop: bool, titles: dict[str, str]) -> list[Catch]:
+def _run_behave(userdata: Sequence[str], selection: Sequence[str], stop: bool, report: Path) -> None:
+    """behave on `selection` (a tag expression as ``--tags=…``, or scenario locations ``file:line``)."""
+    command = [sys.executable, "-m", "behave", "--no-summary", "--no-capture", "-f", "json", "-o", str(report)]
+    command += [*selection, *(["--stop"] if stop else [])]
+    for item in [*userdata, f"answer_timeout={ANSWER_SECONDS:g}"]:
+        command += ["-D", item]
+    subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=900)
+
+
+def _behave(userdata: Sequence[str], selection: Sequence[str], stop: bool, titles: dict[str, str]) -> list[Catch]:
     with tempfile.TemporaryDirectory(prefix="mp107-strength-") as folder:
         report = Path(folder) / "behave.json"
-        command = [sys.executable, "-m", "behave", "--no-summary", "--no-capture", "-f", "json", "-o", str(report)]
-        command += [f"--tags={tags}", *(["--stop"] if stop else [])]
-        for item in [*userdata, f"answer_timeout={ANSWER_SECONDS:g}"]:
-            command += ["-D", item]
-        subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=900)
+        _run_behave(userdata, selection, stop, report)
         return _failures(report, titles)
+
+
+def _passed(scenario: dict) -> bool:
+    """Whether behave's JSON report says the scenario passed (a Rule's last scenario by its steps)."""
+    if scenario.get("status") is not None:
+        return scenario.get("status") == "passed"
+    steps = scenario.get("steps", [])
+    return bool(steps) and all(step.get("result", {}).get("status") == "passed" for step in steps)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which scenarios of a target can tell a deviation at all, from the faithful target's run: those it ran
+    (against an environment, a scenario skipped because the environment cannot meet a Given is skipped whatever
+    the DCC does) and, of those, the ones that called a rule the deviation replaces (until its first call of
+    such a rule a scenario runs exactly as against the faithful sandbox, so no other can catch it)."""
+
+    cases: tuple[ScenarioCase, ...]
+    calls: dict[str, frozenset[str]]
+    """Scenario location → the sandbox's rules it called (the faithful run's rule trace)."""
+
+    def stage(self, deviation: Deviation, replaces: frozenset[str], tagged: bool) -> list[str]:
+        """The scenarios of a stage: those tagged (or not) with the deviation's clause that can tell it."""
+        return [
+            case.location
+            for case in self.cases
+            if case.location in self.calls
+            and self.calls[case.location] & replaces
+            and (deviation.breaks in case.tags) == tagged
+        ]
+
+
+def baseline(target: str, source: Path | None, cases: Sequence[ScenarioCase]) -> Plan:
+    """The faithful target's run, its rules traced: the embedded sandbox, or the sandbox an environment file
+    describes, started in behave's own process so that its rules are traced too."""
+    with tempfile.TemporaryDirectory(prefix="mp107-strength-baseline-") as folder:
+        report, trace = Path(folder) / "behave.json", Path(folder) / "rules.json"
+        userdata = [f"rule_trace={trace}"]
+        if source is not None:
+            path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
+            userdata += [f"environment={path}", "sandbox_in_process=yes"]
+        _run_behave(userdata, ["features"], False, report)
+        passed = {element.get("location", "") for element in _scenarios(report) if _passed(element)}
+        traced = json.loads(trace.read_text(encoding="utf-8")) if trace.is_file() else {}
+    if not passed:
+        raise SandboxDidNotStart(f"the faithful {target} ran no scenario: is it usable?")
+    return Plan(tuple(cases), {location: frozenset(traced.get(location, ())) for location in passed})
+
+
+def replaced_rules() -> dict[str, frozenset[str]]:
+    """Each deviation's replaced rules, as the sandbox says (`serve`'s `deviations --json`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "fake_services", "deviations", "--json"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    return {name: frozenset(row["replaces"]) for name, row in json.loads(done.stdout).items()}
 
 
 Stage = Callable[[], AbstractContextManager[Sequence[str]]]
 """A target made ready for one stage of an attempt: the behave userdata that reaches it."""
 
 
-def _attempt(target: str, deviation: Deviation, stage: Stage, titles: dict[str, str]) -> Attempt:
+def _attempt(
+    target: str, deviation: Deviation, replaces: frozenset[str], stage: Stage, plan: Plan, titles: dict[str, str]
+) -> Attempt:
     """The deviation's clause's scenarios first; the rest only when none of them failed. Each stage against
     a target of its own, so that what one stage's scenarios used up (an environment's meters awaiting
-    enrolment) never fails the next's: only the deviation may."""
+    enrolment) never fails the next's: only the deviation may. A stage with no scenario the target can run
+    costs nothing."""
     started = time.monotonic()
     attempt = Attempt(target)
-    tag = f"@{deviation.breaks}"
-    with stage() as userdata:
-        caught = _behave(userdata, tag, stop=False, titles=titles)
-    attempt.stage = "its clause's scenarios" if caught else ""
-    if not caught:
+    caught: list[Catch] = []
+    first = plan.stage(deviation, replaces, tagged=True)
+    if first:
         with stage() as userdata:
-            caught = _behave(userdata, f"not {tag}", stop=True, titles=titles)
+            caught = _behave(userdata, first, stop=False, titles=titles)
+    attempt.stage = "its clause's scenarios" if caught else ""
+    rest = plan.stage(deviation, replaces, tagged=False)
+    if not caught and rest:
+        with stage() as userdata:
+            caught = _behave(userdata, rest, stop=True, titles=titles)
         attempt.stage = "the rest" if caught else ""
     attempt.caught_by = caught
     attempt.seconds = time.monotonic() - started
     return attempt
 
 
-def _against_environment(target: str, source: Path, deviation: Deviation, titles: dict[str, str]) -> Attempt:
+def _against_environment(
+    target: str, source: Path, deviation: Deviation, replaces: frozenset[str], plan: Plan, titles: dict[str, str]
+) -> Attempt:
     @contextmanager
     def fresh_sandbox() -> Iterator[Sequence[str]]:
         """A sandbox started from the environment file, deviating, as it is before any scenario ran."""
@@ -164,17 +236,25 @@ def _against_environment(target: str, source: Path, deviation: Deviation, titles
                 yield [f"environment={path}"]
 
     try:
-        return _attempt(target, deviation, fresh_sandbox, titles)
+        return _attempt(target, deviation, replaces, fresh_sandbox, plan, titles)
     except SandboxDidNotStart as problem:
         return Attempt(target, problem=str(problem))
 
 
-def measure(deviation: Deviation, environments: Sequence[Path], titles: dict[str, str]) -> Result:
+def measure(
+    deviation: Deviation,
+    replaces: frozenset[str],
+    plans: dict[str, Plan],
+    environments: Sequence[Path],
+    titles: dict[str, str],
+) -> Result:
     result = Result(deviation.name, deviation.breaks)
     embedded = [f"deviate={deviation.name}"]  # each behave run starts its own sandbox
-    result.attempts[EMBEDDED] = _attempt(EMBEDDED, deviation, lambda: nullcontext(embedded), titles)
+    result.attempts[EMBEDDED] = _attempt(
+        EMBEDDED, deviation, replaces, lambda: nullcontext(embedded), plans[EMBEDDED], titles
+    )
     for target, source in zip((AS_IS, TO_BE), environments, strict=False):
-        result.attempts[target] = _against_environment(target, source, deviation, titles)
+        result.attempts[target] = _against_environment(target, source, deviation, replaces, plans[target], titles)
     return result
 
 
@@ -240,13 +320,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no deviation named {', '.join(unknown)}; the catalogue has: {', '.join(sorted(DEVIATIONS))}")
     chosen = [DEVIATIONS[name] for name in (args.only or sorted(DEVIATIONS))]
     environments = [] if args.no_environments else list(DEFAULT_FILES)
-    titles = {case.location: case.shown for case in collect_scenarios(PROJECT_ROOT / "features", PROJECT_ROOT)}
+    cases = collect_scenarios(PROJECT_ROOT / "features", PROJECT_ROOT)
+    titles = {case.location: case.shown for case in cases}
     started = time.monotonic()
     print(f"Strength: {len(chosen)} deviations, {args.processes} at a time"
           + ("" if environments else " (embedded sandbox only)"), flush=True)  # fmt: skip
     results: list[Result] = []
     with ThreadPoolExecutor(max_workers=max(args.processes, 1)) as pool:
-        for result in pool.map(lambda d: measure(d, environments, titles), chosen):
+        rules = replaced_rules()
+        targets: list[tuple[str, Path | None]] = [(EMBEDDED, None), *zip((AS_IS, TO_BE), environments, strict=False)]
+        plans: dict[str, Plan] = {}
+        for (target, _), plan in zip(targets, pool.map(lambda t: baseline(t[0], t[1], cases), targets), strict=True):
+            plans[target] = plan
+            print(f"  baseline: the faithful {target} runs {len(plan.calls)} scenarios", flush=True)
+        for result in pool.map(lambda d: measure(d, rules[d.name], plans, environments, titles), chosen):
             results.append(result)
             attempt = result.embedded
             words = "caught" if attempt.caught else "SURVIVED"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from environment_file import Environment, load_environment
+from fake_services.provisioning import sandbox_for
 from fake_services.sandbox import Sandbox
 from support.preflight import http_answers
 
@@ -63,6 +64,10 @@ def open_target(userdata: Mapping[str, str]) -> Target:
         )
     if path:
         env = load_environment(path)
+        if userdata.get("sandbox_in_process"):  # the environment's sandbox in this process (to trace its rules)
+            sandbox, ports = sandbox_for(env)
+            sandbox.start(ports=ports)
+            return Target(env.run.name, env.dsp.url, environment=env, stop=sandbox.stop)
         return Target(env.run.name, env.dsp.url, environment=env)
     sandbox = Sandbox(deviation=userdata.get("deviate") or None)
     urls = sandbox.start()

@@ -27,6 +27,8 @@ _WRONG: dict[str, Callable[..., Any]] = {}
 """The rules a deviation replaces just now, by path."""
 _ACTIVE: list[str] = []
 _LOCK = threading.Lock()
+_CALLED: set[str] | None = None
+"""While traced (`trace`): the rules called since the trace was last read."""
 
 
 class DeviationError(RuntimeError):
@@ -44,6 +46,8 @@ def rule(function: F) -> F:
 
     @functools.wraps(function)
     def decide(*args: Any, **kwargs: Any) -> Any:
+        if _CALLED is not None:
+            _CALLED.add(path)
         wrong = _WRONG.get(path)
         return (wrong or function)(*args, **kwargs)
 
@@ -79,3 +83,20 @@ def deactivate() -> None:
 def active() -> str | None:
     """The deviation switched on in this process, if any."""
     return _ACTIVE[0] if _ACTIVE else None
+
+
+def trace() -> None:
+    """Start recording which rules are called (to know which scenarios a deviation can change at all: a
+    deviation changes nothing before the first call of a rule it replaces, as the code runs the same way up
+    to there)."""
+    global _CALLED
+    _CALLED = set()
+
+
+def called() -> set[str]:
+    """The rules called since the last call of `called` (or `trace`); empty when not tracing."""
+    global _CALLED
+    if _CALLED is None:
+        return set()
+    found, _CALLED = _CALLED, set()
+    return found
