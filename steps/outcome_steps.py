@@ -132,3 +132,8 @@ def step_alert_to(context, receiver: str) -> None:
 @then(r"no Network Operator receives an alert")
 def step_no_alert(context) -> None:
     assert world_of(context).alert_recipient is None, f"the alert went to {world_of(context).alert_recipient}"
+
+
+@then(r"the S1SP rejects the request because each certificate is in the other's place")
+def step_certificates_swapped(context) -> None:
+    verdicts.rejected_by_s1sp(world_of(context).last, RULES["replacement_certificate"])

@@ -222,8 +222,20 @@ class World:
             **body,
         )
 
-    def replace_certificates(self, sender: str, replacement: str, role: str, variant: str = "6.15.1") -> Exchange:
-        return self.request(sender, variant, **self.roster[replacement].as_replacement(role, self.certification_path))
+    def replace_certificates(
+        self, sender: str, replacement: str, role: str, variant: str = "6.15.1", *, swapped: bool = False,
+        only: KeyUse | None = None,
+    ) -> Exchange:
+        """`sender` places `replacement`'s certificates in `role` (SRV 6.15.1, or 6.21): both, each in its place;
+        or each in the other's place (`swapped`: the key agreement certificate where the Digital Signing one
+        goes); or `only` the one of that key use (DUIS: each is optional in a 6.15.1)."""
+        body = self.roster[replacement].as_replacement(role, self.certification_path)
+        places = {KeyUse.DS: "digital_signing_certificate", KeyUse.KA: "key_agreement_certificate"}
+        if swapped:
+            body[places[KeyUse.DS]], body[places[KeyUse.KA]] = body[places[KeyUse.KA]], body[places[KeyUse.DS]]
+        if only is not None:
+            body.update({place: None for use, place in places.items() if use is not only})
+        return self.request(sender, variant, **body)
 
     def _correction(self, sender: Organisation) -> ServiceRequest:
         """`sender` asks (Command Variant 4) to place the registered Network Operator's certificates."""
@@ -272,16 +284,17 @@ class World:
     def mcc(self) -> MigrationControlCentreClient:
         return self.arrangement.enrolment()
 
-    def authorise_migration(self, supplier: str, commissioned_by: str, certificates_of: str | None) -> dict:
+    def authorise_migration(
+        self, supplier: str, commissioned_by: str, certificates_of: str | None, *, swapped: bool = False
+    ) -> dict:
         """The Supplier's Migration Authorisation, offering `certificates_of`'s certificates as the
-        Network Operator's (whatever their role) or none."""
+        Network Operator's (whatever their role) or none; `swapped`: each in the other's place."""
         offer = self.roster[certificates_of] if certificates_of else None
+        signing, key_agreement = (offer.ds_pem, offer.ka_pem) if offer else (None, None)
+        if swapped:
+            signing, key_agreement = key_agreement, signing
         self.enrolment = self.mcc.migration_authorisation(
-            self.meter,
-            self.roster[supplier].entity_id,
-            commissioned_by,
-            offer.ds_pem if offer else None,
-            offer.ka_pem if offer else None,
+            self.meter, self.roster[supplier].entity_id, commissioned_by, signing, key_agreement
         )
         return self.enrolment
 

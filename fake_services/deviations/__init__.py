@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fake_services.core import rules
-from fake_services.deviations import access_control, devices, s1sp  # noqa: F401  (each registers its own)
+from fake_services.deviations import access_control, delivery, devices, enrolment, s1sp  # noqa: F401  (each registers its own)
 from fake_services.deviations.base import WRONG
 
 __all__ = ["WRONG", "switch_on", "switch_off"]
