@@ -4,6 +4,7 @@ says so. The kill matrix's judgement: an unexplained survivor fails it, a wrong 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,4 +83,28 @@ def test_an_unexplained_survivor_fails_the_kill_matrix_and_a_caught_one_does_not
     assert findings([_result(name, caught=True)]) == []
     assert findings([_result(name, caught=False)]) == [
         f"{name} ({DEVIATIONS[name].clause.display}) survived: no scenario catches it"
+    ]
+
+
+def test_a_failed_scenario_last_in_its_rule_is_a_catch(tmp_path):
+    """behave 1.3's JSON report gives the last scenario of a Rule no status (its failure lands on the next
+    Rule's Background): its failed step still makes it a catch, and a scenario whose steps all passed does not."""
+    from reporting.strength import _failures
+
+    def scenario(line: int, status: str | None, steps: list[str]) -> dict:
+        return {
+            "type": "scenario", "status": status, "location": f"features/x.feature:{line}", "name": f"s{line}",
+            "steps": [{"result": {"status": s}} for s in steps],
+        }  # fmt: skip
+
+    report = tmp_path / "behave.json"
+    elements = [
+        scenario(3, "passed", ["passed"]),
+        scenario(9, None, ["passed", "failed", "skipped"]),
+        {"type": "background", "status": "failed", "location": "features/x.feature:12", "steps": []},
+        scenario(14, None, ["passed"]),
+    ]
+    report.write_text(json.dumps([{"elements": elements}]))
+    assert _failures(report, {"features/x.feature:9": "the last of its Rule"}) == [
+        Catch("the last of its Rule", "features/x.feature:9")
     ]
