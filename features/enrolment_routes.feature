@@ -139,16 +139,16 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
 
     @SRV-6.21
     Scenario: A Supplier's handover request placing its own certificates as the Network Operator's is refused
-      Given a Dormant SMETS1 electricity meter sharing its communications hub with an Active gas meter, awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
-      And the DCC has commissioned the meter for Bright Energy without a Network Operator certificate
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the meter has been enrolled for Bright Energy to commission, without a Network Operator certificate
       When Bright Energy sends a handover request placing its own certificates as the Network Operator's
       Then the S1SP rejects the request because they are not Network Operator certificates
       And the meter still holds Access Control Broker's Network Operator certificates
 
     @GBCS-replacement-certificates
     Scenario: A handover request with the Network Operator's two certificates each in the other's place is refused
-      Given a Dormant SMETS1 electricity meter sharing its communications hub with an Active gas meter, awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
-      And the DCC has commissioned the meter for Bright Energy without a Network Operator certificate
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the meter has been enrolled for Bright Energy to commission, without a Network Operator certificate
       When Bright Energy sends a handover request placing Western Power's Network Operator certificates each in the other's place
       Then the S1SP rejects the request because each certificate is in the other's place
       And the meter still holds Access Control Broker's Network Operator certificates

@@ -181,3 +181,11 @@ def step_handover_other_role(context, supplier: str, owner: str) -> None:
 def step_handover_swapped(context, supplier: str, owner: str) -> None:
     exchange = world_of(context).replace_certificates(supplier, owner, "NetworkOperator", variant="6.21", swapped=True)
     attach_exchange(exchange, f"Request Handover of DCC Controlled Device from {supplier}, certificates swapped")
+
+
+@given(r"the meter has been enrolled for (?P<supplier>.+?) to commission, without a Network Operator certificate")
+def step_enrolled_for_supplier(context, supplier: str) -> None:
+    """Route 6's start: the Supplier commissions the meter itself and has given no certificate, so the meter
+    holds the Access Control Broker's default until the Supplier's handover."""
+    world_of(context).commission_for_supplier(supplier)
+    attach_json(world_of(context).anchors_evidence(), "Trust anchors after enrolment")

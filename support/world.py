@@ -313,6 +313,12 @@ class World:
         self.authorise_migration(supplier, "DCC", None)
         return self.commission()
 
+    def commission_for_supplier(self, supplier: str) -> dict:
+        """The Supplier authorises the migration for itself to commission, giving no certificate, and the meter
+        is enrolled (Route 6 before the Supplier's handover: the Access Control Broker's default is held)."""
+        self.authorise_migration(supplier, "Supplier", None)
+        return self.commission()
+
     def commission(self) -> dict:
         if not self.enrolment or not self.enrolment.get("accepted"):
             raise RuntimeError(f"there is no accepted Migration Authorisation to commission: {self.enrolment}")
