@@ -95,6 +95,16 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
       Then the Migration Control Centre refuses the certificate because it is not a valid Network Operator certificate
       And nothing is held for the meter at the S1SP
 
+    @TMAD-5.10.17
+    Scenario: The registered Network Operator's two certificates offered each in the other's place are refused
+      The signing certificate belongs in the Digital Signing place and the key agreement certificate in the
+      Key Agreement place: the first decides whose critical commands the meter obeys, the second where its
+      alerts go.
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP1 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      When Bright Energy authorises the meter's migration for the DCC to commission, giving Western Power's Network Operator certificates each in the other's place
+      Then the Migration Control Centre refuses the certificate because it is not a valid Network Operator certificate
+      And nothing is held for the meter at the S1SP
+
   Rule: Where the DCC does not place it, the Supplier applies the certificate with a handover request
 
     @SRV-6.21
@@ -124,6 +134,24 @@ Feature: How a Network Operator certificate reaches a SMETS1 electricity meter
       And Bright Energy sends a handover request placing Western Power's Network Operator certificates
       Then the request succeeds
       And the meter holds Western Power's Network Operator certificates
+
+  Rule: A handover request places only valid Network Operator certificates, each in its place
+
+    @SRV-6.21
+    Scenario: A Supplier's handover request placing its own certificates as the Network Operator's is refused
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the meter has been enrolled for Bright Energy to commission, without a Network Operator certificate
+      When Bright Energy sends a handover request placing its own certificates as the Network Operator's
+      Then the S1SP rejects the request because they are not Network Operator certificates
+      And the meter still holds Access Control Broker's Network Operator certificates
+
+    @GBCS-replacement-certificates
+    Scenario: A handover request with the Network Operator's two certificates each in the other's place is refused
+      Given an Active SMETS1 electricity meter awaiting enrolment on S1SP2 whose registered Network Operator is Western Power and Supplier is Bright Energy
+      And the meter has been enrolled for Bright Energy to commission, without a Network Operator certificate
+      When Bright Energy sends a handover request placing Western Power's Network Operator certificates each in the other's place
+      Then the S1SP rejects the request because each certificate is in the other's place
+      And the meter still holds Access Control Broker's Network Operator certificates
 
   Rule: Where no Network Operator certificate is available at enrolment, the Access Control Broker's stands in
 

@@ -38,6 +38,15 @@ Feature: From enrolment to correction: a meter left with the wrong certificate, 
       When the meter raises an alert for its Network Operator
       Then the alert goes to Western Power
 
+    @PIA-2.3.2.B
+    Scenario: Once only the key agreement certificate is corrected, the meter's alerts reach Western Power
+      The key agreement (Non-Critical) certificate names where alerts go; the signing certificate, still
+      Eastern Networks', only decides whose critical commands the meter obeys.
+      Given MP107 is enabled
+      And Eastern Networks has replaced only the meter's Network Operator key agreement certificate with Western Power's
+      When the meter raises an alert for its Network Operator
+      Then the alert goes to Western Power
+
   Rule: Without MP107 the meter stays stuck with the wrong certificate
 
     @SRPD-6.1.f

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reporting.evidence import attach_anchor_change, attach_exchange, attach_json
+from smki.profile import KeyUse
 from support import test_data, verdicts
 from support.stepping import given, use_step_matcher, when, world_of
 
@@ -183,3 +184,18 @@ def step_held_back_sent(context, sender: str) -> None:
 def step_read_gas_credentials(context, sender: str) -> None:
     exchange = world_of(context).read_as(sender, "gas meter")
     attach_exchange(exchange, f"Retrieve Device Security Credentials from {sender}, to the gas meter")
+
+
+@given(
+    r"(?P<sender>.+?) has replaced only the meter's Network Operator key agreement certificate with"
+    r" (?P<replacement>.+?)'s?"
+)
+def step_has_replaced_key_agreement(context, sender: str, replacement: str) -> None:
+    """Only the Key Agreement (Non-Critical) certificate is replaced: the Digital Signing one stays."""
+    world = world_of(context)
+    before = world.holder_names("NetworkOperator")
+    exchange = world.replace_certificates(sender, replacement, "NetworkOperator", only=KeyUse.KA)
+    attach_exchange(exchange, f"Update Security Credentials from {sender}, the key agreement certificate only")
+    verdicts.succeeded(exchange)
+    after = world.holder_names("NetworkOperator")
+    assert after == {"DS": before["DS"], "KA": replacement}, f"the meter holds {after} in its Network Operator cells"

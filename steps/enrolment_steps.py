@@ -152,3 +152,40 @@ def step_mcc_refuses(context, why: str) -> None:
 @then(r"nothing is held for the meter at the S1SP")
 def step_nothing_held(context) -> None:
     assert world_of(context).holds_nothing(), f"the S1SP holds {world_of(context).anchors_evidence()}"
+
+
+@when(
+    r"(?P<supplier>.+?) authorises the meter's migration for the (?P<by>DCC|Supplier) to commission, giving"
+    r" (?P<owner>.+?)'s? Network Operator certificates each in the other's place"
+)
+def step_authorise_swapped(context, supplier: str, by: str, owner: str) -> None:
+    world_of(context).authorise_migration(supplier, by, owner, swapped=True)
+    _record_enrolment(context)
+
+
+@when(
+    r"(?P<supplier>.+?) sends a handover request placing (?P<owner>its own|.+?)(?:'s?)? certificates as the"
+    r" Network Operator's"
+)
+def step_handover_other_role(context, supplier: str, owner: str) -> None:
+    world = world_of(context)
+    exchange = world.replace_certificates(supplier, supplier if owner == "its own" else owner, "NetworkOperator",
+                                          variant="6.21")  # fmt: skip
+    attach_exchange(exchange, f"Request Handover of DCC Controlled Device from {supplier}")
+
+
+@when(
+    r"(?P<supplier>.+?) sends a handover request placing (?P<owner>.+?)'s? Network Operator certificates each in"
+    r" the other's place"
+)
+def step_handover_swapped(context, supplier: str, owner: str) -> None:
+    exchange = world_of(context).replace_certificates(supplier, owner, "NetworkOperator", variant="6.21", swapped=True)
+    attach_exchange(exchange, f"Request Handover of DCC Controlled Device from {supplier}, certificates swapped")
+
+
+@given(r"the meter has been enrolled for (?P<supplier>.+?) to commission, without a Network Operator certificate")
+def step_enrolled_for_supplier(context, supplier: str) -> None:
+    """Route 6's start: the Supplier commissions the meter itself and has given no certificate, so the meter
+    holds the Access Control Broker's default until the Supplier's handover."""
+    world_of(context).commission_for_supplier(supplier)
+    attach_json(world_of(context).anchors_evidence(), "Trust anchors after enrolment")

@@ -172,3 +172,8 @@ def step_gas_meter_holds(context, holder: str) -> None:
 )
 def step_dsp_rdp_gas_meter(context, sender: str) -> None:
     step_dsp_rdp(context, sender)
+
+
+@then(r"the S1SP rejects the request because each certificate is in the other's place")
+def step_certificates_swapped(context) -> None:
+    verdicts.rejected_by_s1sp(world_of(context).last, RULES["replacement_certificate"])

@@ -234,9 +234,18 @@ class World:
         )
 
     def replace_certificates(
-        self, sender: str, replacement: str, role: str, variant: str = "6.15.1", device: str = "meter"
+        self, sender: str, replacement: str, role: str, variant: str = "6.15.1", device: str = "meter", *,
+        swapped: bool = False, only: KeyUse | None = None,
     ) -> Exchange:
+        """`sender` places `replacement`'s certificates in `role` (SRV 6.15.1, or 6.21) on `device`: both, each in
+        its place; or each in the other's place (`swapped`: the key agreement certificate where the Digital Signing
+        one goes); or `only` the one of that key use (DUIS: each is optional in a 6.15.1)."""
         body = self.roster[replacement].as_replacement(role, self.certification_path)
+        places = {KeyUse.DS: "digital_signing_certificate", KeyUse.KA: "key_agreement_certificate"}
+        if swapped:
+            body[places[KeyUse.DS]], body[places[KeyUse.KA]] = body[places[KeyUse.KA]], body[places[KeyUse.DS]]
+        if only is not None:
+            body.update({place: None for use, place in places.items() if use is not only})
         return self.request(sender, variant, self.device(device), **body)
 
     def _correction(self, sender: Organisation) -> ServiceRequest:
@@ -353,16 +362,17 @@ class World:
     def mcc(self) -> MigrationControlCentreClient:
         return self.arrangement.enrolment()
 
-    def authorise_migration(self, supplier: str, commissioned_by: str, certificates_of: str | None) -> dict:
+    def authorise_migration(
+        self, supplier: str, commissioned_by: str, certificates_of: str | None, *, swapped: bool = False
+    ) -> dict:
         """The Supplier's Migration Authorisation, offering `certificates_of`'s certificates as the
-        Network Operator's (whatever their role) or none."""
+        Network Operator's (whatever their role) or none; `swapped`: each in the other's place."""
         offer = self.roster[certificates_of] if certificates_of else None
+        signing, key_agreement = (offer.ds_pem, offer.ka_pem) if offer else (None, None)
+        if swapped:
+            signing, key_agreement = key_agreement, signing
         self.enrolment = self.mcc.migration_authorisation(
-            self.meter,
-            self.roster[supplier].entity_id,
-            commissioned_by,
-            offer.ds_pem if offer else None,
-            offer.ka_pem if offer else None,
+            self.meter, self.roster[supplier].entity_id, commissioned_by, signing, key_agreement
         )
         return self.enrolment
 
@@ -379,6 +389,12 @@ class World:
         """The Supplier authorises the migration for the DCC to commission, giving no certificate, and the
         DCC Commissioning Party commissions the meter (what Route 5 leaves: no certificate captured)."""
         self.authorise_migration(supplier, "DCC", None)
+        return self.commission()
+
+    def commission_for_supplier(self, supplier: str) -> dict:
+        """The Supplier authorises the migration for itself to commission, giving no certificate, and the meter
+        is enrolled (Route 6 before the Supplier's handover: the Access Control Broker's default is held)."""
+        self.authorise_migration(supplier, "Supplier", None)
         return self.commission()
 
     def commission(self) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from duis.requests import ServiceRequest
 from fake_services.core.rules import rule
 from fake_services.delivery.state import DELIVERED, REFUSED
 
@@ -13,6 +14,9 @@ MAX_ADDRESS_LENGTH = 2048
 
 RETRY_LATER_4XX = frozenset({408, 429})
 """4xx answers that ask for a later attempt rather than refusing the message."""
+
+RESPONSE, DEVICE_ALERT = "response", "device alert"
+"""What a delivery is (its `kind`): the answer to a User's request, or an alert a meter raised for the User."""
 
 
 @rule
@@ -69,3 +73,15 @@ def give_up(attempts: int, next_attempt: float, enqueued: float, max_attempts: i
     """A message is given up after `max_attempts` attempts, or once its next attempt would come more than
     `max_age` seconds after it was queued (epoch seconds)."""
     return attempts >= max_attempts or next_attempt - enqueued > max_age
+
+
+@rule
+def delivery_recipient(
+    addressee: str, kind: str, request: ServiceRequest | None, accepted: bool, response_code: str
+) -> str | None:
+    """Asynchronous delivery (DUIS): what the DCC has for a User (the answer to its request, accepted or
+    refused, an E20 when the S1SP did not answer; an alert a meter raised for it) is delivered to that User's
+    Receive Response Service: always, and to that User. The other arguments say what the message is (its
+    `kind`, the request it answers, whether it was carried out, its response code), which this rule does not
+    need; a wrong DCC (`fake_services.deviations`) decides by them. None would be: delivered to no one."""
+    return addressee

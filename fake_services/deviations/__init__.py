@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from fake_services.core import rules
-from fake_services.deviations import access_control, devices, dsp, s1sp  # noqa: F401  (each registers its own)
+from fake_services.deviations import (  # noqa: F401  (each registers its own)
+    access_control,
+    delivery,
+    devices,
+    dsp,
+    enrolment,
+    s1sp,
+)
 from fake_services.deviations.base import WRONG
 
 __all__ = ["WRONG", "switch_on", "switch_off"]

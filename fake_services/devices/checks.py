@@ -15,6 +15,7 @@ from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import Anchor, Device, DeviceType
 from fake_services.core.rejections import Rejection
 from fake_services.core.rules import rule
+from fake_services.registration.checks import RegistryView
 from smki.profile import DUIS_REMOTE_PARTY_ROLE, KeyUse, OrganisationCertificate
 from smki.validation import CertificateRejected
 
@@ -102,10 +103,13 @@ def pia_2_2_smets2_device_update(
 
 
 @rule
-def pia_2_3_2_b_alert_target(device: Device, held: Mapping[KeyUse, Anchor | None]) -> str | None:
+def pia_2_3_2_b_alert_target(
+    device: Device, held: Mapping[KeyUse, Anchor | None], registry: RegistryView
+) -> str | None:
     """PIA 2.3.2 B: an ESME's alerts for the Network Operator go to the Business Target ID taken
     from the Non-Critical (KA) Network Operator certificate held for it (`held`: the Network Operator
-    certificates held, by key use); a SMETS1 GSME raises no Network Operator alerts."""
+    certificates held, by key use), whoever Registration Data (`registry`, not needed here) registers;
+    a SMETS1 GSME raises no Network Operator alerts."""
     if device.device_type is not DeviceType.ESME:
         return None
     key_agreement = held.get(KeyUse.KA)

@@ -40,6 +40,7 @@ from fake_services.core.s1sp_link import S1SPSend
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.state import RequestLogTable, SettingsTable
 from fake_services.core.store import Store
+from fake_services.delivery.checks import RESPONSE, delivery_recipient
 from fake_services.devices.models import SMETS2Device
 from fake_services.dsp import outcomes
 from fake_services.dsp.checks import (
@@ -397,14 +398,17 @@ class DSP:
             except Rejection as rejection:
                 outcome = outcomes.not_routed(request, accepted.verdict, rejection)
             # still holding the device: the log's order is the order its changes were made in
+            recipient = delivery_recipient(
+                accepted.sender.entity_id, RESPONSE, request, outcome.accepted, outcome.response_code
+            )
             with self.store.transaction() as db:
                 self.commands.routed(db, str(request.request_id), outcome.response_code)
-                if deliver_answer and outcome.response is not None:
+                if deliver_answer and outcome.response is not None and recipient is not None:
                     self.deliver(
-                        accepted.sender.entity_id,
+                        recipient,
                         outcome.response,
                         str(request.request_id),
-                        "response",
+                        RESPONSE,
                         db=db,
                         evidence=Evidence(outcome.decided_by, outcome.reason),
                     )

@@ -34,6 +34,7 @@ from fake_services.enrolment.checks import (
     tmad_5_10_17_network_operator_certificate_validation,
 )
 from fake_services.enrolment.state import DORMANT_NOTIFICATION, MIGRATION_AUTHORISATION, EnrolmentTable
+from fake_services.registration.checks import RegistryView
 from fake_services.registration.models import Registry
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
@@ -205,11 +206,13 @@ def srv_6_21_commissioning_handover(
     party: DCCCommissioningParty,
     enrol: Callable[[str, str], None],
     send_handover: Callable[[str, bytes], bytes],
+    registry: RegistryView,
 ) -> Commissioning:
     """SRV 6.21 at enrolment: the meter is enrolled at its S1SP (Supplier and ACB certificates, the ACB's
     as the NO default); then, for a DCC-commissioned meter whose Migration Authorisation has a NO
-    certificate, the DCC Commissioning Party sends SRV 6.21 to place it. A Supplier-commissioned meter
-    waits for the Supplier's own SRV 6.21."""
+    certificate, the DCC Commissioning Party sends SRV 6.21 to place it, at once: the certificate was
+    validated when the Migration Authorisation was accepted (TMAD 5.10.12, 5.10.17; Registration Data,
+    `registry`, is not read again here). A Supplier-commissioned meter waits for the Supplier's own SRV 6.21."""
     enrol(ma.device_id, ma.supplier)
     if ma.commissioned_by is CommissionedBy.SUPPLIER or ma.no_ds_pem is None:
         return Commissioning(ma, None, None, True, SRV_6_21, f"enrolled; Network Operator certificate: {ma.source}")
@@ -257,7 +260,7 @@ class Enrolment:
         def handover(device_id: str, body: bytes) -> bytes:
             return self.send_handover(self._s1sp_of(device_id), body)
 
-        return srv_6_21_commissioning_handover(ma, self.party, enrol, handover)
+        return srv_6_21_commissioning_handover(ma, self.party, enrol, handover, self.mcc.registry.view)
 
     def _s1sp_of(self, device_id: str) -> str:
         """The S1SP serving the device ("" when none does)."""

@@ -27,6 +27,7 @@ from fake_services.core.rejections import Rejection, Verdict
 from fake_services.core.signer import ServiceSigner
 from fake_services.core.state import SettingsTable
 from fake_services.core.store import Store
+from fake_services.delivery.checks import DEVICE_ALERT, delivery_recipient
 from fake_services.devices.checks import gbcs_replacement_certificates, pia_2_3_2_b_alert_target
 from fake_services.devices.models import AlertLog, TrustAnchors
 from fake_services.registration.models import Registry
@@ -208,15 +209,17 @@ class S1SP:
         the recipient (None: no Network Operator alert, as from a gas meter)."""
         device = self.served_device(device_id)
         held = {use: self.anchors.held(device_id, "NetworkOperator", use) for use in (KeyUse.DS, KeyUse.KA)}
-        recipient = pia_2_3_2_b_alert_target(device, held)
+        recipient = pia_2_3_2_b_alert_target(device, held, self.registry.view)
         if recipient is None:
             return None
         log.record(device_id, recipient, alert_code)
         if self.users.get(recipient) is None:  # the Access Control Broker is the DCC's own: no User to tell
             return recipient
-        counter = time.time_ns() // 1000
-        response = outcomes.device_alert(self.signer, device_id, recipient, counter, alert_code)
-        self.notify(recipient, response, "", "device alert")
+        user = delivery_recipient(recipient, DEVICE_ALERT, None, True, alert_code)
+        if user is not None:
+            counter = time.time_ns() // 1000
+            response = outcomes.device_alert(self.signer, device_id, recipient, counter, alert_code)
+            self.notify(user, response, "", DEVICE_ALERT)
         return recipient
 
     # --- enrolment -------------------------------------------------------------------------------------
