@@ -6,6 +6,7 @@ Facts from the primer, section 4 (verified against DCC Boxed test certificates).
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -126,12 +127,25 @@ class OrganisationCertificate:
 
     @classmethod
     def from_der(cls, der: bytes) -> OrganisationCertificate:
-        return cls.from_certificate(x509.load_der_x509_certificate(der))
+        return _from_der(bytes(der))
 
     @classmethod
     def from_pem(cls, pem: str | bytes) -> OrganisationCertificate:
-        data = pem.encode() if isinstance(pem, str) else pem
-        return cls.from_certificate(x509.load_pem_x509_certificate(data))
+        return _from_pem(pem.encode() if isinstance(pem, str) else bytes(pem))
+
+
+# What a certificate says is fixed by its bytes, and an OrganisationCertificate cannot change: the same
+# bytes read again (the SMKI repository's PEM for every request a User signs, the replacement certificates
+# a request carries, read by the DSP and the S1SP) give the one already read. A certificate that does not
+# meet the profile raises every time (exceptions are not cached).
+@functools.lru_cache(maxsize=4096)
+def _from_der(der: bytes) -> OrganisationCertificate:
+    return OrganisationCertificate.from_certificate(x509.load_der_x509_certificate(der))
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_pem(pem: bytes) -> OrganisationCertificate:
+    return OrganisationCertificate.from_certificate(x509.load_pem_x509_certificate(pem))
 
 
 def key_use_of(cert: x509.Certificate) -> KeyUse | None:

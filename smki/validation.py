@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -12,6 +13,15 @@ from smki.profile import POLICY_OID, KeyUse, OrganisationCertificate
 
 class CertificateRejected(Exception):
     """The certificate does not chain to the trusted root, is out of date or is used wrongly."""
+
+
+@functools.lru_cache(maxsize=4096)
+def directly_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> None:
+    """Raise unless `issuer`'s key signed `cert` (and the names chain). The answer depends on nothing but the
+    two certificates (a certificate is equal to another, and hashes, by its DER), so a pair that verified is
+    not verified again: a relying party checking the same sender's certificate on every request does the
+    signature arithmetic once. A pair that fails raises every time (exceptions are not cached)."""
+    cert.verify_directly_issued_by(issuer)
 
 
 def validate_organisation_certificate(
@@ -30,9 +40,9 @@ def validate_organisation_certificate(
     if issuer is None:
         raise CertificateRejected(f"issuer {c.issuer.rfc4514_string()} is not a known SMKI CA")
     try:
-        c.verify_directly_issued_by(issuer)
+        directly_issued_by(c, issuer)
         if root is not None:
-            issuer.verify_directly_issued_by(root)
+            directly_issued_by(issuer, root)
     except (InvalidSignature, ValueError, TypeError) as exc:
         raise CertificateRejected("certificate does not chain to the SMKI root") from exc
     for link in (c, issuer):

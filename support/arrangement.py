@@ -105,6 +105,11 @@ class ScenarioArrangement(Protocol):
 
     def meter_events(self) -> MeterEventsClient: ...
 
+    def deliveries_settled(self, wait: float) -> bool:
+        """True once the DCC has delivered (or refused, or given up) everything it has queued so far, waiting
+        up to `wait` seconds; False when that cannot be known (an environment's DCC does not say)."""
+        ...
+
     def end(self) -> None:
         """The scenario is over: what it held (meters leased in an environment) is free again."""
 

@@ -144,6 +144,11 @@ class ControlClient(JSONServiceClient):
         query = "&".join(f"{k}={v}" for k, v in (("user", user_id), ("state", state)) if v)
         return self._call("GET", "/deliveries" + (f"?{query}" if query else ""))
 
+    def deliveries_settled(self, wait: float) -> bool:
+        """Whether everything the DSP has queued so far is delivered, refused or given up, waiting up to
+        `wait` seconds (at most 30) for it."""
+        return bool(self._call("GET", f"/deliveries/settled?wait={wait:g}")["settled"])
+
     def clock(self) -> str:
         return self._call("GET", "/clock")["now"]
 

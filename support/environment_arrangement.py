@@ -243,6 +243,10 @@ class EnvironmentScenario:
     def meter_events(self) -> MeterEventsClient:
         return self.run.meter_events()
 
+    def deliveries_settled(self, wait: float) -> bool:
+        """An environment's DCC never says it has nothing more to deliver: it cannot be known."""
+        return False
+
     def select(self, wish: MeterWish) -> Site:
         """A meter of the file that satisfies every Given so far, brought (through DUIS) to hold what they
         say; the first that can be, else the scenario is skipped saying what was looked for. When every

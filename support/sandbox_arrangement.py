@@ -102,6 +102,10 @@ class SandboxArrangement:
     def meter_events(self) -> MeterEventsClient:
         return self.meters
 
+    def deliveries_settled(self, wait: float) -> bool:
+        """The sandbox's DSP says when its delivery queue is empty (`GET /deliveries/settled`)."""
+        return self.control.deliveries_settled(wait)
+
     def close(self) -> None:
         self.mcc.close()
         self.meters.close()

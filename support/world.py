@@ -493,8 +493,9 @@ class World:
         mark = self.receiver.mark()
         asked_at = dt.datetime.now(dt.UTC)
         events.raise_alert(device)
-        if self.meter_kind == "gas meter":  # a gas meter sends none: wait a moment to see none comes
-            timeout = ALERT_SILENCE_SECONDS
+        if self.meter_kind == "gas meter":  # a gas meter sends none: wait to see none comes, as long as the
+            # DCC has something left to deliver (the sandbox says when it has not), else a moment
+            timeout = 0.0 if self.arrangement.deliveries_settled(ALERT_SILENCE_SECONDS) else ALERT_SILENCE_SECONDS
         else:
             timeout = self.duis.answer_timeout
         alert = self._counted_alert(device, asked_at, mark, timeout)
@@ -503,11 +504,14 @@ class World:
         return self.alert_recipient
 
     def _counted_alert(self, device: str, asked_at: dt.datetime, mark: int, timeout: float) -> Received | None:
-        """The first alert delivered after `mark` that counts for this scenario, waiting up to `timeout`."""
+        """The first alert delivered after `mark` that counts for this scenario, waiting up to `timeout`
+        (what has already arrived is looked at even when `timeout` is 0)."""
         assert self.receiver is not None
         deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            deliveries, mark = self.receiver.deliveries_after(mark, remaining)
+        while True:
+            deliveries, mark = self.receiver.deliveries_after(mark, max(deadline - time.monotonic(), 0.0))
+            if not deliveries and time.monotonic() >= deadline:
+                return None
             for delivery in deliveries:
                 if not isinstance(delivery, Received) or delivery.request_id is not None:
                     continue  # a repeat is never counted; an answer to a request is not an alert
@@ -516,7 +520,6 @@ class World:
                     return delivery
                 if delivery.device == canonical_device(device):
                     self._not_counted.append(_row(delivery.received_at, delivery.what(), why))
-        return None
 
     def deliveries_not_counted(self) -> list[dict[str, str]]:
         """What the DCC delivered during the scenario about its devices that counted for nothing, in the

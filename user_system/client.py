@@ -128,8 +128,11 @@ class PreCommandSigning:
         )
 
 
-Awaiter = Callable[[str, float], tuple[bytes, Mapping[str, str]]]
-"""Wait for the asynchronous answer to a RequestID: returns its raw XML and the delivery's headers."""
+Awaited = tuple[bytes, Mapping[str, str]] | tuple[bytes, Mapping[str, str], str | None]
+"""The asynchronous answer: its raw XML, the delivery's headers and, when the Receive Response Service has
+verified it on arrival (schema and signatures), what it verified in words (else the client verifies it)."""
+Awaiter = Callable[[str, float], Awaited]
+"""Wait for the asynchronous answer to a RequestID."""
 Verifier = Callable[[etree._Element], str]
 """Check a DUIS Response's signature(s); returns what was verified, in words (raises if it fails)."""
 
@@ -232,15 +235,17 @@ class DUISClient:
         self.counters.done(request.request_id.originator)
         if response is None or not response.is_acknowledgement or self.awaiter is None:
             return self._ended(request, legs, response)
-        raw, headers = self.awaiter(str(request.request_id), self.answer_timeout)
-        final = ServiceResponse.from_xml(parse(raw))
+        raw, headers, *verified_on_arrival = self.awaiter(str(request.request_id), self.answer_timeout)
+        root = parse(raw)
+        final = ServiceResponse.from_xml(root)
+        verified = next((words for words in verified_on_arrival if words is not None), None)
         legs.append(
             Leg(
                 _kind(final),
                 "DCC → User (Receive Response Service)",
                 raw,
                 None,
-                self._verified(parse(raw)),
+                verified if verified is not None else self._verified(root),
                 headers.get(CLAUSE_HEADER, ""),
                 headers.get(REASON_HEADER, ""),
             )

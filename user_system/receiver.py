@@ -87,6 +87,10 @@ class Received:
     identity: str
     headers: Mapping[str, str] = field(default_factory=dict)
     """The delivery's HTTP headers (the sandbox puts its X-DUIS-Clause / X-DUIS-Reason evidence there)."""
+    verified: str | None = None
+    """What the receiver checked on arrival, in words ("XSD valid; Response signed by the DSP; ..."): the
+    User's system verifies a delivered message once, where it arrives. None when this receiver checks no
+    signatures (a mirror of the run's one receiver, which checked them): the client then verifies it."""
 
     @property
     def request_id(self) -> str | None:
@@ -285,16 +289,18 @@ class Receiver:
         except NotXML as exc:
             raise Refused(str(exc)) from None
         schema_check(root)
+        verified = None
         if self.trust is not None:
             try:
-                self.trust(root)
+                said = self.trust(root)
+                verified = "XSD valid" + (f"; {said}" if said else "")
             except Exception as exc:  # whatever the check raises, the message is not trusted
                 raise Refused(f"not trusted: {exc}") from None
         try:
             response = ServiceResponse.from_xml(root)
         except MalformedMessage as exc:
             raise Refused(str(exc)) from None
-        return Received(root, raw, response, dt.datetime.now(dt.UTC), message_identity(root))
+        return Received(root, raw, response, dt.datetime.now(dt.UTC), message_identity(root), verified=verified)
 
     def _refuse(self, raw: bytes, reason: str, status: int) -> None:
         summary = RefusedDelivery(

@@ -42,9 +42,11 @@ class UserSystem:
             self.duis.session.verify = tls.requests_verify
             self.duis.session.cert = tls.requests_cert
 
-    def _answer(self, request_id: str, timeout: float) -> tuple[bytes, Mapping[str, str]]:
+    def _answer(self, request_id: str, timeout: float) -> tuple[bytes, Mapping[str, str], str | None]:
+        """The delivered answer, with what the receiver verified of it on arrival (its trust is this system's
+        `signatures`): the client does not verify the same bytes again."""
         received = self.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
-        return received.raw, received.headers
+        return received.raw, received.headers, received.verified
 
     def start(self) -> UserSystem:
         self.receiver.start()

@@ -37,6 +37,8 @@ from serving.web import HTTPError, json_object, json_response, xml_response
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 
 Switch = Callable[[bool], None]
+MAX_SETTLE_WAIT_SECONDS = 30.0
+"""The longest `GET /deliveries/settled` holds its answer (a client's timeout is longer)."""
 
 
 # --- what the sandbox shows about itself, and the reset between scenarios ----------------------------------
@@ -382,6 +384,18 @@ class DeliveryResponses:
     def policy(self, _: Request) -> Response:
         """How the DSP retries and when it gives up (the sandbox's choice: `fake_services.delivery.checks`)."""
         return json_response(self.deliveries.policy())
+
+    def settled(self, request: Request) -> Response:
+        """`?wait=SECONDS` (0 to 30, default 0): whether every message queued so far has been delivered,
+        refused or given up, waiting up to that long for it. What the sandbox sends about an event is queued
+        before the call that caused it is answered, so once settled, whatever it was going to deliver has been."""
+        try:
+            wait = float(request.args.get("wait", "0"))
+        except ValueError:
+            raise HTTPError(400, "wait is a number of seconds") from None
+        if not 0 <= wait <= MAX_SETTLE_WAIT_SECONDS:
+            raise HTTPError(400, f"wait is between 0 and {MAX_SETTLE_WAIT_SECONDS:g} seconds")
+        return json_response({"settled": self.deliveries.wait_idle(wait)})
 
 
 # --- the sandbox's clock --------------------------------------------------------------------------------------

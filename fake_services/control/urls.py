@@ -85,6 +85,7 @@ def delivery_routes(addresses: ReceiveAddresses, deliveries: Deliveries) -> list
         ("GET", "/users/<user_id>/receive-response-service", r.get_address),
         ("GET", "/deliveries", r.queue),
         ("GET", "/deliveries/policy", r.policy),
+        ("GET", "/deliveries/settled", r.settled),
         ("GET", "/deliveries/<int:delivery_id>", r.message),
     ]
 
