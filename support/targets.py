@@ -47,8 +47,9 @@ class Target:
         }
 
 
-def open_target(userdata: Mapping[str, str]) -> Target:
-    """The environment file named by `-D environment=FILE`, or the embedded sandbox, started now."""
+def open_target(userdata: Mapping[str, str], read: Environment | None = None) -> Target:
+    """The environment file named by `-D environment=FILE` (`read`: that file, read already), or the
+    embedded sandbox, started now."""
     unknown = {"target", "dsp_url", "control_url", "target_config"} & set(userdata)
     if unknown:
         raise TargetError(
@@ -62,7 +63,7 @@ def open_target(userdata: Mapping[str, str]) -> Target:
             "serve --environment FILE --deviate NAME"
         )
     if path:
-        env = load_environment(path)
+        env = read or load_environment(path)
         return Target(env.run.name, env.dsp.url, environment=env)
     sandbox = Sandbox(deviation=userdata.get("deviate") or None)
     urls = sandbox.start()
