@@ -33,7 +33,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,7 +45,15 @@ from reporting import allure_report, publish
 from reporting.identity import read_environment_file, run_identity
 from reporting.names import MESSAGES_ENV, TARGET_ENVIRONMENT
 from reporting.pack import PACK_NAME
-from reporting.scenario_pool import MIB, PoolSpec, default_memory_budget, join_junit, run_pool
+from reporting.scenario_pool import (
+    MIB,
+    PoolReport,
+    PoolSpec,
+    default_memory_budget,
+    join_junit,
+    run_pool,
+    worker_label,
+)
 from reporting.scenarios import ScenarioCase, collect_scenarios, feature_files
 from reporting.test_cases import DEFAULT_FILE, MappingError, load
 from support.environment_run import EnvironmentRun, environment_run
@@ -57,6 +65,7 @@ PROGRESS = "reporting.progress:FeatureProgress"
 SUITE = "SECMP0107 acceptance"
 QUIET = ("USING RUNNER:",)
 """Lines behave prints that say nothing to the reader (the runner class)."""
+Observer = Callable[[PoolReport], None]
 AUTO = 0
 """``--processes auto``: the runner picks the number (and says why)."""
 
@@ -287,7 +296,13 @@ def selected_scenarios(files: Sequence[Path], root: Path, tags: Sequence[str]) -
 
 
 def _against_environment(
-    args: argparse.Namespace, path: Path, files: Sequence[Path], reports: Path, defines: list[str], target: str
+    args: argparse.Namespace,
+    path: Path,
+    files: Sequence[Path],
+    reports: Path,
+    defines: list[str],
+    target: str,
+    observe: Observer | None = None,
 ) -> list[int]:
     """The run against an environment: preflight and the coordinator, then one behave process over every
     scenario (``--processes 1``), or every scenario in a process of its own, N at a time (`run_pool`; those
@@ -309,7 +324,7 @@ def _against_environment(
         if workers == 1 or not cases:
             return run_behave([files], results_dir, junit_root, defines + run.userdata, args.tags, root, messages_dir)
         locations = [case.location for case in cases] + ([" ".join(left_out)] if left_out else [])
-        return _pool(args, run, locations, reports, defines, workers, why)
+        return _pool(args, run, locations, reports, defines, workers, why, observe)
 
 
 def _pool(
@@ -320,6 +335,7 @@ def _pool(
     defines: list[str],
     workers: int,
     why: str,
+    observe: Observer | None = None,
 ) -> list[int]:
     results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
     spec = PoolSpec(
@@ -338,6 +354,12 @@ def _pool(
         say=lambda line: print(line, flush=True),
     )
     join_junit(junit_root)
+    through_s1sp = run.coordinator.answers_through_s1sp()
+    report.s1sp_answers = {
+        location: through_s1sp.get(worker_label(index), 0) for index, location in enumerate(locations)
+    }
+    if observe is not None:
+        observe(report)
     print(
         f"Workers: {len(locations)} processes, {report.workers} at a time, {report.cpu_seconds:.1f} s of processor "
         f"time together; the largest one's peak resident memory {report.peak_worker_rss / MIB:.0f} MiB (of it "
@@ -347,7 +369,8 @@ def _pool(
     return report.codes
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, observe: Observer | None = None) -> int:
+    """The run; `observe`: given what the scenario pool did, when the run used one (for a benchmark)."""
     args = parse_args(argv)
     root = args.root.resolve()
     features_dir = root / args.features
@@ -398,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         codes = run_behave(groups, results_dir, junit_root, defines, args.tags, root, messages_dir)
     else:
         try:
-            codes = _against_environment(args, environment_file, files, reports, defines, identity.target)
+            codes = _against_environment(args, environment_file, files, reports, defines, identity.target, observe)
         except (EnvironmentFileError, PreflightFailed) as problem:
             print(problem, file=sys.stderr)
             print("No scenario was run.", file=sys.stderr)

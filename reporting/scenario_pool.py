@@ -32,7 +32,7 @@ import tempfile
 import traceback
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 from xml.etree import ElementTree
@@ -321,6 +321,10 @@ class PoolReport:
     peak_worker_rss: int = 0
     cpu_seconds: float = 0.0
     """The processor time the scenarios' processes took, together."""
+    locations: list[str] = field(default_factory=list)
+    """Each process's scenario (as `PoolSpec.locations`)."""
+    s1sp_answers: dict[str, int] = field(default_factory=dict)
+    """Scenario location → how many answers to its requests came through an S1SP (filled by the runner)."""
 
 
 def run_pool(
@@ -331,7 +335,7 @@ def run_pool(
 ) -> PoolReport:
     """Start the pool for `spec` and follow it to its end: `say` what each scenario printed as it ends,
     and `on_ended(worker)` once a scenario's process has ended (the coordinator frees what it held)."""
-    report = PoolReport(codes=[])
+    report = PoolReport(codes=[], locations=list(spec.locations))
     codes: dict[int, int] = {}
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="scenario-pool-", delete=False) as file:
         json.dump(asdict(spec), file)

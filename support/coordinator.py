@@ -71,6 +71,10 @@ class Leases(Protocol):
         """None when this process now holds it (or already did), else why not; `keep`: never given back."""
         ...
 
+    def release(self, installation: str) -> None:
+        """Give back one lease (not one kept): the scenario has moved on to another meter."""
+        ...
+
     def release_all(self) -> None:
         """Give back every lease not kept (at the end of a scenario)."""
         ...
@@ -142,6 +146,11 @@ class LeaseTable:
                 del waiting[worker]
         return min(waiting, key=lambda worker: waiting[worker][0], default=None)
 
+    def release(self, installation: str, worker: str) -> None:
+        if self._holders.get(installation) == worker and installation not in self._kept:
+            del self._holders[installation]
+            self.releases += 1
+
     def release_all(self, worker: str) -> None:
         for installation in [i for i, w in self._holders.items() if w == worker]:
             if installation in self._kept:
@@ -161,6 +170,9 @@ class LocalLeases:
 
     def lease(self, installation: str, keep: bool = False) -> str | None:
         return self.table.lease(installation, "this process", keep)
+
+    def release(self, installation: str) -> None:
+        self.table.release(installation, "this process")
 
     def release_all(self) -> None:
         self.table.release_all("this process")
@@ -189,6 +201,7 @@ class Coordinator:
                 ("POST", "/leases/<installation>", self._lease),
                 ("POST", "/lease-waits", self._wait_for_lease),
                 ("DELETE", "/leases", self._release_all),
+                ("DELETE", "/leases/<installation>", self._release),
                 ("POST", "/turns/<originator>", self._take_turn),
                 ("DELETE", "/turns/<originator>", self._give_back_turn),
             ]
@@ -242,14 +255,32 @@ class Coordinator:
                 break
         return json_response({"next": after, "arrivals": [_feed_item(d) for d in deliveries]})
 
+    def answers_through_s1sp(self) -> dict[str, int]:
+        """For each worker, how many answers to its requests came through an S1SP (an S1SP-signed SMETS1
+        response, or an S1SP's alert): the waits a run against a slow environment cannot overlap within
+        that worker's scenario (`benchmarks.environment_run`)."""
+        counts: dict[str, int] = {}
+        for received in self.receiver.arrivals():
+            response = received.response
+            if response.body_kind != "SMETS1ResponseMessage" and response.s1sp_alert is None:
+                continue
+            worker = self._sender(received.request_id)
+            if worker:
+                counts[worker] = counts.get(worker, 0) + 1
+        return counts
+
+    def _sender(self, request_id: str | None) -> str | None:
+        """The worker a RequestID's counter was handed to (None: none was, or it is not a RequestID)."""
+        try:
+            parsed = RequestID.parse(request_id or "")
+        except MalformedMessage:
+            return None
+        return self._handed.get((parsed.originator, parsed.counter))
+
     def _for(self, worker: str, delivery: Delivery) -> bool:
         """Whether `worker`'s mirror gets the delivery: not when it answers a request of another worker
         that is still running (``worker`` "": every delivery)."""
-        try:
-            request_id = RequestID.parse(delivery.request_id or "")
-        except MalformedMessage:
-            return True
-        sender = self._handed.get((request_id.originator, request_id.counter))
+        sender = self._sender(delivery.request_id)
         return not worker or sender in (None, worker) or sender in self._ended
 
     def _lease(self, request: Request, installation: str) -> Response:
@@ -276,6 +307,12 @@ class Coordinator:
             )
             self._leases.keep_waiting(installations, worker, 0.0)
         return json_response({"ready": bool(ready)})
+
+    def _release(self, request: Request, installation: str) -> Response:
+        with self._lock:
+            self._leases.release(installation, request.args.get("worker", ""))
+            self._lock.notify_all()
+        return Response(status=204)
 
     def _release_all(self, request: Request) -> Response:
         with self._lock:
@@ -348,6 +385,9 @@ class CoordinatedLeases:
         answer = reply.json()
         self._progress = int(answer.get("progress", self._progress))
         return None if reply.status_code == 200 else str(answer["reason"])
+
+    def release(self, installation: str) -> None:
+        self.session.delete(f"{self.url}/leases/{installation}", params={"worker": self.worker}, timeout=10)
 
     def release_all(self) -> None:
         self.session.delete(f"{self.url}/leases", params={"worker": self.worker}, timeout=10)

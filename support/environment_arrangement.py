@@ -236,6 +236,10 @@ class EnvironmentScenario:
     def __init__(self, run: EnvironmentArrangement, holding: Holding) -> None:
         self.run = run
         self.holding = holding
+        self.installation: str | None = None
+        """The installation of the meter the scenario is about (leased to it)."""
+        self.leased: set[str] = set()
+        """Every installation this scenario has leased (and not given back)."""
 
     def organisation(self, name: str, role: str, certified: bool, user: bool) -> Organisation:
         return self.run.organisation(name, role, certified, user)
@@ -277,13 +281,23 @@ class EnvironmentScenario:
             if site is None and not waiting:  # wait for a fitting meter rather than change another one
                 site = self._first_fit(others, wish, wanted, reasons, busy)
             if site is not None:
-                return site
+                return self._moved_to(site)
             if not busy or time.monotonic() >= deadline:
                 break
             leases.wait(busy, deadline - time.monotonic())
         raise NotInThisEnvironment(
             f"no meter that is {_describe(wish)} could be brought to that state: {'; '.join(reasons[:3])}"
         )
+
+    def _moved_to(self, site: Site) -> Site:
+        """The scenario is about `site` now: the meter it was about before (a later Given narrowed what fits)
+        is given back, for another scenario to use while this one goes on."""
+        installation = _installation(site.entry) if site.entry is not None else None
+        if self.installation is not None and self.installation != installation:
+            self.run.leases.release(self.installation)
+            self.leased.discard(self.installation)
+        self.installation = installation
+        return site
 
     def _first_fit(
         self,
@@ -297,19 +311,24 @@ class EnvironmentScenario:
         other could not be, in `reasons`, and the installations other scenarios are using, in `busy`."""
         for meter in meters:
             # a meter awaiting enrolment is enrolled by the scenario: used once per run
-            installation = meter.installation or meter.device_id
+            installation = _installation(meter)
             refused = self.run.leases.lease(installation, keep=not wish.enrolled)
             if refused:
                 reasons.append(f"{meter.device_id}: {refused}")
                 if refused == IN_USE:
                     busy.append(installation)
                 continue
+            newly = installation not in self.leased
+            self.leased.add(installation)
             site = self.run.site_of(meter, wish)
             try:
                 for (device_kind, role), holder in wanted[meter.device_id].items():
                     self._establish(site, device_kind, role, self.run.directory.ensure_known(holder))
             except NotInThisEnvironment as exc:
                 reasons.append(f"{meter.device_id}: {exc}")
+                if newly:  # of no use to this scenario: another may use it
+                    self.run.leases.release(installation)
+                    self.leased.discard(installation)
                 continue
             return site
         return None
@@ -366,6 +385,13 @@ class EnvironmentScenario:
     def end(self) -> None:
         """The scenario's meters are free for the next (those it enrolled stay used)."""
         self.run.leases.release_all()
+        self.leased.clear()
+        self.installation = None
+
+
+def _installation(meter: MeterEntry) -> str:
+    """What a scenario leases for a meter: its installation (a meter of none, by itself)."""
+    return meter.installation or meter.device_id
 
 
 def _wanted_holds(wish: MeterWish, meter: MeterEntry) -> dict[tuple[str, str], str]:
