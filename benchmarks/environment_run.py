@@ -15,6 +15,11 @@ larger of two things the run cannot beat however many scenarios are in flight:
   scenario sends its requests one after another, each waiting for the one before, so its own waits add up;
   what it waits for a meter another scenario holds, or for the sandbox, is not its own.
 
+Beside them it prints a third floor, which the environment file sets: scenarios that need the same kind of
+meter hold its installations one after another (`support.coordinator`), so the chains of the scenarios that
+used the busiest installation add up too (each scenario counted at the installation it ended up using).
+Only more installations of that kind in the file lower it; the ratio is not taken against it.
+
 Peak memory is that of the run's processes together (the runner, the scenario pool and its workers; not the
 sandbox, which stands for the DCC), sampled twice a second as their proportional set size (PSS: a page shared
 by several processes counted once, in shares), beside the sum of their resident sizes (RSS: each shared page
@@ -139,6 +144,22 @@ def longest_chain(measured: Measured, latency: float) -> tuple[float, str]:
     return count * latency, f"{location}: {count} answers through an S1SP x {latency:g} s"
 
 
+def busiest_installation(measured: Measured, latency: float) -> tuple[float, str]:
+    """The installation whose scenarios' chains add up to most (they hold it one after another), in
+    seconds, and which it is: a floor set by the environment file's meters, not by the runner."""
+    if measured.pool is None:
+        return 0.0, "no scenario pool"
+    load: dict[str, list[int]] = {}
+    for location, installation in measured.pool.installations.items():
+        load.setdefault(installation, []).append(measured.pool.s1sp_answers.get(location, 0))
+    if not load:
+        return 0.0, "no installation leased"
+    installation, counts = max(load.items(), key=lambda item: (sum(item[1]), item[0]))
+    return sum(counts) * latency, (
+        f"{installation}: {len(counts)} scenarios, {sum(counts)} answers through an S1SP x {latency:g} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.environment_run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency", type=float, default=2.0, help="seconds each S1SP takes to answer (default 2)")
@@ -161,6 +182,8 @@ def main() -> None:
         memory = f"peak {measured.peak_pss / MIB:,.0f} MiB PSS ({measured.peak_rss / MIB:,.0f} MiB RSS summed)"
         print(f"{name:<44} {measured.seconds:7.1f} s   {memory}   {measured.last}")
     print(f"{'the longest scenario' + chr(39) + 's own chain of waits':<44} {chain:7.1f} s   ({which})")
+    meters, busiest = busiest_installation(delayed, args.latency)
+    print(f"{'the busiest installation' + chr(39) + 's chains, end to end':<44} {meters:7.1f} s   ({busiest})")
     bound = max(floor.seconds, chain)
     print(
         f"ratio: {delayed.seconds:.1f} s / max({floor.seconds:.1f} s, {chain:.1f} s) = {delayed.seconds / bound:.2f} "

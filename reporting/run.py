@@ -355,9 +355,11 @@ def _pool(
     )
     join_junit(junit_root)
     through_s1sp = run.coordinator.answers_through_s1sp()
-    report.s1sp_answers = {
-        location: through_s1sp.get(worker_label(index), 0) for index, location in enumerate(locations)
-    }
+    used = run.coordinator.installations_used()
+    for index, location in enumerate(locations):
+        report.s1sp_answers[location] = through_s1sp.get(worker_label(index), 0)
+        if worker_label(index) in used:
+            report.installations[location] = used[worker_label(index)]
     if observe is not None:
         observe(report)
     print(

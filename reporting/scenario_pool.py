@@ -107,7 +107,7 @@ def warm(root: Path, behave_args: Sequence[str] = ()) -> None:
     from behave.runner_util import load_step_modules
 
     from duis.schema import duis_schema
-    from support.suite_run import prepare
+    from support.environment_run import prepare
 
     duis_schema()
     prepare(dict(item.partition("=")[::2] for item in _userdata(behave_args)))
@@ -325,6 +325,8 @@ class PoolReport:
     """Each process's scenario (as `PoolSpec.locations`)."""
     s1sp_answers: dict[str, int] = field(default_factory=dict)
     """Scenario location → how many answers to its requests came through an S1SP (filled by the runner)."""
+    installations: dict[str, str] = field(default_factory=dict)
+    """Scenario location → the installation it ended up using, if any (filled by the runner)."""
 
 
 def run_pool(

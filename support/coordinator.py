@@ -104,6 +104,8 @@ class LeaseTable:
         self._clock = clock
         self.releases = 0
         """How many times a worker has given its leases back."""
+        self.last_granted: dict[str, str] = {}
+        """Worker → the installation it was last granted (the meter its scenario ended up about)."""
 
     def lease(self, installation: str, worker: str, keep: bool = False) -> str | None:
         holder = self._holders.get(installation)
@@ -113,6 +115,7 @@ class LeaseTable:
             self._wait(installation, worker)
             return IN_USE
         self._holders[installation] = worker
+        self.last_granted[worker] = installation
         for waiting in self._waiting.values():
             waiting.pop(worker, None)  # it has a meter: it waits for no other
         if keep:
@@ -268,6 +271,11 @@ class Coordinator:
             if worker:
                 counts[worker] = counts.get(worker, 0) + 1
         return counts
+
+    def installations_used(self) -> dict[str, str]:
+        """For each worker, the installation it was last granted: the one its scenario ended up using."""
+        with self._lock:
+            return dict(self._leases.last_granted)
 
     def _sender(self, request_id: str | None) -> str | None:
         """The worker a RequestID's counter was handed to (None: none was, or it is not a RequestID)."""

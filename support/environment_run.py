@@ -4,7 +4,7 @@ coordinator while the run's workers run (`support.coordinator`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +12,23 @@ from pathlib import Path
 from environment_file import Environment, load_environment
 from support.coordinator import Coordinator, coordinating
 from support.preflight import Preflight, ready_user_system
+
+_READ: dict[Path, Environment] = {}
+"""Environment files read before this process's run began (`prepare`)."""
+
+
+def prepare(userdata: Mapping[str, str]) -> None:
+    """Read the environment file `userdata` names now, for the runs this process (or a process forked from
+    it: `reporting.scenario_pool`) opens later: each takes it as read here instead of reading it again."""
+    path = userdata.get("environment")
+    if path:
+        _READ[Path(path).resolve()] = load_environment(path)
+
+
+def already_read(userdata: Mapping[str, str]) -> Environment | None:
+    """The environment file `userdata` names, if `prepare` has read it."""
+    path = userdata.get("environment")
+    return _READ.get(Path(path).resolve()) if path else None
 
 
 @dataclass(frozen=True)

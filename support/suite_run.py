@@ -8,30 +8,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from environment_file import Environment, load_environment
+from environment_file import Environment
 from support.arrangement import Arrangement
 from support.control_client import ControlClient
 from support.coordinator import CoordinatedCounters, CoordinatedLeases, Leases, LocalLeases, MirrorReceiver
 from support.environment_arrangement import EnvironmentArrangement, EnvironmentDirectory
+from support.environment_run import already_read
 from support.preflight import PreflightFailed, ready_user_system
 from support.sandbox_arrangement import SandboxArrangement
 from support.seeding import Roster
 from support.targets import Target, open_target
 from support.world import World
 from user_system.system import ANSWER_TIMEOUT_SECONDS, UserSystem, receive_url, user_system_for
-
-_READ: dict[Path, Environment] = {}
-"""Environment files read before this process's run began (`prepare`)."""
-
-
-def prepare(userdata: Mapping[str, str]) -> None:
-    """Read the environment file `userdata` names now, for the runs this process (or a process forked from
-    it: `reporting.scenario_pool`) opens later: each opens it as read here instead of reading it again."""
-    path = userdata.get("environment")
-    if path:
-        _READ[Path(path).resolve()] = load_environment(path)
 
 
 @dataclass
@@ -54,8 +43,7 @@ class SuiteRun:
         the scenarios share. Against an environment, a run's process follows the runner's coordinator (its
         receiver, counters and meter leases) when `-D coordinator=URL` says so; behave alone does its own
         preflight (`PreflightFailed` when the environment cannot be used)."""
-        path = userdata.get("environment")
-        target = open_target(userdata, _READ.get(Path(path).resolve()) if path else None)
+        target = open_target(userdata, already_read(userdata))
         env = target.environment
         if env is not None:
             return cls._against(target, env, userdata)

@@ -152,3 +152,12 @@ def test_a_scenario_process_that_dies_fails_the_run(tmp_path: Path):
     assert verdict["verdict"] == "FAILED"
     found = " ".join(finding["text"] for finding in verdict["findings"])
     assert "ended with exit code -9" in found, found
+
+
+def test_auto_against_the_embedded_sandbox_is_one_process_per_core(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    root = write_project(tmp_path)
+    run.main(["--root", str(root), "--processes", "auto", "--no-html", "--no-pack"])
+    cores = os.cpu_count() or 1
+    assert f"Processes: {cores} behave processes (auto: one per core;" in capsys.readouterr().out
