@@ -55,6 +55,8 @@ WARM = (
 the steps and the libraries they call import only when first used (found by comparing a child's modules
 with the pool's). The hooks' and the steps' own imports are read from their files (`warm`)."""
 MIB = 1024 * 1024
+PROGRESS_LINES = ("ok     ", "FAILED ", "         - ")
+"""The progress formatter's lines (`reporting.progress`): they name their scenario, so they need no label."""
 
 
 @dataclass(frozen=True)
@@ -370,7 +372,7 @@ def run_pool(
             label = f"[{location}]" if " " not in location else f"[{len(location.split())} scenarios left out]"
             for shown in event["output"].splitlines():
                 if shown.strip() and not shown.startswith("USING RUNNER:"):
-                    say(f"{label} {shown}")
+                    say(shown if shown.startswith(PROGRESS_LINES) else f"{label} {shown}")
             if code != 0:
                 say(f"{label} behave exited with code {code}")
         pool_code = process.wait()
