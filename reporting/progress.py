@@ -26,7 +26,8 @@ def _why(scenario: Scenario) -> str:
 
 
 class FeatureProgress(Formatter):
-    """``ok     features/x.feature: 7 scenarios passed`` when a feature file ends."""
+    """``ok     features/x.feature: 7 scenarios: 7 passed`` when a feature file ends (``ok     features/x.feature:12:
+    passed`` when the run has only that scenario of the file)."""
 
     name = "feature-progress"
     description = "One line per feature file, and why each scenario that did not pass did not"
@@ -48,7 +49,11 @@ class FeatureProgress(Formatter):
         bad = [scenario for scenario in scenarios if scenario.status.name not in ("passed", "skipped")]
         tally = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
         verdict = "ok    " if not bad else "FAILED"
-        self.stream.write(f"{verdict} {feature.location.filename}: {len(scenarios)} scenarios: {tally or 'none run'}\n")
+        if len(scenarios) == 1 and len(feature.walk_scenarios()) == 1:  # one scenario's process (a scenario pool)
+            summary = f"{scenarios[0].location}: {scenarios[0].status.name}"
+        else:
+            summary = f"{feature.location.filename}: {len(scenarios)} scenarios: {tally or 'none run'}"
+        self.stream.write(f"{verdict} {summary}\n")
         for scenario in bad:
             template = scenario.parent.name if hasattr(scenario.parent, "examples") else None
             row = getattr(scenario, "_row", None)

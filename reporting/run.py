@@ -1,15 +1,27 @@
 """The one command that runs the MP107 acceptance suite and produces its evidence.
 
-    python -m reporting.run [--processes N] [--shard K/N] [--environment FILE] [-D key=value ...]
-                                    [--tags EXPR] [--test-cases FILE] [--no-html] [--no-pack]
+    python -m reporting.run [--processes N|auto] [--shard K/N] [--environment FILE] [-D key=value ...]
+                            [--memory-budget MIB] [--tags EXPR] [--test-cases FILE] [--no-html] [--no-pack]
 
-It cleans the previous results, runs ``python -m behave`` on the feature files (optionally split across
-N processes: behave 1.3's ``-j`` is serial; optionally only shard K of N, for a CI matrix), then writes
-the run's verdict (`reporting.verdict`: one function decides it) and every surface that shows it:
+It cleans the previous results, runs ``python -m behave`` on the feature files, then writes the run's
+verdict (`reporting.verdict`: one function decides it) and every surface that shows it:
 the report's summaries and Environment panel, the JUnit properties, the traceability matrix
 (``reports/traceability.md`` / ``.csv``), the single-file HTML report, the sign-off sheet and the evidence
 pack (``reports/mp107-evidence.tar.gz``). It exits 1 when the verdict is FAILED (2 when no scenario could
-be run). The console says one line per feature file, then where each piece of evidence is and the verdict.
+be run). The console says one line per feature file (per scenario against an environment), then where each
+piece of evidence is and the verdict.
+
+How the scenarios run (behave 1.3's ``-j`` is serial; optionally only shard K of N, for a CI matrix):
+
+- **against the embedded sandbox**, the feature files are split across N behave processes, each with an
+  embedded sandbox of its own; the work is the CPU's, so ``auto`` is one process per core.
+- **against an environment** (``--environment FILE``), a scenario spends its time waiting for the DCC, so
+  with N above 1 every scenario runs in a process of its own, forked from one that imported everything once
+  (`reporting.scenario_pool`), N at a time, all following the run's coordinator (its one receiver, its
+  originator counters, its meter leases). ``auto`` is as many as the environment file offers installations
+  (a scenario holds its meter's installation while it runs: more would only queue), within a memory budget
+  (``--memory-budget``, by default half the memory the machine has free). With 1, one behave process runs
+  them all in turn, following the coordinator all the same.
 """
 
 from __future__ import annotations
@@ -21,19 +33,30 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from behave.tag_expression import make_tag_expression
+
 from catalogue import CLAUSES
-from environment_file import EnvironmentFileError
+from environment_file import EnvironmentFileError, load_environment
 from reporting import allure_report, publish
 from reporting.identity import read_environment_file, run_identity
 from reporting.names import MESSAGES_ENV, TARGET_ENVIRONMENT
 from reporting.pack import PACK_NAME
-from reporting.scenarios import collect_scenarios, feature_files
+from reporting.scenario_pool import (
+    MIB,
+    PoolReport,
+    PoolSpec,
+    default_memory_budget,
+    join_junit,
+    run_pool,
+    worker_label,
+)
+from reporting.scenarios import ScenarioCase, collect_scenarios, feature_files
 from reporting.test_cases import DEFAULT_FILE, MappingError, load
-from support.environment_run import environment_run
+from support.environment_run import EnvironmentRun, environment_run
 from support.preflight import PreflightFailed
 
 PROJECT_ROOT = allure_report.PROJECT_ROOT
@@ -42,6 +65,17 @@ PROGRESS = "reporting.progress:FeatureProgress"
 SUITE = "SECMP0107 acceptance"
 QUIET = ("USING RUNNER:",)
 """Lines behave prints that say nothing to the reader (the runner class)."""
+Observer = Callable[[PoolReport], None]
+AUTO = 0
+"""``--processes auto``: the runner picks the number (and says why)."""
+
+
+def _processes(text: str) -> int:
+    if text == "auto":
+        return AUTO
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, or auto, got {text!r}")
+    return int(text)
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -69,7 +103,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--root", type=Path, default=PROJECT_ROOT, help="working directory behave runs in (default: the project root)"
     )
     parser.add_argument(
-        "--processes", type=int, default=1, metavar="N", help="split the feature files across N behave processes"
+        "--processes",
+        type=_processes,
+        default=1,
+        metavar="N|auto",
+        help="against the embedded sandbox: split the feature files across N behave processes (auto: one per "
+        "core); against an environment: N scenarios at a time, each in a process of its own (auto: as many as "
+        "the environment file offers installations, within --memory-budget)",
+    )
+    parser.add_argument(
+        "--memory-budget",
+        type=int,
+        metavar="MIB",
+        help="against an environment: the memory the scenarios' processes may take together, in MiB (default: "
+        "half of what the machine has available)",
     )
     parser.add_argument(
         "--shard",
@@ -100,8 +147,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
     parser.add_argument("--no-pack", action="store_true", help="skip the evidence pack")
     args = parser.parse_args(argv)
-    if args.processes < 1:
-        parser.error("--processes must be at least 1")
+    if args.memory_budget is not None and args.memory_budget < 1:
+        parser.error("--memory-budget must be at least 1 MiB")
     for item in args.define:
         if "=" not in item:
             parser.error(f"-D expects KEY=VALUE, got {item!r}")
@@ -129,30 +176,33 @@ def split_features(files: Sequence[Path], processes: int, root: Path) -> list[li
     return [sorted(group) for group in groups if group]
 
 
+def behave_arguments(results_dir: Path, userdata: Sequence[str], tags: Sequence[str]) -> list[str]:
+    """behave's options for every process of a run (the JUnit folder is each process's own)."""
+    arguments = ["-f", FORMATTER, "-o", str(results_dir), "-f", PROGRESS, "--no-summary", "--junit"]
+    for item in userdata:
+        arguments += ["-D", item]
+    return arguments + [f"--tags={expression}" for expression in tags]
+
+
 def behave_command(
     paths: Sequence[Path], results_dir: Path, junit_dir: Path, userdata: Sequence[str], tags: Sequence[str]
 ) -> list[str]:
     """Always ``python -m behave``: it puts the working directory (the project root) on sys.path."""
-    command = [
-        sys.executable,
-        "-m",
-        "behave",
-        "-f",
-        FORMATTER,
-        "-o",
-        str(results_dir),
-        "-f",
-        PROGRESS,
-        "--no-summary",
-        "--junit",
-        "--junit-directory",
-        str(junit_dir),
-    ]
-    for item in userdata:
-        command += ["-D", item]
-    for expression in tags:
-        command.append(f"--tags={expression}")
-    return command + [str(path) for path in paths]
+    command = [sys.executable, "-m", "behave", *behave_arguments(results_dir, userdata, tags)]
+    return command + ["--junit-directory", str(junit_dir), *(str(path) for path in paths)]
+
+
+def behave_environment(results_dir: Path, messages_dir: Path | None) -> dict[str, str]:
+    """The environment variables behave runs with: where its hooks write the evidence."""
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "ALLURE_RESULTS_DIR": str(results_dir),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    if messages_dir is not None:
+        env[MESSAGES_ENV] = str(messages_dir)
+    return env
 
 
 def _relay(label: str, process: subprocess.Popen[str], lock: threading.Lock) -> None:
@@ -174,14 +224,7 @@ def run_behave(
     messages_dir: Path | None = None,
 ) -> list[int]:
     """Start one behave per group, relay each one's lines under its label, return exit codes."""
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "ALLURE_RESULTS_DIR": str(results_dir),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    if messages_dir is not None:
-        env[MESSAGES_ENV] = str(messages_dir)
+    env = behave_environment(results_dir, messages_dir)
     lock = threading.Lock()
     running = []
     for number, paths in enumerate(groups, start=1):
@@ -235,7 +278,101 @@ def _target_description(recorded: dict[str, object]) -> str:
     return "embedded sandbox"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _embedded_processes(requested: int) -> int:
+    """The embedded sandbox's processes: as asked, or (auto) one per core, its work being the CPU's."""
+    if requested != AUTO:
+        return requested
+    cores = os.cpu_count() or 1
+    print(f"Processes: {cores} behave processes (auto: one per core; each runs an embedded sandbox of its own)")
+    return cores
+
+
+def selected_scenarios(files: Sequence[Path], root: Path, tags: Sequence[str]) -> tuple[list[ScenarioCase], list[str]]:
+    """The scenarios of `files` that the run's tag expressions select (as behave reads them), and the
+    locations of those they leave out."""
+    expression = make_tag_expression(list(tags))
+    cases = collect_scenarios(list(files), root)
+    return [c for c in cases if expression.check(c.tags)], [c.location for c in cases if not expression.check(c.tags)]
+
+
+def _against_environment(
+    args: argparse.Namespace,
+    path: Path,
+    files: Sequence[Path],
+    reports: Path,
+    defines: list[str],
+    target: str,
+    observe: Observer | None = None,
+) -> list[int]:
+    """The run against an environment: preflight and the coordinator, then one behave process over every
+    scenario (``--processes 1``), or every scenario in a process of its own, N at a time (`run_pool`; those
+    the tags leave out in one more, which reports them skipped). Returns the exit code of each process."""
+    root = args.root.resolve()
+    results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
+    cases, left_out = selected_scenarios(files, root, args.tags)
+    installations = len(load_environment(path).installations())
+    if args.processes == AUTO:
+        workers = max(1, min(installations, len(cases)))
+        why = (
+            f"auto: the environment file offers {installations} installations and a scenario holds one while it "
+            f"runs; {len(cases)} scenarios to run"
+        )
+    else:
+        workers, why = args.processes, f"--processes {args.processes}"
+    with environment_run(path, workers) as run:
+        print(f"Preflight: {target} is ready" + "".join(f"\n  note: {n}" for n in run.preflight.notes), flush=True)
+        if workers == 1 or not cases:
+            return run_behave([files], results_dir, junit_root, defines + run.userdata, args.tags, root, messages_dir)
+        locations = [case.location for case in cases] + ([" ".join(left_out)] if left_out else [])
+        return _pool(args, run, locations, reports, defines, workers, why, observe)
+
+
+def _pool(
+    args: argparse.Namespace,
+    run: EnvironmentRun,
+    locations: list[str],
+    reports: Path,
+    defines: list[str],
+    workers: int,
+    why: str,
+    observe: Observer | None = None,
+) -> list[int]:
+    results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
+    spec = PoolSpec(
+        root=str(args.root.resolve()),
+        locations=locations,
+        behave_args=behave_arguments(results_dir, defines + run.userdata, args.tags),
+        junit_root=str(junit_root),
+        workers=workers,
+        memory_budget=(args.memory_budget * MIB) if args.memory_budget else default_memory_budget(),
+        why=why,
+    )
+    report = run_pool(
+        spec,
+        behave_environment(results_dir, messages_dir),
+        on_ended=run.coordinator.worker_ended,
+        say=lambda line: print(line, flush=True),
+    )
+    join_junit(junit_root)
+    through_s1sp = run.coordinator.answers_through_s1sp()
+    used = run.coordinator.installations_used()
+    for index, location in enumerate(locations):
+        report.s1sp_answers[location] = through_s1sp.get(worker_label(index), 0)
+        if worker_label(index) in used:
+            report.installations[location] = used[worker_label(index)]
+    if observe is not None:
+        observe(report)
+    print(
+        f"Workers: {len(locations)} processes, {report.workers} at a time, {report.cpu_seconds:.1f} s of processor "
+        f"time together; the largest one's peak resident memory {report.peak_worker_rss / MIB:.0f} MiB (of it "
+        f"shared with the pool from its start: up to {report.worker_size / MIB:.0f} MiB)",
+        flush=True,
+    )
+    return report.codes
+
+
+def main(argv: Sequence[str] | None = None, observe: Observer | None = None) -> int:
+    """The run; `observe`: given what the scenario pool did, when the run used one (for a benchmark)."""
     args = parse_args(argv)
     root = args.root.resolve()
     features_dir = root / args.features
@@ -280,16 +417,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not files:
         print("no feature files to run" + (f" in shard {shard}" if shard else ""), file=sys.stderr)
         return 2
-    groups = split_features(files, args.processes, root) if args.processes > 1 else [files]
     if environment_file is None:
+        processes = _embedded_processes(args.processes)
+        groups = split_features(files, processes, root) if processes > 1 else [files]
         codes = run_behave(groups, results_dir, junit_root, defines, args.tags, root, messages_dir)
     else:
         try:
-            with environment_run(environment_file) as (preflight, coordinated):
-                print(f"Preflight: {identity.target} is ready" + "".join(f"\n  note: {n}" for n in preflight.notes))
-                codes = run_behave(
-                    groups, results_dir, junit_root, defines + coordinated, args.tags, root, messages_dir
-                )
+            codes = _against_environment(args, environment_file, files, reports, defines, identity.target, observe)
         except (EnvironmentFileError, PreflightFailed) as problem:
             print(problem, file=sys.stderr)
             print("No scenario was run.", file=sys.stderr)

@@ -20,7 +20,12 @@ from user_system.client import SigningIdentity
 from user_system.organisations import Organisation, organisation_identity
 
 LEASE_WAIT_SECONDS = 120.0
-"""How long a scenario waits for a fitting meter another process's scenario is using."""
+"""How long a scenario waits for a fitting meter that other scenarios of the run are using while none of
+them gives a meter back (longer still against an environment whose answers are slow: `patience`). A wait
+that long means the scenarios wait on each other; the one that asks gives up (skipped, saying so)."""
+ANSWERS_PER_SCENARIO = 10
+"""How many DUIS answers a long scenario waits for, one after another: a wait for a meter lasts at least
+that many answer timeouts, so that a scenario holding the meter can finish against a slow environment."""
 
 
 class EnvironmentDirectory(Roster):
@@ -103,6 +108,8 @@ class EnvironmentArrangement:
             else None
         )
         self.meters = MeterEventsClient(ifaces.meter_events, token) if ifaces.meter_events else None
+        self.patience = max(LEASE_WAIT_SECONDS, ANSWERS_PER_SCENARIO * env.dsp.answer_timeout)
+        """How long a scenario waits for a meter while no scenario of the run gives one back."""
 
     def organisation(self, name: str, role: str, certified: bool, user: bool) -> Organisation:
         return self.directory.ensure(name, role, certified, user)
@@ -230,6 +237,10 @@ class EnvironmentScenario:
     def __init__(self, run: EnvironmentArrangement, holding: Holding) -> None:
         self.run = run
         self.holding = holding
+        self.installation: str | None = None
+        """The installation of the meter the scenario is about (leased to it)."""
+        self.leased: set[str] = set()
+        """Every installation this scenario has leased (and not given back)."""
 
     def organisation(self, name: str, role: str, certified: bool, user: bool) -> Organisation:
         return self.run.organisation(name, role, certified, user)
@@ -250,7 +261,8 @@ class EnvironmentScenario:
     def select(self, wish: MeterWish) -> Site:
         """A meter of the file that satisfies every Given so far, brought (through DUIS) to hold what they
         say; the first that can be, else the scenario is skipped saying what was looked for. When every
-        fitting meter is in another process's scenario, it waits for one (up to `LEASE_WAIT_SECONDS`)."""
+        fitting meter is in another scenario of the run, it waits for one, in turn with the other scenarios
+        waiting for it, as long as the run's scenarios keep giving meters back (`patience`)."""
         candidates = self.run.candidates(wish)
         if not candidates:
             raise NotInThisEnvironment(f"the environment declares no meter that is {_describe(wish)}")
@@ -262,21 +274,35 @@ class EnvironmentScenario:
             m for m in candidates if _declared_matches(self.run.env, m, wanted[m.device_id]) == len(wanted[m.device_id])
         ]
         others = [m for m in candidates if m not in ready]
-        deadline = time.monotonic() + LEASE_WAIT_SECONDS
+        leases, patience = self.run.leases, self.run.patience
+        progress, deadline = leases.progress(), time.monotonic() + patience
         while True:
             reasons: list[str] = []
-            site = self._first_fit(ready, wish, wanted, reasons)
-            waiting = any(reason.endswith(IN_USE) for reason in reasons) and time.monotonic() < deadline
+            busy: list[str] = []
+            site = self._first_fit(ready, wish, wanted, reasons, busy)
+            if leases.progress() != progress:  # another scenario gave its meters back: the wait is not hopeless
+                progress, deadline = leases.progress(), time.monotonic() + patience
+            waiting = bool(busy) and time.monotonic() < deadline
             if site is None and not waiting:  # wait for a fitting meter rather than change another one
-                site = self._first_fit(others, wish, wanted, reasons)
+                site = self._first_fit(others, wish, wanted, reasons, busy)
             if site is not None:
-                return site
-            if not any(reason.endswith(IN_USE) for reason in reasons) or time.monotonic() >= deadline:
+                return self._moved_to(site)
+            if not busy or time.monotonic() >= deadline:
                 break
-            time.sleep(0.2)
+            leases.wait(busy, deadline - time.monotonic())
         raise NotInThisEnvironment(
             f"no meter that is {_describe(wish)} could be brought to that state: {'; '.join(reasons[:3])}"
         )
+
+    def _moved_to(self, site: Site) -> Site:
+        """The scenario is about `site` now: the meter it was about before (a later Given narrowed what fits)
+        is given back, for another scenario to use while this one goes on."""
+        installation = _installation(site.entry) if site.entry is not None else None
+        if self.installation is not None and self.installation != installation:
+            self.run.leases.release(self.installation)
+            self.leased.discard(self.installation)
+        self.installation = installation
+        return site
 
     def _first_fit(
         self,
@@ -284,21 +310,30 @@ class EnvironmentScenario:
         wish: MeterWish,
         wanted: dict[str, dict[tuple[str, str], str]],
         reasons: list[str],
+        busy: list[str],
     ) -> Site | None:
         """The first of `meters` this scenario can lease and bring (through DUIS) to what it wants; why each
-        other could not be, in `reasons`."""
+        other could not be, in `reasons`, and the installations other scenarios are using, in `busy`."""
         for meter in meters:
             # a meter awaiting enrolment is enrolled by the scenario: used once per run
-            refused = self.run.leases.lease(meter.installation or meter.device_id, keep=not wish.enrolled)
+            installation = _installation(meter)
+            refused = self.run.leases.lease(installation, keep=not wish.enrolled)
             if refused:
                 reasons.append(f"{meter.device_id}: {refused}")
+                if refused == IN_USE:
+                    busy.append(installation)
                 continue
+            newly = installation not in self.leased
+            self.leased.add(installation)
             site = self.run.site_of(meter, wish)
             try:
                 for (device_kind, role), holder in wanted[meter.device_id].items():
                     self._establish(site, device_kind, role, self.run.directory.ensure_known(holder))
             except NotInThisEnvironment as exc:
                 reasons.append(f"{meter.device_id}: {exc}")
+                if newly:  # of no use to this scenario: another may use it
+                    self.run.leases.release(installation)
+                    self.leased.discard(installation)
                 continue
             return site
         return None
@@ -355,6 +390,13 @@ class EnvironmentScenario:
     def end(self) -> None:
         """The scenario's meters are free for the next (those it enrolled stay used)."""
         self.run.leases.release_all()
+        self.leased.clear()
+        self.installation = None
+
+
+def _installation(meter: MeterEntry) -> str:
+    """What a scenario leases for a meter: its installation (a meter of none, by itself)."""
+    return meter.installation or meter.device_id
 
     def expired_signing_identity(self, organisation: Organisation) -> SigningIdentity:
         raise NotInThisEnvironment(f"the environment's SMKI issues no expired certificate for {organisation.name}")

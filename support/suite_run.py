@@ -14,6 +14,7 @@ from support.arrangement import Arrangement
 from support.control_client import ControlClient
 from support.coordinator import CoordinatedCounters, CoordinatedLeases, Leases, LocalLeases, MirrorReceiver
 from support.environment_arrangement import EnvironmentArrangement, EnvironmentDirectory
+from support.environment_run import already_read
 from support.preflight import PreflightFailed, ready_user_system
 from support.sandbox_arrangement import SandboxArrangement
 from support.seeding import Roster
@@ -42,7 +43,7 @@ class SuiteRun:
         the scenarios share. Against an environment, a run's process follows the runner's coordinator (its
         receiver, counters and meter leases) when `-D coordinator=URL` says so; behave alone does its own
         preflight (`PreflightFailed` when the environment cannot be used)."""
-        target = open_target(userdata)
+        target = open_target(userdata, already_read(userdata))
         env = target.environment
         if env is not None:
             return cls._against(target, env, userdata)
@@ -64,7 +65,7 @@ class SuiteRun:
         if coordinator:  # one of the run's processes: the runner holds the receiver, turns and leases
             worker = userdata.get("worker", f"pid {os.getpid()}")
             user_system = user_system_for(
-                env, MirrorReceiver(coordinator, receive_url(env)), CoordinatedCounters(coordinator, worker)
+                env, MirrorReceiver(coordinator, receive_url(env), worker), CoordinatedCounters(coordinator, worker)
             ).start()
             leases = CoordinatedLeases(coordinator, worker)
             notes = ""

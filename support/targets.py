@@ -48,8 +48,9 @@ class Target:
         }
 
 
-def open_target(userdata: Mapping[str, str]) -> Target:
-    """The environment file named by `-D environment=FILE`, or the embedded sandbox, started now."""
+def open_target(userdata: Mapping[str, str], read: Environment | None = None) -> Target:
+    """The environment file named by `-D environment=FILE` (`read`: that file, read already), or the
+    embedded sandbox, started now."""
     unknown = {"target", "dsp_url", "control_url", "target_config"} & set(userdata)
     if unknown:
         raise TargetError(
@@ -57,15 +58,16 @@ def open_target(userdata: Mapping[str, str]) -> Target:
             "-D environment=FILE (see support/environments/)"
         )
     path = userdata.get("environment")
-    if path and userdata.get("deviate"):
+    if path and userdata.get("deviate") and not userdata.get("sandbox_in_process"):
         raise TargetError(
-            "-D deviate switches the embedded sandbox; an environment's sandbox deviates when started so: "
+            "-D deviate switches the embedded sandbox (or an environment's started in this process, "
+            "-D sandbox_in_process=yes); an environment's own sandbox deviates when started so: "
             "serve --environment FILE --deviate NAME"
         )
     if path:
-        env = load_environment(path)
-        if userdata.get("sandbox_in_process"):  # the environment's sandbox in this process (to trace its rules)
-            sandbox, ports = sandbox_for(env)
+        env = read or load_environment(path)
+        if userdata.get("sandbox_in_process"):  # the environment's sandbox in this process (the strength run)
+            sandbox, ports = sandbox_for(env, deviation=userdata.get("deviate") or None)
             sandbox.start(ports=ports)
             return Target(env.run.name, env.dsp.url, environment=env, stop=sandbox.stop)
         return Target(env.run.name, env.dsp.url, environment=env)

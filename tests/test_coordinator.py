@@ -12,16 +12,19 @@ import pytest
 import requests
 
 from duis.requests import RequestID
-from duis.responses import response_message
+from duis.responses import response_message, smets1_response
+from duis.smets1 import smets1_signed_response
 from duis.srv import SERVICE_REQUEST_VARIANTS
 from duis.xml import to_bytes
 from smki.authority import TestSMKI as Authority
 from support.coordinator import (
     IN_USE,
     USED_FOR_GOOD,
+    WAITER_STALE_SECONDS,
     CoordinatedCounters,
     CoordinatedLeases,
     Coordinator,
+    LeaseTable,
     LocalLeases,
     MirrorReceiver,
     coordinating,
@@ -133,3 +136,118 @@ def test_every_process_sees_what_the_one_receiver_accepted_and_waits_for_its_own
     finally:
         for mirror in mirrors:
             mirror.stop()
+
+
+# --- many scenarios in flight: fairness, what a worker that ended held, one mirror per worker -----------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_freed_meter_goes_to_the_scenario_that_waited_longest_while_it_still_asks():
+    clock = Clock()
+    table = LeaseTable(clock)
+    assert table.lease("S1SP1-1", "w1") is None
+    assert table.lease("S1SP1-1", "w2") == IN_USE
+    clock.now += 0.1
+    assert table.lease("S1SP1-1", "w3") == IN_USE
+    table.release_all("w1")
+    assert table.lease("S1SP1-1", "w3") == IN_USE  # kept for w2, which asked first
+    assert table.available("S1SP1-1", "w2") and not table.available("S1SP1-1", "w3")
+    assert table.lease("S1SP1-1", "w2") is None
+    table.release_all("w2")
+    clock.now += WAITER_STALE_SECONDS + 1  # w3 stopped asking (it found another meter, or ended)
+    assert table.lease("S1SP1-1", "w4") is None
+
+
+def test_a_scenario_gives_back_one_meter_but_never_one_it_enrolled():
+    table = LeaseTable()
+    assert table.lease("A", "w1") is None and table.lease("E1", "w1", keep=True) is None
+    table.release("A", "w1")
+    table.release("E1", "w1")
+    assert table.lease("A", "w2") is None
+    assert table.lease("E1", "w2") == USED_FOR_GOOD
+    assert table.releases == 1
+
+
+def test_what_a_worker_that_ended_held_is_free_at_once(coordinator: Coordinator):
+    leases, counters = CoordinatedLeases(coordinator.url, "w1"), CoordinatedCounters(coordinator.url, "w1")
+    assert leases.lease("S1SP1-1") is None
+    counters.next(USER)  # its turn, never given back: its process died mid-request
+    coordinator.worker_ended("w1")
+    assert CoordinatedLeases(coordinator.url, "w2").lease("S1SP1-1") is None
+    got: list[int] = []
+    taking = threading.Thread(target=lambda: got.append(CoordinatedCounters(coordinator.url, "w2").next(USER)))
+    taking.start()
+    taking.join(WAIT)
+    assert got
+
+
+def test_a_scenario_waiting_for_a_meter_is_answered_when_it_is_given_back(coordinator: Coordinator):
+    first, second = CoordinatedLeases(coordinator.url, "w1"), CoordinatedLeases(coordinator.url, "w2")
+    assert first.lease("S1SP1-1") is None
+    assert second.lease("S1SP1-1") == IN_USE
+    waited = threading.Thread(target=lambda: second.wait(["S1SP1-1"], WAIT))
+    waited.start()
+    time.sleep(0.2)
+    assert waited.is_alive()  # held open while the meter is in use
+    first.release_all()
+    waited.join(WAIT)
+    assert not waited.is_alive()
+    assert second.lease("S1SP1-1") is None
+    assert second.progress() == 1
+
+
+def _post(coordinator: Coordinator, body: bytes) -> None:
+    reply = requests.post(coordinator.receiver.url, data=body, headers={"Content-Type": "application/xml"}, timeout=5)
+    assert reply.status_code == 204
+
+
+def test_a_worker_mirrors_the_answers_to_its_own_requests_and_not_to_another_running_workers(
+    coordinator: Coordinator,
+):
+    _post(coordinator, _signed_response(1))  # before either mirror started: answers none of their requests
+    mine, theirs = CoordinatedCounters(coordinator.url, "w1"), CoordinatedCounters(coordinator.url, "w2")
+    mirrors = [MirrorReceiver(coordinator.url, coordinator.receiver.url, worker) for worker in ("w1", "w2")]
+    for mirror in mirrors:
+        mirror.start()
+    try:
+        counter, later = mine.next(USER), mine.next(USER)
+        mine.done(USER)
+        _post(coordinator, _signed_response(counter))
+        stray = theirs.next(USER) + 1000  # a counter no worker was handed: every mirror gets its answer
+        theirs.done(USER)
+        _post(coordinator, _signed_response(stray))
+        mirrors[0].wait_for(str(RequestID(USER, DEVICE, counter)), timeout=WAIT)
+        for mirror in mirrors:
+            mirror.wait_for(str(RequestID(USER, DEVICE, stray)), timeout=WAIT)
+        assert [r.request_id for r in mirrors[1].arrivals()] == [str(RequestID(USER, DEVICE, stray))]
+        assert len(mirrors[0].arrivals()) == 2
+        coordinator.worker_ended("w1")  # an answer to a worker that has ended is every mirror's
+        _post(coordinator, _signed_response(later))
+        mirrors[1].wait_for(str(RequestID(USER, DEVICE, later)), timeout=WAIT)
+    finally:
+        for mirror in mirrors:
+            mirror.stop()
+
+
+def test_the_answers_through_an_s1sp_are_counted_for_the_worker_that_asked(coordinator: Coordinator):
+    authority = Authority()
+    dsp = dcc_signer(authority, "90-B3-D5-1F-30-00-00-01", "DSP")
+    s1sp = dcc_signer(authority, "90-B3-D5-1F-30-00-00-11", "S1SP1")
+    counters = CoordinatedCounters(coordinator.url, "w1")
+    read = SERVICE_REQUEST_VARIANTS["6.24.1"]
+    for _ in range(2):
+        counter = counters.next(USER)
+        counters.done(USER)
+        rid = RequestID(USER, DEVICE, counter)
+        inner = s1sp.sign(smets1_signed_response(rid, read, counter))
+        _post(coordinator, to_bytes(dsp.sign(smets1_response(rid, read, inner))))
+    _post(coordinator, _signed_response(counters.next(USER)))  # the DSP's own answer: no S1SP in it
+    counters.done(USER)
+    assert coordinator.answers_through_s1sp() == {"w1": 2}
