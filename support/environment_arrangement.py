@@ -393,16 +393,16 @@ class EnvironmentScenario:
         self.leased.clear()
         self.installation = None
 
-
-def _installation(meter: MeterEntry) -> str:
-    """What a scenario leases for a meter: its installation (a meter of none, by itself)."""
-    return meter.installation or meter.device_id
-
     def expired_signing_identity(self, organisation: Organisation) -> SigningIdentity:
         raise NotInThisEnvironment(f"the environment's SMKI issues no expired certificate for {organisation.name}")
 
     def pre_commands_outlived(self) -> Callable[[], None]:
         raise NotInThisEnvironment("the environment's clock cannot be moved past the time it awaits a Pre-Command")
+
+
+def _installation(meter: MeterEntry) -> str:
+    """What a scenario leases for a meter: its installation (a meter of none, by itself)."""
+    return meter.installation or meter.device_id
 
 
 def _wanted_holds(wish: MeterWish, meter: MeterEntry) -> dict[tuple[str, str], str]:
