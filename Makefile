@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup report evidence environments test lint types unit suite campaign sandbox bench clean
+.PHONY: setup report evidence environments strength test lint types unit suite campaign sandbox bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,7 +45,10 @@ campaign: setup  ## hostile input and faults: 1000+ cases, must find 0 state cha
 environments: setup  ## the suite against the sandbox started from each environment file (Control API off), then the impact matrix
 	$(PY) -m reporting.sandbox_runs --processes 2
 
-test: lint types unit campaign report environments  ## everything CI runs
+strength: setup  ## the suite against each wrong DCC of catalogue/deviations (and both environment files): the kill matrix
+	$(PY) -m reporting.strength
+
+test: lint types unit campaign strength report environments  ## everything CI runs (strength before report: the report shows its kill matrix)
 
 sandbox: setup  ## run the DCC sandbox standalone
 	$(PY) -m fake_services serve
@@ -56,4 +59,4 @@ bench: setup
 clean:
 	rm -rf reports/allure-results reports/allure-report reports/junit reports/traceability.* reports/messages \
 		reports/screenshots reports/sign-off.html reports/run-identity.json reports/mp107-evidence.tar.gz* \
-		reports/sandbox-as-is reports/sandbox-to-be reports/impact.*
+		reports/sandbox-as-is reports/sandbox-to-be reports/impact.* reports/strength.*

@@ -104,7 +104,7 @@ def warm(root: Path, behave_args: Sequence[str] = ()) -> None:
     for name in WARM:
         importlib.import_module(name)
     for path in [root / "environment.py", *sorted((root / "steps").glob("*.py"))]:
-        for module in _imports_of(path):
+        for module in imports_of(path):
             importlib.import_module(module)
     from behave.runner_util import load_step_modules
 
@@ -123,7 +123,7 @@ def _userdata(behave_args: Sequence[str]) -> list[str]:
     return [value for option, value in zip(behave_args, behave_args[1:], strict=False) if option == "-D"]
 
 
-def _imports_of(path: Path) -> list[str]:
+def imports_of(path: Path) -> list[str]:
     """The modules a file imports at its top level (never the file itself: behave executes the step
     modules and the hooks in each child, where their definitions register)."""
     if not path.is_file():

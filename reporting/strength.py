@@ -14,9 +14,12 @@ clause it breaks → the scenarios that caught it, or "survived"); the report, t
 sign-off sheet of a later run of the same commit show it. Exits 1 when a deviation survives the embedded
 run with no reason given in the catalogue (or is marked equivalent yet caught: the mark is then wrong).
 
-Each deviation's runs are processes of their own (the sandbox deviates in one way per process), run N at a
-time. Answers are awaited at most a few seconds (the sandbox answers in milliseconds), so a deviation that
-only a waiting scenario catches costs that wait, not the suite's usual timeout.
+Each stage of an attempt is a behave run of its own (the sandbox deviates in one way per process), forked
+from one process that imported behave and the project once (`reporting.behave_forks`), N at a time; an
+environment's sandbox is started, deviating, in that run's process (the suite still reaches it only through
+the file's DUIS interfaces). Answers are awaited at most a few seconds (the sandbox answers in milliseconds),
+and an alert no longer than the sandbox has something to deliver, so a deviation that only a waiting
+scenario catches costs that wait, not the suite's usual timeout.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -37,9 +41,10 @@ from pathlib import Path
 from catalogue import CLAUSES
 from catalogue.deviations import DEVIATIONS, Deviation
 from reporting.allure_report import PROJECT_ROOT
+from reporting.behave_forks import BehaveForks
 from reporting.identity import git_output
 from reporting.kill_matrix import AS_IS, EMBEDDED, STRENGTH_FILE, STRENGTH_PAGE, TO_BE, render_html, render_markdown
-from reporting.sandbox_runs import DEFAULT_FILES, SandboxDidNotStart, on_free_ports, sandbox_from
+from reporting.sandbox_runs import DEFAULT_FILES, SandboxDidNotStart, on_free_ports
 from reporting.scenarios import ScenarioCase, collect_scenarios
 
 ANSWER_SECONDS = 3.0
@@ -123,19 +128,23 @@ def _failures(report: Path, titles: dict[str, str]) -> list[Catch]:
     ]
 
 
-def _run_behave(userdata: Sequence[str], selection: Sequence[str], stop: bool, report: Path) -> None:
-    """behave on `selection` (a tag expression as ``--tags=…``, or scenario locations ``file:line``)."""
-    command = [sys.executable, "-m", "behave", "--no-summary", "--no-capture", "-f", "json", "-o", str(report)]
-    command += [*selection, *(["--stop"] if stop else [])]
+def _run_behave(
+    forks: BehaveForks, userdata: Sequence[str], selection: Sequence[str], stop: bool, report: Path
+) -> None:
+    """behave on `selection` (a tag expression as ``--tags=…``, or scenario locations ``file:line``), in a
+    child of `forks`; what it prints goes to a file beside `report`."""
+    args = ["--no-summary", "--no-capture", "-f", "json", "-o", str(report), *selection, *(["--stop"] if stop else [])]
     for item in [*userdata, f"answer_timeout={ANSWER_SECONDS:g}"]:
-        command += ["-D", item]
-    subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=900)
+        args += ["-D", item]
+    forks.run(args, report.with_suffix(".out"))
 
 
-def _behave(userdata: Sequence[str], selection: Sequence[str], stop: bool, titles: dict[str, str]) -> list[Catch]:
+def _behave(
+    forks: BehaveForks, userdata: Sequence[str], selection: Sequence[str], stop: bool, titles: dict[str, str]
+) -> list[Catch]:
     with tempfile.TemporaryDirectory(prefix="mp107-strength-") as folder:
         report = Path(folder) / "behave.json"
-        _run_behave(userdata, selection, stop, report)
+        _run_behave(forks, userdata, selection, stop, report)
         return _failures(report, titles)
 
 
@@ -169,7 +178,7 @@ class Plan:
         ]
 
 
-def baseline(target: str, source: Path | None, cases: Sequence[ScenarioCase]) -> Plan:
+def baseline(forks: BehaveForks, target: str, source: Path | None, cases: Sequence[ScenarioCase]) -> Plan:
     """The faithful target's run, its rules traced: the embedded sandbox, or the sandbox an environment file
     describes, started in behave's own process so that its rules are traced too."""
     with tempfile.TemporaryDirectory(prefix="mp107-strength-baseline-") as folder:
@@ -178,7 +187,7 @@ def baseline(target: str, source: Path | None, cases: Sequence[ScenarioCase]) ->
         if source is not None:
             path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
             userdata += [f"environment={path}", "sandbox_in_process=yes"]
-        _run_behave(userdata, ["features"], False, report)
+        _run_behave(forks, userdata, ["features"], False, report)
         passed = {element.get("location", "") for element in _scenarios(report) if _passed(element)}
         traced = json.loads(trace.read_text(encoding="utf-8")) if trace.is_file() else {}
     if not passed:
@@ -200,7 +209,13 @@ Stage = Callable[[], AbstractContextManager[Sequence[str]]]
 
 
 def _attempt(
-    target: str, deviation: Deviation, replaces: frozenset[str], stage: Stage, plan: Plan, titles: dict[str, str]
+    forks: BehaveForks,
+    target: str,
+    deviation: Deviation,
+    replaces: frozenset[str],
+    stage: Stage,
+    plan: Plan,
+    titles: dict[str, str],
 ) -> Attempt:
     """The deviation's clause's scenarios first; the rest only when none of them failed. Each stage against
     a target of its own, so that what one stage's scenarios used up (an environment's meters awaiting
@@ -212,12 +227,12 @@ def _attempt(
     first = plan.stage(deviation, replaces, tagged=True)
     if first:
         with stage() as userdata:
-            caught = _behave(userdata, first, stop=False, titles=titles)
+            caught = _behave(forks, userdata, first, stop=False, titles=titles)
     attempt.stage = "its clause's scenarios" if caught else ""
     rest = plan.stage(deviation, replaces, tagged=False)
     if not caught and rest:
         with stage() as userdata:
-            caught = _behave(userdata, rest, stop=True, titles=titles)
+            caught = _behave(forks, userdata, rest, stop=True, titles=titles)
         attempt.stage = "the rest" if caught else ""
     attempt.caught_by = caught
     attempt.seconds = time.monotonic() - started
@@ -225,23 +240,28 @@ def _attempt(
 
 
 def _against_environment(
-    target: str, source: Path, deviation: Deviation, replaces: frozenset[str], plan: Plan, titles: dict[str, str]
+    forks: BehaveForks,
+    target: str,
+    source: Path,
+    deviation: Deviation,
+    replaces: frozenset[str],
+    plan: Plan,
+    titles: dict[str, str],
 ) -> Attempt:
     @contextmanager
     def fresh_sandbox() -> Iterator[Sequence[str]]:
-        """A sandbox started from the environment file, deviating, as it is before any scenario ran."""
+        """The sandbox the environment file describes, deviating, as it is before any scenario ran: started
+        in the behave run's own process (the suite still reaches it only through the file's DUIS
+        interfaces, as it would a DCC test environment), so that a stage costs no process of its own."""
         with tempfile.TemporaryDirectory(prefix="mp107-strength-env-") as folder:
             path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
-            with sandbox_from(path, "--deviate", deviation.name):
-                yield [f"environment={path}"]
+            yield [f"environment={path}", "sandbox_in_process=yes", f"deviate={deviation.name}"]
 
-    try:
-        return _attempt(target, deviation, replaces, fresh_sandbox, plan, titles)
-    except SandboxDidNotStart as problem:
-        return Attempt(target, problem=str(problem))
+    return _attempt(forks, target, deviation, replaces, fresh_sandbox, plan, titles)
 
 
 def measure(
+    forks: BehaveForks,
     deviation: Deviation,
     replaces: frozenset[str],
     plans: dict[str, Plan],
@@ -251,10 +271,12 @@ def measure(
     result = Result(deviation.name, deviation.breaks)
     embedded = [f"deviate={deviation.name}"]  # each behave run starts its own sandbox
     result.attempts[EMBEDDED] = _attempt(
-        EMBEDDED, deviation, replaces, lambda: nullcontext(embedded), plans[EMBEDDED], titles
+        forks, EMBEDDED, deviation, replaces, lambda: nullcontext(embedded), plans[EMBEDDED], titles
     )
     for target, source in zip((AS_IS, TO_BE), environments, strict=False):
-        result.attempts[target] = _against_environment(target, source, deviation, replaces, plans[target], titles)
+        result.attempts[target] = _against_environment(
+            forks, target, source, deviation, replaces, plans[target], titles
+        )
     return result
 
 
@@ -310,7 +332,13 @@ def write(results: Sequence[Result], out: Path, seconds: float, environments: bo
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reporting.strength", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--processes", type=int, default=2, help="deviations measured at a time (default: 2)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="deviations measured at a time (default: twice the CPUs, as a stage waits on its sandbox's threads "
+        "as long as it computes: on 2 CPUs 4 take 158 s for what 2 take in 205 s, 6 no less than 4)",
+    )
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="measure only these deviations")
     parser.add_argument("--no-environments", action="store_true", help="the embedded sandbox only")
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="where the kill matrix goes")
@@ -326,14 +354,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Strength: {len(chosen)} deviations, {args.processes} at a time"
           + ("" if environments else " (embedded sandbox only)"), flush=True)  # fmt: skip
     results: list[Result] = []
-    with ThreadPoolExecutor(max_workers=max(args.processes, 1)) as pool:
+    with BehaveForks(PROJECT_ROOT) as forks, ThreadPoolExecutor(max_workers=max(args.processes, 1)) as pool:
         rules = replaced_rules()
         targets: list[tuple[str, Path | None]] = [(EMBEDDED, None), *zip((AS_IS, TO_BE), environments, strict=False)]
         plans: dict[str, Plan] = {}
-        for (target, _), plan in zip(targets, pool.map(lambda t: baseline(t[0], t[1], cases), targets), strict=True):
+        for (target, _), plan in zip(
+            targets, pool.map(lambda t: baseline(forks, t[0], t[1], cases), targets), strict=True
+        ):
             plans[target] = plan
             print(f"  baseline: the faithful {target} runs {len(plan.calls)} scenarios", flush=True)
-        for result in pool.map(lambda d: measure(d, rules[d.name], plans, environments, titles), chosen):
+        for result in pool.map(lambda d: measure(forks, d, rules[d.name], plans, environments, titles), chosen):
             results.append(result)
             attempt = result.embedded
             words = "caught" if attempt.caught else "SURVIVED"

@@ -146,8 +146,8 @@ class ControlClient(JSONServiceClient):
 
     def deliveries_settled(self, wait: float) -> bool:
         """Whether everything the DSP has queued so far is delivered, refused or given up, waiting up to
-        `wait` seconds (at most 30) for it."""
-        return bool(self._call("GET", f"/deliveries/settled?wait={wait:g}")["settled"])
+        `wait` seconds for it (at most 20: the DSP holds its answer at most 30 s, this client waits as long)."""
+        return bool(self._call("GET", f"/deliveries/settled?wait={min(max(wait, 0.0), 20.0):g}")["settled"])
 
     def clock(self) -> str:
         return self._call("GET", "/clock")["now"]

@@ -493,11 +493,12 @@ class World:
         mark = self.receiver.mark()
         asked_at = dt.datetime.now(dt.UTC)
         events.raise_alert(device)
-        if self.meter_kind == "gas meter":  # a gas meter sends none: wait to see none comes, as long as the
-            # DCC has something left to deliver (the sandbox says when it has not), else a moment
-            timeout = 0.0 if self.arrangement.deliveries_settled(ALERT_SILENCE_SECONDS) else ALERT_SILENCE_SECONDS
-        else:
-            timeout = self.duis.answer_timeout
+        # a gas meter sends none (wait a moment to see none comes), an electricity meter one (wait as long as
+        # for an answer); either way no longer than the DCC has something left to deliver: what the sandbox
+        # sends about an alert is queued before the alert is acknowledged, so once it says its queue has
+        # settled, what has arrived is all that will (an environment's DCC cannot say, and is waited for)
+        patience = ALERT_SILENCE_SECONDS if self.meter_kind == "gas meter" else self.duis.answer_timeout
+        timeout = 0.0 if self.arrangement.deliveries_settled(patience) else patience
         alert = self._counted_alert(device, asked_at, mark, timeout)
         recipient = alert.response_id.split(":")[1] if alert and alert.response_id else None
         self.alert_recipient = self.roster.name_of(recipient) if recipient else None

@@ -225,7 +225,9 @@ def alert_scenario(
 ) -> World:
     """A scenario's World about the electricity meter `meter`, able to make it raise an alert and judge
     where it went (only `raise_alert` and what it records are meant to be used)."""
-    scenario = SimpleNamespace(meter_events=lambda: meter_events, end=lambda: None)
+    scenario = SimpleNamespace(  # a DCC that cannot say when it has delivered everything, as an environment's
+        meter_events=lambda: meter_events, end=lambda: None, deliveries_settled=lambda wait: False
+    )
     arrangement = SimpleNamespace(for_scenario=lambda holding: scenario)
     roster = SimpleNamespace(name_of=names.get)
     duis = DUISClient("http://127.0.0.1:9", answer_timeout=answer_timeout)
