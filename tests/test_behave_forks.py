@@ -1,0 +1,53 @@
+"""The strength run's behave runs, forked from one process that imported behave once: each does what
+`python -m behave ARGS` in the project's folder does, and says how it ended."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reporting.behave_forks import BehaveForks, preloaded
+
+FEATURE = """Feature: a small project
+  Scenario: passes
+    Given nothing
+  Scenario: fails
+    Given a failure
+"""
+STEPS = """from behave import given
+
+@given("nothing")
+def _nothing(context):
+    pass
+
+@given("a failure")
+def _failure(context):
+    raise AssertionError("as asked")
+"""
+
+
+def _project(root: Path) -> Path:
+    (root / "features").mkdir(parents=True)
+    (root / "steps").mkdir()
+    (root / "features" / "small.feature").write_text(FEATURE)
+    (root / "steps" / "small_steps.py").write_text(STEPS)
+    return root
+
+
+def test_a_forked_run_is_behave_in_the_projects_folder(tmp_path: Path):
+    root = _project(tmp_path / "project")
+    report = tmp_path / "behave.json"
+    with BehaveForks(root) as forks:
+        passed = forks.run(["-f", "json", "-o", str(report), "features/small.feature:2"], tmp_path / "one.out")
+        statuses = [e["status"] for f in json.loads(report.read_text()) for e in f["elements"]]
+        failed = forks.run(["features/small.feature:4"], tmp_path / "two.out")
+    assert passed == 0 and statuses == ["passed", "skipped"]  # as behave reports a scenario not selected
+    assert failed == 1 and "as asked" in (tmp_path / "two.out").read_text()
+
+
+def test_the_server_imports_what_the_hooks_and_steps_import(tmp_path: Path):
+    root = _project(tmp_path / "project")
+    (root / "environment.py").write_text("import json\nfrom xml.dom import minidom\n")
+    names = preloaded(root)
+    assert {"behave.__main__", "json", "xml.dom", "behave"} <= set(names)
+    assert len(names) == len(set(names))
