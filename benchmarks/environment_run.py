@@ -160,6 +160,17 @@ def busiest_installation(measured: Measured, latency: float) -> tuple[float, str
     )
 
 
+def installations_by_load(measured: Measured) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Each installation with the scenarios that held it and their answers through an S1SP, busiest first:
+    what to give more meters of in the environment file."""
+    if measured.pool is None:
+        return []
+    load: dict[str, list[tuple[str, int]]] = {}
+    for location, installation in measured.pool.installations.items():
+        load.setdefault(installation, []).append((location, measured.pool.s1sp_answers.get(location, 0)))
+    return sorted(load.items(), key=lambda item: -sum(count for _, count in item[1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.environment_run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency", type=float, default=2.0, help="seconds each S1SP takes to answer (default 2)")
@@ -184,6 +195,8 @@ def main() -> None:
     print(f"{'the longest scenario' + chr(39) + 's own chain of waits':<44} {chain:7.1f} s   ({which})")
     meters, busiest = busiest_installation(delayed, args.latency)
     print(f"{'the busiest installation' + chr(39) + 's chains, end to end':<44} {meters:7.1f} s   ({busiest})")
+    for installation, scenarios in installations_by_load(delayed)[:3]:
+        print(f"  {installation}: " + ", ".join(f"{where} ({count})" for where, count in scenarios))
     bound = max(floor.seconds, chain)
     print(
         f"ratio: {delayed.seconds:.1f} s / max({floor.seconds:.1f} s, {chain:.1f} s) = {delayed.seconds / bound:.2f} "

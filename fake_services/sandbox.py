@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from dataclasses import replace
 
 from fake_services.control.urls import (
     clock_routes,
@@ -30,7 +31,7 @@ from fake_services.core.store import Store
 from fake_services.delivery.models import Deliveries
 from fake_services.deviations import WRONG, switch_off, switch_on
 from fake_services.devices.models import AlertLog
-from fake_services.dsp.models import DSP, TransformLimits
+from fake_services.dsp.models import DSP, ROUTING_THREADS, TransformLimits
 from fake_services.dsp.urls import dsp_app
 from fake_services.enrolment.models import DCCCommissioningParty, Enrolment, MigrationControlCentre
 from fake_services.enrolment.urls import mcc_app
@@ -141,7 +142,11 @@ class Sandbox:
         settings = ServerSettings(client_timeout=client_timeout)
         self.services = {
             "DSP": Service("DSP", dsp_app(self.dsp, self.dsp_signer), settings),
-            **{name: Service(name, s1sp_app(s1sp, self.faults), settings) for name, s1sp in self.s1sps.items()},
+            # an S1SP takes as many requests at once as the DSP routes (a slow S1SP holds a thread each)
+            **{
+                name: Service(name, s1sp_app(s1sp, self.faults), replace(settings, threads=ROUTING_THREADS))
+                for name, s1sp in self.s1sps.items()
+            },
             "Control": Service("Control", self._control_app(), settings),
             "MCC": Service("MCC", mcc_app(self.mcc, self.enrolment, self.local_access), settings),
             "Meters": Service(

@@ -177,6 +177,14 @@ class Transforms:
         self.table.delete(db, str(request_id))
 
 
+ROUTING_THREADS = 48
+"""Commands routed to the S1SPs at once. A routing thread waits for its S1SP's answer, and an S1SP of a DCC
+test environment answers in seconds (`serve --s1sp-latency`): with 8 the sandbox carried 4 answers a second
+at 2 s each and a run with many scenarios in flight waited for the sandbox, not for the S1SPs (the to-be run
+of `benchmarks/environment_run.py` took 135 s where its longest scenario waits 26 s). The threads sleep while
+they wait; each S1SP's own server takes 16 requests at once."""
+
+
 class DSP:
     """The DCC Data Service Provider's rules, for the three web services."""
 
@@ -191,7 +199,7 @@ class DSP:
         deliver: Deliver,
         clock: Clock,
         transform_limits: TransformLimits | None = None,
-        routing_threads: int = 8,
+        routing_threads: int = ROUTING_THREADS,
     ) -> None:
         self.store = store
         self.users = users
