@@ -24,6 +24,7 @@ from fake_services.core.clock import Clock
 from fake_services.core.faults import Faults
 from fake_services.core.identity import Identities
 from fake_services.core.parties import SMKIRepository, Users, sandbox_smki
+from fake_services.core.placement import claim_a_cpu, let_go
 from fake_services.core.rules import DeviationError
 from fake_services.core.s1sp_link import S1SPLink
 from fake_services.core.signer import ServiceSigner
@@ -87,6 +88,9 @@ class Sandbox:
         self.local_access = LocalAccess(self.control_token)
         self._ticking = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._placed = False
+        self.cpu: int | None = None
+        """The CPU the process is kept on while this sandbox runs (None: wherever the system puts it)."""
         self.store = Store(database)
         self.identities = Identities(self.store)
         self.smki = SMKIRepository(self.store, sandbox_smki(self.identities))
@@ -210,6 +214,9 @@ class Sandbox:
             raise InsecureBinding(f"listening on {host} needs a Control API token (--control-token)")
         self.local_access.any_host = not is_loopback_host(host)
         ports = ports or {}
+        if not self._placed:  # before any of its threads start: on one CPU no other sandbox holds (core.placement)
+            self.cpu = claim_a_cpu()
+            self._placed = True
         if self.deviation is not None:  # after provisioning: the sandbox is set up right, then deviates
             switch_on(self.deviation)
         for name, service in self.services.items():
@@ -242,6 +249,9 @@ class Sandbox:
         self.store.close()
         if self.deviation is not None:
             switch_off()
+        if self._placed:
+            self._placed = False
+            let_go()
 
     def __enter__(self) -> Sandbox:
         self.start()
