@@ -5,7 +5,6 @@ SMETS2 path that never had it (PIA 2.2); and at the DSP's one MP107 switch (PIA 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from catalogue import PIA_2_2, SRPD_6_1_F, SRPD_6_2_C, Clause
 from duis.requests import ServiceRequest, normalise_eui64
@@ -18,9 +17,8 @@ from duis.srv import (
 )
 from fake_services.core.records import Device, DeviceType, User
 from fake_services.core.rejections import Verdict
-from fake_services.core.rules import original, path_of
 from fake_services.core.store import Store
-from fake_services.deviations.base import wrong
+from fake_services.deviations.base import faithful, wrong
 from fake_services.dsp.checks import pia_3_2_dsp_feature_switch
 from fake_services.registration import checks
 from fake_services.registration.checks import RegistryView
@@ -28,11 +26,6 @@ from fake_services.s1sp.checks import pia_3_2_s1sp_enablement
 from smki.profile import OrganisationCertificate
 
 NETWORK_OPERATOR_ROLES = (UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.GAS_TRANSPORTER)
-
-
-def faithful(rule: Callable[..., Any]) -> Callable[..., Any]:
-    """The rule as the SEC has it, for a wrong implementation that changes only part of it."""
-    return original(path_of(getattr(rule, "__wrapped__", rule)))
 
 
 # --- SRPD 6.1(f): who counts as registered -----------------------------------------------------------------

@@ -5,8 +5,6 @@ anti-replay, the device, and the order the checks run in."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 from lxml import etree
 
@@ -23,16 +21,10 @@ from fake_services.core import authentication
 from fake_services.core.parties import SMKIRepository, Users
 from fake_services.core.records import Device, DeviceType, User
 from fake_services.core.rejections import Rejection
-from fake_services.core.rules import original, path_of
-from fake_services.deviations.base import wrong
+from fake_services.deviations.base import faithful, wrong
 from fake_services.dsp import checks
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from smki.validation import CertificateRejected
-
-
-def _faithful(rule: Callable[..., Any]) -> Callable[..., Any]:
-    """The rule as the SEC has it, for a wrong implementation that changes only part of it."""
-    return original(path_of(getattr(rule, "__wrapped__", rule)))
 
 
 # --- DUIS schema ---------------------------------------------------------------------------------------------
@@ -80,7 +72,7 @@ def _any_signed_pre_command(signed: bytes | None, issued: bytes, signer: Organis
 
 @wrong("pre-command-checked-with-xml-signing-key", checks.duis_signature_pre_command_check)
 def _signed_like_the_envelope(signed: bytes | None, issued: bytes, signer: OrganisationCertificate) -> None:
-    _faithful(checks.duis_signature_pre_command_check)(signed, issued, signer)
+    faithful(checks.duis_signature_pre_command_check)(signed, issued, signer)
     try:
         verify_pre_command(signed or b"", signer.certificate)
     except PreCommandInvalid:
@@ -105,14 +97,14 @@ def _registration_data_first() -> tuple[str, ...]:
 def _other_user_too(request: ServiceRequest, sender: User) -> None:
     if request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and sender.user_role is UserRole.OTHER_USER:
         return
-    _faithful(checks.duis_eligibility_check)(request, sender)
+    faithful(checks.duis_eligibility_check)(request, sender)
 
 
 @wrong("gas-transporter-may-not-correct", checks.duis_eligibility_check)
 def _network_operator_means_electricity(request: ServiceRequest, sender: User) -> None:
     if request.srv is UPDATE_SECURITY_CREDENTIALS_KRP and sender.user_role is UserRole.GAS_TRANSPORTER:
         raise Rejection("eligibility", f"a {sender.user_role.value} may not send SRV {request.srv.variant}")
-    _faithful(checks.duis_eligibility_check)(request, sender)
+    faithful(checks.duis_eligibility_check)(request, sender)
 
 
 # --- DUIS Command Variant: which Service Request --------------------------------------------------------------
@@ -151,7 +143,7 @@ def _any_meter(request: ServiceRequest, device: Device | None) -> Device:
     if device is not None and request.srv is READ_INSTANTANEOUS_IMPORT_REGISTERS:
         if device.device_type in (DeviceType.ESME, DeviceType.GSME):
             return device
-    return _faithful(checks.duis_device_check)(request, device)
+    return faithful(checks.duis_device_check)(request, device)
 
 
 @wrong("registration-data-before-device-check", checks.access_control_order)

@@ -5,16 +5,14 @@ Party's handover (SRV 6.21), a Supplier's handover (SRV 6.21) and its anti-repla
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from catalogue import SRV_6_21, TMAD_5_10_12
 from duis.requests import ServiceRequest
 from duis.srv import REQUEST_HANDOVER, UPDATE_SECURITY_CREDENTIALS_KRP, UserRole
-from fake_services.core import rules
 from fake_services.core.parties import SMKIRepository
 from fake_services.core.records import DeviceType
 from fake_services.core.rejections import Rejection
-from fake_services.deviations.base import wrong
+from fake_services.deviations.base import faithful, wrong
 from fake_services.dsp import checks as dsp
 from fake_services.enrolment import checks, models
 from fake_services.enrolment.models import (
@@ -27,10 +25,6 @@ from fake_services.registration.checks import RegistryView, meter_points
 from fake_services.s1sp import checks as s1sp
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
 from smki.validation import CertificateRejected
-
-
-def _as_the_sec_has_it(rule: Callable[..., Any]) -> Callable[..., Any]:
-    return rules.original(rules.path_of(rule))
 
 
 # --- TMAD 4.42: the certificate the MCC provides ----------------------------------------------------------------
@@ -63,7 +57,7 @@ def _placed_later(
     registry: RegistryView,
 ) -> Commissioning:
     if ma.source is not CertificateSource.MCC:
-        return _as_the_sec_has_it(models.srv_6_21_commissioning_handover)(ma, party, enrol, send_handover, registry)
+        return faithful(models.srv_6_21_commissioning_handover)(ma, party, enrol, send_handover, registry)
     enrol(ma.device_id, ma.supplier)
     return Commissioning(
         ma, None, None, True, SRV_6_21, "enrolled with the ACB default; the MCC's certificate is placed afterwards"
@@ -98,12 +92,12 @@ def _placed_then_checked(
     send_handover: Callable[[str, bytes], bytes],
     registry: RegistryView,
 ) -> Commissioning:
-    done = _as_the_sec_has_it(models.srv_6_21_commissioning_handover)(ma, party, enrol, send_handover, registry)
+    done = faithful(models.srv_6_21_commissioning_handover)(ma, party, enrol, send_handover, registry)
     offered = [pem for pem in (ma.no_ds_pem, ma.no_ka_pem) if pem]
     if ma.source is CertificateSource.MCC or not offered:
         return done
     certificates = {cert.key_use: cert for cert in map(OrganisationCertificate.from_pem, offered)}
-    owner_check = _as_the_sec_has_it(checks.tmad_5_10_12_owner_is_registered_network_operator)
+    owner_check = faithful(checks.tmad_5_10_12_owner_is_registered_network_operator)
     try:
         owner_check(certificates, ma.device_id, registry)
     except Rejection as rejection:
@@ -147,7 +141,7 @@ def _taken_as_given(request: ServiceRequest, smki: SMKIRepository) -> list[Organ
 def _anti_replay_except_for(srv: object) -> Callable[[ServiceRequest, int | None], None]:
     def check(request: ServiceRequest, last: int | None) -> None:
         if request.srv is not srv:
-            _as_the_sec_has_it(dsp.duis_anti_replay_check)(request, last)
+            faithful(dsp.duis_anti_replay_check)(request, last)
 
     return check
 

@@ -12,8 +12,7 @@ from duis.srv import RETRIEVE_DEVICE_SECURITY_CREDENTIALS_KRP, UPDATE_SECURITY_C
 from fake_services.core.records import Anchor, Device, DeviceType, User
 from fake_services.core.rejections import Rejection, Verdict
 from fake_services.core.store import Store
-from fake_services.deviations.access_control import faithful
-from fake_services.deviations.base import wrong
+from fake_services.deviations.base import faithful, wrong
 from fake_services.dsp.checks import pia_3_2_dsp_feature_switch
 from fake_services.registration.checks import RegistryView
 from fake_services.s1sp import checks
