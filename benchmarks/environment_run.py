@@ -149,14 +149,13 @@ def busiest_installation(measured: Measured, latency: float) -> tuple[float, str
     seconds, and which it is: a floor set by the environment file's meters, not by the runner."""
     if measured.pool is None:
         return 0.0, "no scenario pool"
-    load: dict[str, list[int]] = {}
-    for location, installation in measured.pool.installations.items():
-        load.setdefault(installation, []).append(measured.pool.s1sp_answers.get(location, 0))
-    if not load:
+    loads = installations_by_load(measured)
+    if not loads:
         return 0.0, "no installation leased"
-    installation, counts = max(load.items(), key=lambda item: (sum(item[1]), item[0]))
-    return sum(counts) * latency, (
-        f"{installation}: {len(counts)} scenarios, {sum(counts)} answers through an S1SP x {latency:g} s"
+    installation, scenarios = loads[0]
+    answers = sum(count for _, count in scenarios)
+    return answers * latency, (
+        f"{installation}: {len(scenarios)} scenarios, {answers} answers through an S1SP x {latency:g} s"
     )
 
 
@@ -168,7 +167,7 @@ def installations_by_load(measured: Measured) -> list[tuple[str, list[tuple[str,
     load: dict[str, list[tuple[str, int]]] = {}
     for location, installation in measured.pool.installations.items():
         load.setdefault(installation, []).append((location, measured.pool.s1sp_answers.get(location, 0)))
-    return sorted(load.items(), key=lambda item: -sum(count for _, count in item[1]))
+    return sorted(load.items(), key=lambda item: (sum(count for _, count in item[1]), item[0]), reverse=True)
 
 
 def main() -> None:
