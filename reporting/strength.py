@@ -49,6 +49,8 @@ from reporting.scenarios import ScenarioCase, collect_scenarios
 
 ANSWER_SECONDS = 3.0
 """How long a scenario waits for an answer in a strength run (the sandbox answers in milliseconds)."""
+STAGE_SECONDS = 900.0
+"""How long one stage's behave run may take before it is stopped (a stage takes seconds)."""
 
 
 @dataclass(frozen=True)
@@ -128,15 +130,26 @@ def _failures(report: Path, titles: dict[str, str]) -> list[Catch]:
     ]
 
 
+class StageNotRun(RuntimeError):
+    """A stage's behave run that says nothing of its scenarios: it outlived its time, or reported none of them
+    (its hooks failed: the target did not start). Nothing is then said of the deviation there."""
+
+
 def _run_behave(
     forks: BehaveForks, userdata: Sequence[str], selection: Sequence[str], stop: bool, report: Path
 ) -> None:
     """behave on `selection` (a tag expression as ``--tags=…``, or scenario locations ``file:line``), in a
-    child of `forks`; what it prints goes to a file beside `report`."""
+    child of `forks`; what it prints goes to a file beside `report`. Raises StageNotRun when the run
+    outlived its time or reported no scenario."""
     args = ["--no-summary", "--no-capture", "-f", "json", "-o", str(report), *selection, *(["--stop"] if stop else [])]
     for item in [*userdata, f"answer_timeout={ANSWER_SECONDS:g}"]:
         args += ["-D", item]
-    forks.run(args, report.with_suffix(".out"))
+    output = report.with_suffix(".out")
+    if forks.run(args, output, timeout=STAGE_SECONDS) is None:
+        raise StageNotRun(f"behave outlived {STAGE_SECONDS:g} s and was stopped")
+    if not _scenarios(report):
+        said = output.read_text(errors="replace").strip().splitlines() if output.is_file() else []
+        raise StageNotRun("behave reported no scenario" + (f": {said[-1]}" if said else ""))
 
 
 def _behave(
@@ -187,7 +200,10 @@ def baseline(forks: BehaveForks, target: str, source: Path | None, cases: Sequen
         if source is not None:
             path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
             userdata += [f"environment={path}", "sandbox_in_process=yes"]
-        _run_behave(forks, userdata, ["features"], False, report)
+        try:
+            _run_behave(forks, userdata, ["features"], False, report)
+        except StageNotRun as problem:
+            raise SandboxDidNotStart(f"the faithful {target} could not be run: {problem}") from None
         passed = {element.get("location", "") for element in _scenarios(report) if _passed(element)}
         traced = json.loads(trace.read_text(encoding="utf-8")) if trace.is_file() else {}
     if not passed:
@@ -224,16 +240,19 @@ def _attempt(
     started = time.monotonic()
     attempt = Attempt(target)
     caught: list[Catch] = []
-    first = plan.stage(deviation, replaces, tagged=True)
-    if first:
-        with stage() as userdata:
-            caught = _behave(forks, userdata, first, stop=False, titles=titles)
-    attempt.stage = "its clause's scenarios" if caught else ""
-    rest = plan.stage(deviation, replaces, tagged=False)
-    if not caught and rest:
-        with stage() as userdata:
-            caught = _behave(forks, userdata, rest, stop=True, titles=titles)
-        attempt.stage = "the rest" if caught else ""
+    try:
+        first = plan.stage(deviation, replaces, tagged=True)
+        if first:
+            with stage() as userdata:
+                caught = _behave(forks, userdata, first, stop=False, titles=titles)
+        attempt.stage = "its clause's scenarios" if caught else ""
+        rest = plan.stage(deviation, replaces, tagged=False)
+        if not caught and rest:
+            with stage() as userdata:
+                caught = _behave(forks, userdata, rest, stop=True, titles=titles)
+            attempt.stage = "the rest" if caught else ""
+    except StageNotRun as problem:
+        attempt.problem, caught, attempt.stage = str(problem), [], ""
     attempt.caught_by = caught
     attempt.seconds = time.monotonic() - started
     return attempt
@@ -287,6 +306,9 @@ def findings(results: Iterable[Result]) -> list[str]:
     found = []
     for result in results:
         deviation = DEVIATIONS[result.deviation]
+        if result.embedded.problem:
+            found.append(f"{result.deviation} could not be measured: {result.embedded.problem}")
+            continue
         if not result.embedded.caught and not deviation.equivalent:
             found.append(f"{result.deviation} ({deviation.clause.display}) survived: no scenario catches it")
         if result.embedded.caught and deviation.equivalent:
@@ -358,15 +380,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         rules = replaced_rules()
         targets: list[tuple[str, Path | None]] = [(EMBEDDED, None), *zip((AS_IS, TO_BE), environments, strict=False)]
         plans: dict[str, Plan] = {}
-        for (target, _), plan in zip(
-            targets, pool.map(lambda t: baseline(forks, t[0], t[1], cases), targets), strict=True
-        ):
-            plans[target] = plan
-            print(f"  baseline: the faithful {target} runs {len(plan.calls)} scenarios", flush=True)
+        try:
+            for (target, _), plan in zip(
+                targets, pool.map(lambda t: baseline(forks, t[0], t[1], cases), targets), strict=True
+            ):
+                plans[target] = plan
+                print(f"  baseline: the faithful {target} runs {len(plan.calls)} scenarios", flush=True)
+        except SandboxDidNotStart as unusable:  # nothing can be said of any deviation there
+            print(f"Strength: not measured: {unusable}", file=sys.stderr)
+            return 2
         for result in pool.map(lambda d: measure(forks, d, rules[d.name], plans, environments, titles), chosen):
             results.append(result)
             attempt = result.embedded
-            words = "caught" if attempt.caught else "SURVIVED"
+            words = "caught" if attempt.caught else "NOT RUN" if attempt.problem else "SURVIVED"
             by = f" by {attempt.caught_by[0].scenario} ({attempt.stage})" if attempt.caught else ""
             print(f"  {words:8} {result.deviation} [{CLAUSES[result.breaks].display}]{by}", flush=True)
     seconds = time.monotonic() - started

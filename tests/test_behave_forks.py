@@ -51,3 +51,16 @@ def test_the_server_imports_what_the_hooks_and_steps_import(tmp_path: Path):
     names = preloaded(root)
     assert {"behave.__main__", "json", "xml.dom", "behave"} <= set(names)
     assert len(names) == len(set(names))
+
+
+def test_a_strength_stage_whose_target_does_not_start_says_so_instead_of_survived(tmp_path: Path):
+    """A behave run that reports no scenario (here its hooks fail, as when the target does not start) is a
+    stage not run, never a deviation that survived."""
+    import pytest
+
+    from reporting.strength import StageNotRun, _run_behave
+
+    root = _project(tmp_path / "project")
+    (root / "environment.py").write_text("def before_all(context):\n    raise RuntimeError('no sandbox today')\n")
+    with BehaveForks(root) as forks, pytest.raises(StageNotRun, match="reported no scenario"):
+        _run_behave(forks, [], ["features/small.feature:2"], False, tmp_path / "behave.json")
