@@ -23,16 +23,7 @@ from multiprocessing.context import ForkServerContext
 from pathlib import Path
 from types import TracebackType
 
-from reporting.scenario_pool import WARM, imports_of
-
-
-def preloaded(root: Path) -> list[str]:
-    """What the server imports once: behave and the formatters (`scenario_pool.WARM`), and what the hooks and
-    the step modules import at their top (the step modules themselves are loaded by behave in each run)."""
-    names = list(WARM)
-    for path in [root / "environment.py", *sorted((root / "steps").glob("*.py"))]:
-        names += [name for name in imports_of(path) if name not in names]
-    return names
+from reporting.scenario_pool import warm_modules
 
 
 def _behave(root: str, args: list[str], output: str) -> None:
@@ -58,7 +49,7 @@ class BehaveForks:
 
     def __enter__(self) -> BehaveForks:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(preloaded(self.root))
+        context.set_forkserver_preload(warm_modules(self.root))
         self._context = context
         return self
 

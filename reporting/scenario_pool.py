@@ -94,6 +94,15 @@ def _event(**fields: object) -> None:
     sys.stdout.flush()
 
 
+def warm_modules(root: Path) -> list[str]:
+    """What a process that forks behave runs imports once: behave and the formatters (`WARM`), and what the
+    hooks and the step modules import at their top (the step modules themselves are loaded by behave)."""
+    names = list(WARM)
+    for path in [root / "environment.py", *sorted((root / "steps").glob("*.py"))]:
+        names += [name for name in imports_of(path) if name not in names]
+    return names
+
+
 def warm(root: Path, behave_args: Sequence[str] = ()) -> None:
     """Import behave, the formatters, and whatever the hooks (``environment.py``) and the step modules
     import; read the run's environment file and the DUIS schema once (both are kept for the process's
@@ -101,11 +110,8 @@ def warm(root: Path, behave_args: Sequence[str] = ()) -> None:
     same one, and the patterns' regular expressions stay compiled in `re`'s cache); then freeze what
     exists out of the garbage collector's reach (a collection writes to every object it visits, copying
     the pages the children share)."""
-    for name in WARM:
+    for name in warm_modules(root):
         importlib.import_module(name)
-    for path in [root / "environment.py", *sorted((root / "steps").glob("*.py"))]:
-        for module in imports_of(path):
-            importlib.import_module(module)
     from behave.runner_util import load_step_modules
 
     from duis.schema import duis_schema

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reporting.behave_forks import BehaveForks, preloaded
+from reporting.behave_forks import BehaveForks
+from reporting.scenario_pool import warm_modules
 
 FEATURE = """Feature: a small project
   Scenario: passes
@@ -48,7 +49,7 @@ def test_a_forked_run_is_behave_in_the_projects_folder(tmp_path: Path):
 def test_the_server_imports_what_the_hooks_and_steps_import(tmp_path: Path):
     root = _project(tmp_path / "project")
     (root / "environment.py").write_text("import json\nfrom xml.dom import minidom\n")
-    names = preloaded(root)
+    names = warm_modules(root)
     assert {"behave.__main__", "json", "xml.dom", "behave"} <= set(names)
     assert len(names) == len(set(names))
 
