@@ -214,13 +214,18 @@ class Sandbox:
             raise InsecureBinding(f"listening on {host} needs a Control API token (--control-token)")
         self.local_access.any_host = not is_loopback_host(host)
         ports = ports or {}
+        if self.deviation is not None:  # after provisioning: the sandbox is set up right, then deviates
+            switch_on(self.deviation)
         if not self._placed:  # before any of its threads start: on one CPU no other sandbox holds (core.placement)
             self.cpu = claim_a_cpu()
             self._placed = True
-        if self.deviation is not None:  # after provisioning: the sandbox is set up right, then deviates
-            switch_on(self.deviation)
-        for name, service in self.services.items():
-            service.start(host, ports.get(name, 0))
+        try:
+            for name, service in self.services.items():
+                service.start(host, ports.get(name, 0))
+        except BaseException:  # a port already taken: the process runs anywhere again, as before the start
+            self._placed = False
+            let_go()
+            raise
         self.deliveries.start()
         self.dsp.start()
         self._ticking.clear()

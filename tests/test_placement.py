@@ -68,3 +68,30 @@ def test_a_cpu_another_sandbox_holds_is_not_taken(tmp_path: Path):
         for descriptor in held:
             os.close(descriptor)
     assert done.returncode == 0, done.stderr
+
+
+FAILED_START = """
+import os, socket, sys
+from pathlib import Path
+from fake_services.core import placement
+from fake_services.sandbox import Sandbox
+placement.LOCKS = Path(sys.argv[1])
+os.sched_setaffinity(0, range(os.cpu_count()))
+before = os.sched_getaffinity(0)
+taken = socket.socket()
+taken.bind(("127.0.0.1", 0))
+taken.listen()
+sandbox = Sandbox()
+try:
+    sandbox.start(ports={"DSP": taken.getsockname()[1]})
+except OSError:
+    pass
+else:
+    raise AssertionError("the DSP started on a port already taken")
+assert os.sched_getaffinity(0) == before, os.sched_getaffinity(0)
+"""
+
+
+def test_a_sandbox_that_fails_to_start_gives_its_cpu_back(tmp_path: Path):
+    done = _run(FAILED_START, tmp_path)
+    assert done.returncode == 0, done.stderr
