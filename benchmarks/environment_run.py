@@ -38,7 +38,7 @@ import os
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from reporting import run
@@ -61,7 +61,6 @@ class Measured:
     peak_pss: int = 0
     peak_rss: int = 0
     picked: str = ""
-    chains: dict[str, int] = field(default_factory=dict)
 
 
 def _children(pid: int) -> list[int]:
