@@ -62,13 +62,9 @@ def another_client(system: UserSystem) -> DUISClient:
     """One more DUIS client of the same User system (e.g. one per thread): its own HTTP session, the same
     counters, waiting at the same Receive Response Service and trusting the same DCC signatures."""
 
-    def answer(request_id: str, timeout: float) -> tuple[bytes, dict[str, str]]:
-        received = system.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
-        return received.raw, received.headers
-
     client = DUISClient(
         system.duis.dsp_url,
-        awaiter=answer,
+        awaiter=system.answer,
         verifier=system.signatures.verify,
         answer_timeout=system.duis.answer_timeout,
     )

@@ -68,7 +68,7 @@ class Stream:
         # request the sandbox is killed under (its answer can only come after the restart).
         self.duis = DUISClient(
             started.urls["DSP"],
-            awaiter=self._answer,
+            awaiter=self.system.answer,
             verifier=self.system.signatures.verify,
             timeout=10,
             answer_timeout=15,
@@ -77,10 +77,6 @@ class Stream:
         if self.counters is not None:
             self.duis.counters = self.counters
         self.counters = self.unawaited.counters = self.duis.counters
-
-    def _answer(self, request_id: str, timeout: float) -> tuple[bytes, dict[str, str]]:
-        received = self.system.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
-        return received.raw, received.headers
 
     def close_clients(self) -> None:
         for client in (getattr(self, "control", None), getattr(self, "duis", None), getattr(self, "unawaited", None)):

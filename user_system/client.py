@@ -128,9 +128,9 @@ class PreCommandSigning:
         )
 
 
-Awaited = tuple[bytes, Mapping[str, str]] | tuple[bytes, Mapping[str, str], str | None]
+Awaited = tuple[bytes, Mapping[str, str], str | None]
 """The asynchronous answer: its raw XML, the delivery's headers and, when the Receive Response Service has
-verified it on arrival (schema and signatures), what it verified in words (else the client verifies it)."""
+verified it on arrival (schema and signatures), what it verified in words (None: the client verifies it)."""
 Awaiter = Callable[[str, float], Awaited]
 """Wait for the asynchronous answer to a RequestID."""
 Verifier = Callable[[etree._Element], str]
@@ -235,10 +235,9 @@ class DUISClient:
         self.counters.done(request.request_id.originator)
         if response is None or not response.is_acknowledgement or self.awaiter is None:
             return self._ended(request, legs, response)
-        raw, headers, *verified_on_arrival = self.awaiter(str(request.request_id), self.answer_timeout)
+        raw, headers, verified = self.awaiter(str(request.request_id), self.answer_timeout)
         root = parse(raw)
         final = ServiceResponse.from_xml(root)
-        verified = next((words for words in verified_on_arrival if words is not None), None)
         legs.append(
             Leg(
                 _kind(final),

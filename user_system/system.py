@@ -34,7 +34,7 @@ class UserSystem:
         self.signatures = DCCSignatures.from_pems(dcc_signers)
         self.receiver = receiver or Receiver(host, port, path, trust=self.signatures.verify, public_url=public_url)
         self.duis = DUISClient(
-            dsp_url, awaiter=self._answer, verifier=self.signatures.verify, answer_timeout=answer_timeout
+            dsp_url, awaiter=self.answer, verifier=self.signatures.verify, answer_timeout=answer_timeout
         )
         if counters is not None:
             self.duis.counters = counters
@@ -42,7 +42,7 @@ class UserSystem:
             self.duis.session.verify = tls.requests_verify
             self.duis.session.cert = tls.requests_cert
 
-    def _answer(self, request_id: str, timeout: float) -> tuple[bytes, Mapping[str, str], str | None]:
+    def answer(self, request_id: str, timeout: float) -> tuple[bytes, Mapping[str, str], str | None]:
         """The delivered answer, with what the receiver verified of it on arrival (its trust is this system's
         `signatures`): the client does not verify the same bytes again."""
         received = self.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
