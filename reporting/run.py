@@ -310,7 +310,8 @@ def _against_environment(
     root = args.root.resolve()
     results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
     cases, left_out = selected_scenarios(files, root, args.tags)
-    installations = len(load_environment(path).installations())
+    env = load_environment(path)
+    installations = len(env.installations())
     if args.processes == AUTO:
         workers = max(1, min(installations, len(cases)))
         why = (
@@ -319,7 +320,7 @@ def _against_environment(
         )
     else:
         workers, why = args.processes, f"--processes {args.processes}"
-    with environment_run(path, workers) as run:
+    with environment_run(env, workers) as run:
         print(f"Preflight: {target} is ready" + "".join(f"\n  note: {n}" for n in run.preflight.notes), flush=True)
         if workers == 1 or not cases:
             return run_behave([files], results_dir, junit_root, defines + run.userdata, args.tags, root, messages_dir)

@@ -46,10 +46,9 @@ class EnvironmentRun:
 
 
 @contextmanager
-def environment_run(path: Path, workers: int = 8) -> Iterator[EnvironmentRun]:
-    """Preflight, then the coordinator for at most `workers` processes at once. Raises EnvironmentFileError
-    or PreflightFailed."""
-    env = load_environment(path)
+def environment_run(env: Environment, workers: int = 8) -> Iterator[EnvironmentRun]:
+    """Preflight against `env` (the environment file, read), then the coordinator for at most `workers`
+    processes at once. Raises PreflightFailed."""
     user_system, result = ready_user_system(env)
     try:
         with coordinating(user_system.receiver, user_system.duis.counters, workers) as coordinator:
