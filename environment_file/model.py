@@ -262,6 +262,12 @@ class Environment:
                 grouped.setdefault(meter.installation, []).append(meter)
         return {name: tuple(devices) for name, devices in grouped.items()}
 
+    def sites(self) -> dict[str, tuple[MeterEntry, ...]]:
+        """Where a scenario's meter can be, each one scenario's at a time: every installation (by its name)
+        and every meter of none, by itself (by its device ID)."""
+        lone = {meter.device_id: (meter,) for meter in self.meters if not meter.installation}
+        return {**self.installations(), **lone}
+
     def holder(self, meter: MeterEntry, role: str) -> str | None:
         """Who a meter holds the certificates of in `role` ("network_operator", "supplier", "acb") at the
         start: what `holds` says, else as enrolment leaves them (the registered party; the ACB). A meter

@@ -19,7 +19,7 @@ How the scenarios run (behave 1.3's ``-j`` is serial; optionally only shard K of
   with N above 1 every scenario runs in a process of its own, forked from one that imported everything once
   (`reporting.scenario_pool`), N at a time, all following the run's coordinator (its one receiver, its
   originator counters, its meter leases). ``auto`` is as many as the environment file offers installations
-  (a scenario holds its meter's installation while it runs: more would only queue), within a memory budget
+  and meters of none (a scenario holds its meter's while it runs: more would only queue), within a memory budget
   (``--memory-budget``, by default half the memory the machine has free). With 1, one behave process runs
   them all in turn, following the coordinator all the same.
 """
@@ -109,7 +109,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N|auto",
         help="against the embedded sandbox: split the feature files across N behave processes (auto: one per "
         "core); against an environment: N scenarios at a time, each in a process of its own (auto: as many as "
-        "the environment file offers installations, within --memory-budget)",
+        "the environment file offers installations and meters of none, within --memory-budget)",
     )
     parser.add_argument(
         "--memory-budget",
@@ -311,12 +311,12 @@ def _against_environment(
     results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
     cases, left_out = selected_scenarios(files, root, args.tags)
     env = load_environment(path)
-    installations = len(env.installations())
+    sites = len(env.sites())
     if args.processes == AUTO:
-        workers = max(1, min(installations, len(cases)))
+        workers = max(1, min(sites, len(cases)))
         why = (
-            f"auto: the environment file offers {installations} installations and a scenario holds one while it "
-            f"runs; {len(cases)} scenarios to run"
+            f"auto: the environment file offers {sites} installations and meters of none, and a scenario holds "
+            f"one while it runs; {len(cases)} scenarios to run"
         )
     else:
         workers, why = args.processes, f"--processes {args.processes}"

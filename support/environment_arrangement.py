@@ -1,8 +1,9 @@
 """An environment file's arrangement: a DCC test environment (or the sandbox started from the file, its
-Control API off) reached with nothing but DUIS and the interfaces the file declares. A Given picks a meter
-of the file that satisfies every Given so far and, where the meter must hold someone's certificates,
-establishes that through DUIS (the current holder places them with 6.15.1); when it cannot be met there, the
-scenario is skipped with the reason (`NotInThisEnvironment`). Meters are leased to one scenario at a time,
+Control API off) reached with nothing but DUIS and the interfaces the file declares. The Givens say what
+the meter must be; when the scenario first uses it, a meter of the file that satisfies every Given so far is
+leased and, where it must hold someone's certificates, brought there through DUIS (the current holder places
+them with 6.15.1); when that cannot be met there, the scenario is skipped with the reason
+(`NotInThisEnvironment`). Meters are leased to one scenario at a time,
 across the run's processes (`support.coordinator`)."""
 
 from __future__ import annotations
@@ -360,16 +361,16 @@ class EnvironmentScenario:
         """A meter of the file that fits the wish (the registered parties are the file's, not `parties`)."""
         if not wish.enrolled:
             self.run.require_mcc()  # enrolment scenarios need the environment's enrolment interface
-        return self.select(wish)
+        return self._provisional(wish)
 
     def hold(self, site: Site, wish: MeterWish, device_kind: str, role: str, holder: str) -> Site:
-        return self.select(wish)
+        return self._provisional(wish)
 
     def supply_gas_meter(self, site: Site, wish: MeterWish, supplier: str) -> Site:
-        return self.select(wish)
+        return self._provisional(wish)
 
     def s1sp_not_answering(self, site: Site, wish: MeterWish) -> Site:
-        return self.select(wish)
+        return self._provisional(wish)
 
     def s1sp_answers_again(self, site: Site) -> None:
         """An S1SP the environment declares not answering stays so: what its meter holds cannot be read."""
@@ -385,6 +386,21 @@ class EnvironmentScenario:
         return self.run.require_dsp_switch(dsp)
 
     def rearrange(self, site: Site, wish: MeterWish) -> Site:
+        return self._provisional(wish)
+
+    def _provisional(self, wish: MeterWish) -> Site:
+        """A Given has narrowed the wish: the first meter of the file that could fit it, neither leased nor
+        brought to anything yet (`settle` chooses once the scenario uses its meter). Chosen Given by Given,
+        a scenario whose first Given fits a meter its later Givens rule out would wait for, lease and read
+        meters it then gives back; a wish no meter of the file fits skips the scenario at its Given."""
+        candidates = self.run.candidates(wish)
+        if not candidates:
+            raise NotInThisEnvironment(f"the environment declares no meter that is {_describe(wish)}")
+        return self.run.site_of(candidates[0], wish)
+
+    def settle(self, site: Site, wish: MeterWish) -> Site:
+        """The scenario uses its meter: lease one that fits every Given said so far and bring it to what
+        they say (`select`)."""
         return self.select(wish)
 
     def end(self) -> None:

@@ -96,6 +96,10 @@ class SandboxArrangement:
         """The sandbox's meter stays the one it seeded (a Given that changes the wish acts on it directly)."""
         return site
 
+    def settle(self, site: Site, wish: MeterWish) -> Site:
+        """The sandbox made each Given true as it was said: its site is never provisional."""
+        return site
+
     def enrolment(self) -> MigrationControlCentreClient:
         return self.mcc
 

@@ -73,6 +73,9 @@ class World:
         self.receiver = receiver
         self.certification_path = certification_path
         self.site: Site | None = None
+        """The meter the scenario is about as the Givens so far have it: the arrangement may leave it
+        provisional (an environment chooses once it knows every Given) until the scenario uses it (`_site`)."""
+        self._settled = False
         self.wish: MeterWish | None = None
         self.mp107_at_meter: bool | None = None
         self.meter_kind = "electricity meter"
@@ -133,6 +136,7 @@ class World:
             )  # fmt: skip
 
         self.site = self.arrangement.install(self.wish, parties)
+        self._settled = False
         return self.site
 
     def install_awaiting_enrolment(
@@ -146,6 +150,7 @@ class World:
             enrolled=False, status=status, gas_meter_active=gas_meter_active, mp107_at_meter=self.mp107_at_meter,
         )  # fmt: skip
         self.site = self.arrangement.install(self.wish, lambda: self._parties(network_operator, supplier, None, None))
+        self._settled = False
         return self.site
 
     @property
@@ -154,9 +159,7 @@ class World:
 
     def device(self, which: str) -> str:
         """'meter', 'electricity meter', 'gas meter', 'communications hub', 'gas proxy function'."""
-        if self.site is None:
-            raise RuntimeError("no meter has been installed in this scenario")
-        return self.site.device(which)
+        return self._site().device(which)
 
     def hold(self, holder: str, role: str = "NetworkOperator", device_kind: str = "meter") -> None:
         """Arrange that the meter holds `holder`'s certificates in `role`."""
@@ -164,12 +167,14 @@ class World:
         kind = self.meter_kind if device_kind == "meter" else device_kind
         self.wish.holds[(kind, role)] = holder
         self.site = self.arrangement.hold(self.site, self.wish, kind, role, holder)
+        self._settled = False
 
     def supply_gas_meter(self, supplier: str) -> None:
         """The installation's gas meter is registered to, and holds the certificates of, `supplier`."""
         assert self.wish is not None and self.site is not None
         self.wish.gas_supplier = supplier
         self.site = self.arrangement.supply_gas_meter(self.site, self.wish, supplier)
+        self._settled = False
 
     def switch_mp107(self, dsp: bool, enabled_s1sps: set[str]) -> dict:
         """Exactly this state of MP107 (the DCC's switch, each S1SP's enablement); returns it as known."""
@@ -183,6 +188,7 @@ class World:
         if self.wish is not None and self.site is not None:
             self.wish.mp107_at_meter = at_meter
             self.site = self.arrangement.rearrange(self.site, self.wish)
+            self._settled = False
         return states
 
     def s1sp_not_answering(self) -> None:
@@ -191,6 +197,7 @@ class World:
         assert self.wish is not None and self.site is not None
         self.wish.s1sp_down = True
         self.site = self.arrangement.s1sp_not_answering(self.site, self.wish)
+        self._settled = False
 
     def s1sp_answers_again(self) -> None:
         """The S1SP that did not answer answers again (sandbox: the fault healed; an environment that declares
@@ -202,8 +209,12 @@ class World:
         self.arrangement.end()
 
     def _site(self) -> Site:
-        if self.site is None:
+        """The scenario's meter, settled by every Given said so far (the first use after a Given settles it)."""
+        if self.site is None or self.wish is None:
             raise RuntimeError("no meter has been installed in this scenario")
+        if not self._settled:
+            self.site = self.arrangement.settle(self.site, self.wish)
+            self._settled = True
         return self.site
 
     @property
@@ -526,7 +537,7 @@ class World:
         """What the DCC delivered during the scenario about its devices that counted for nothing, in the
         order it arrived: messages delivered again, and alerts raised before the scenario's request."""
         rows = list(self._not_counted)
-        if self.receiver is not None and self.site is not None:
+        if self.receiver is not None and self.site is not None and self._settled:  # a provisional one is no one's
             installation = self.site.installation
             devices = {canonical_device(d) for d in (installation.esme, installation.gsme, installation.chf,
                                                      installation.gpf)}  # fmt: skip
