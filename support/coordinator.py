@@ -15,7 +15,8 @@ both in one place and the processes ask it:
   as a new answer or alert.
 - **originator turns**: the DCC accepts an originator's counters only in increasing order, so a process
   takes the originator's turn (and its counter) from the coordinator and gives it back once the request's
-  synchronous legs are answered: no request overtakes a later-numbered one of the same originator.
+  synchronous legs are answered: no request overtakes a later-numbered one of the same originator. The turn
+  goes to the process that asked first, woken alone (`support.originator_turns`).
 - **meter leases**: a process leases a meter's installation before a scenario uses it, so two scenarios
   never change the same meter at once; an installation enrolled by a scenario is leased for good (a
   meter awaiting enrolment is used once per run). Scenarios waiting for the same installation get it in
@@ -48,6 +49,7 @@ from duis.responses import ServiceResponse
 from duis.xml import NotXML, parse
 from serving.server import ServerSettings, Service
 from serving.web import App, json_object, json_response
+from support.originator_turns import OriginatorTurns
 from user_system.client import CounterSource
 from user_system.message_identity import message_identity
 from user_system.receiver import Delivery, Received, Receiver, Refused, Repeat
@@ -57,8 +59,6 @@ IN_USE = "in use by another scenario of this run"
 
 LONG_POLL_SECONDS = 5.0
 """How long the coordinator holds a mirror's request open when nothing new has arrived."""
-TURN_EXPIRY_SECONDS = 120.0
-"""A turn not given back in this long is taken back (its process died mid-request)."""
 WAITER_STALE_SECONDS = 1.0
 """A scenario waiting for an installation asks again every fraction of a second (`support.environment_arrangement`);
 one that has not asked for this long no longer waits for it (it found another meter, or ended)."""
@@ -209,8 +209,8 @@ class Coordinator:
                 ("DELETE", "/turns/<originator>", self._give_back_turn),
             ]
         )
-        self._turns = threading.Condition()
-        self._turn_holders: dict[str, tuple[str, float]] = {}
+        self._turns = OriginatorTurns()
+        self._counter_lock = threading.Lock()
         self._handed: dict[tuple[str, int], str] = {}
         """(originator, counter) → the worker it was handed to."""
         self._ended: set[str] = set()
@@ -238,11 +238,8 @@ class Coordinator:
         with self._lock:
             self._leases.release_all(worker)
             self._lock.notify_all()
-        with self._turns:
-            self._ended.add(worker)
-            for originator in [o for o, (holder, _) in self._turn_holders.items() if holder == worker]:
-                del self._turn_holders[originator]
-            self._turns.notify_all()
+        self._ended.add(worker)
+        self._turns.worker_ended(worker)
 
     def _arrivals(self, request: Request) -> Response:
         """What the receiver accepted after `after`: each new message whole, each repeat as its summary
@@ -330,25 +327,15 @@ class Coordinator:
 
     def _take_turn(self, request: Request, originator: str) -> Response:
         worker = str(json_object(request).get("worker", ""))
-
-        def free() -> bool:
-            holder = self._turn_holders.get(originator)
-            return holder is None or holder[0] == worker or time.monotonic() - holder[1] > TURN_EXPIRY_SECONDS
-
-        with self._turns:
-            if not self._turns.wait_for(free, LONG_POLL_SECONDS):
-                return json_response({"granted": False}, 409)
-            self._turn_holders[originator] = (worker, time.monotonic())
+        if not self._turns.take(originator, worker, LONG_POLL_SECONDS):
+            return json_response({"granted": False}, 409)
+        with self._counter_lock:  # only the turn's holder takes the originator's counters: in order
             counter = self._counters.next(originator)
             self._handed[(originator.strip().upper(), counter)] = worker  # as RequestID.parse writes it
-            return json_response({"granted": True, "counter": counter})
+        return json_response({"granted": True, "counter": counter})
 
     def _give_back_turn(self, request: Request, originator: str) -> Response:
-        worker = request.args.get("worker", "")
-        with self._turns:
-            if self._turn_holders.get(originator, ("",))[0] == worker:
-                del self._turn_holders[originator]
-                self._turns.notify_all()
+        self._turns.give_back(originator, request.args.get("worker", ""))
         return Response(status=204)
 
 
