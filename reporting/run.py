@@ -325,13 +325,23 @@ def _against_environment(
         if workers == 1 or not cases:
             return run_behave([files], results_dir, junit_root, defines + run.userdata, args.tags, root, messages_dir)
         locations = [case.location for case in cases] + ([" ".join(left_out)] if left_out else [])
-        return _pool(args, run, locations, reports, defines, workers, why, observe)
+        order = longest_first(cases, len(locations))
+        return _pool(args, run, locations, order, reports, defines, workers, why, observe)
+
+
+def longest_first(cases: Sequence[ScenarioCase], count: int) -> list[int]:
+    """The order to start the scenarios in: those with the most steps first (each step may wait for the DCC,
+    and a run lasts at least as long as its longest scenario, so that one should not start last nor queue
+    behind shorter ones for an originator's turn); then anything else the pool is given (`count`)."""
+    by_steps = sorted(range(len(cases)), key=lambda index: -cases[index].steps)
+    return by_steps + list(range(len(cases), count))
 
 
 def _pool(
     args: argparse.Namespace,
     run: EnvironmentRun,
     locations: list[str],
+    start_order: list[int],
     reports: Path,
     defines: list[str],
     workers: int,
@@ -347,6 +357,7 @@ def _pool(
         workers=workers,
         memory_budget=(args.memory_budget * MIB) if args.memory_budget else default_memory_budget(),
         why=why,
+        start_order=start_order,
     )
     report = run_pool(
         spec,

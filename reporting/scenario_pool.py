@@ -79,6 +79,9 @@ class PoolSpec:
     """Bytes the workers may take together; a worker is counted at the pool's own size (`worker_size`)."""
     why: str = ""
     """Why `workers` (for the line that says what was picked)."""
+    start_order: list[int] = field(default_factory=list)
+    """The order in which the children are started, as indices into `locations` (empty: as they are given);
+    each child keeps its index (its JUnit folder, its worker's name), so the evidence keeps the given order."""
 
 
 def worker_label(index: int) -> str:
@@ -283,7 +286,8 @@ def serve(spec: PoolSpec) -> int:
     size = worker_size()
     workers, why = workers_within(spec, size)
     _event(workers=workers, why=why, worker_size=size, scenarios=len(spec.locations))
-    pending = deque(enumerate(spec.locations))
+    order = spec.start_order or range(len(spec.locations))
+    pending = deque((index, spec.locations[index]) for index in order)
     running: dict[int, tuple[int, str, Path]] = {}
     with tempfile.TemporaryDirectory(prefix="scenario-pool-") as scratch:
         while pending or running:

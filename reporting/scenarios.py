@@ -37,6 +37,8 @@ class ScenarioCase:
     """For an outline row: which Examples row, and its values in words."""
     row_id: str = ""
     """For an outline row: ``1.2`` (Examples table 1, row 2), as behave numbers it."""
+    steps: int = 0
+    """How many steps it runs, its Background's with them."""
 
     @property
     def shown(self) -> str:
@@ -119,6 +121,7 @@ def collect_scenarios(features: Path | Sequence[Path], base_dir: Path | None = N
                     title=scenario_title(pickle["name"], template, row[2] if row else ()),
                     example=example_in_words(tidy(row[0]), row[1], row[2]) if row else "",
                     row_id=row[1] if row else "",
+                    steps=len(pickle["steps"]),
                 )
             )
     return cases
