@@ -359,6 +359,7 @@ def _pool(
         why=why,
         start_order=start_order,
     )
+    run.coordinator.rank({worker_label(index): rank for rank, index in enumerate(start_order)})
     report = run_pool(
         spec,
         behave_environment(results_dir, messages_dir),

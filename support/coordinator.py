@@ -216,11 +216,16 @@ class Coordinator:
         self._ended: set[str] = set()
         self._counters = counters or CounterSource()
         self._closing = threading.Event()
+        self._polls: dict[threading.Event, str] = {}
+        """Each long poll on the feed waiting now → the worker it is for."""
+        self._polls_lock = threading.Lock()
+        self._router = threading.Thread(target=self._route, name="coordinator feed router", daemon=True)
         threads = max(32, 3 * workers + 8)  # a long poll, a turn and a lease at once for each, and some spare
         self._service = Service("Run coordinator", self.app, ServerSettings(threads=threads, client_timeout=60.0))
 
     def start(self) -> str:
         self._service.start("127.0.0.1", 0)
+        self._router.start()
         return self.url
 
     @property
@@ -231,7 +236,19 @@ class Coordinator:
         self._closing.set()
         with self._lock:
             self._lock.notify_all()
+        with self._polls_lock:
+            for poll in self._polls:
+                poll.set()
+        deadline = time.monotonic() + 1.0
+        while self._polls and time.monotonic() < deadline:  # the polls answer before the server closes
+            time.sleep(0.01)
         self._service.stop()
+        self._router.join(1.0)
+
+    def rank(self, ranks: dict[str, int]) -> None:
+        """The runner's ranking of its workers, least first: the order it starts their scenarios in, which
+        is also the order they are handed an originator's turn when several wait for it."""
+        self._turns.rank(ranks)
 
     def worker_ended(self, worker: str) -> None:
         """A worker's process has ended (well or not): what it held is free (what it enrolled stays used)."""
@@ -248,12 +265,35 @@ class Coordinator:
             return json_response({"next": self.receiver.mark(), "arrivals": []})
         after, worker = int(request.args.get("after", "0")), request.args.get("worker", "")
         deadline = time.monotonic() + min(float(request.args.get("wait", "0")), LONG_POLL_SECONDS)
-        while True:  # in slices, so that stopping the coordinator does not wait out a long poll
-            deliveries, after = self.receiver.deliveries_after(after, min(0.25, max(deadline - time.monotonic(), 0)))
-            deliveries = [delivery for delivery in deliveries if self._for(worker, delivery)]
-            if deliveries or self._closing.is_set() or time.monotonic() >= deadline:
-                break
+        news = threading.Event()
+        with self._polls_lock:
+            self._polls[news] = worker
+        try:
+            while True:
+                news.clear()  # before looking: what arrives after the look sets it again (`_route`)
+                deliveries, after = self.receiver.deliveries_after(after, 0)
+                deliveries = [delivery for delivery in deliveries if self._for(worker, delivery)]
+                if deliveries or self._closing.is_set() or time.monotonic() >= deadline:
+                    break
+                news.wait(max(deadline - time.monotonic(), 0))
+        finally:
+            with self._polls_lock:
+                del self._polls[news]
         return json_response({"next": after, "arrivals": [_feed_item(d) for d in deliveries]})
+
+    def _route(self) -> None:
+        """Wake the long polls a new delivery is for, and only those: an answer to a running worker's request
+        wakes that worker's poll alone (with ~100 workers in flight, waking every poll for every arrival
+        costs each arrival ~100 thread switches in the runner, which also receives and verifies it)."""
+        mark = self.receiver.mark()
+        while not self._closing.is_set():
+            deliveries, mark = self.receiver.deliveries_after(mark, 0.25)
+            if not deliveries:
+                continue
+            with self._polls_lock:
+                for poll, worker in self._polls.items():
+                    if any(self._for(worker, delivery) for delivery in deliveries):
+                        poll.set()
 
     def answers_through_s1sp(self) -> dict[str, int]:
         """For each worker, how many answers to its requests came through an S1SP (an S1SP-signed SMETS1

@@ -4,17 +4,19 @@ The DCC accepts an originator's counters only in increasing order, so one proces
 originator: it takes the turn, takes the next counter, and gives the turn back once its request's
 synchronous legs are answered. At the start of a run against a slow environment every scenario asks for the
 same originator's turn at once (each first reads its meter as its registered supplier), so the turn is
-handed on directly, first come first served, to the one process next in line: woken alone, not with every
-process waiting (each would take the lock in turn to find the turn already gone).
+handed on directly to the one process next in line: woken alone, not with every process waiting (each would
+take the lock in turn to find the turn already gone). Next in line is the process whose scenario the runner
+ranks first (`rank`: it starts the scenarios with the most steps first, as a run lasts at least as long as
+its longest scenario's chain of answers), then the one that asked first.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import count
 
 TURN_EXPIRY_SECONDS = 120.0
 """A turn not given back in this long is taken back (its process died mid-request)."""
@@ -28,6 +30,8 @@ class _Asking:
     """One process waiting in line for an originator's turn."""
 
     worker: str
+    order: tuple[int, int]
+    """(the worker's rank, when it asked): the least goes first."""
     woken: threading.Event = field(default_factory=threading.Event)
     granted: bool = False
     waiting: bool = True
@@ -36,16 +40,24 @@ class _Asking:
 
 
 class OriginatorTurns:
-    """Each originator's turn: held by one process at a time, then handed to the process that asked first of
-    those still asking. Thread-safe: each process's request waits in a server thread of its own."""
+    """Each originator's turn: held by one process at a time, then handed to the process ranked first, and of
+    those the one that asked first, still asking. Thread-safe: each process's request waits in a server
+    thread of its own."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._holders: dict[str, tuple[str, float]] = {}
         """Originator → (the process holding its turn, since when)."""
-        self._lines: dict[str, deque[_Asking]] = {}
+        self._lines: dict[str, list[_Asking]] = {}
         self._ended: set[str] = set()
+        self._ranks: dict[str, int] = {}
+        self._asked = count()
+
+    def rank(self, ranks: dict[str, int]) -> None:
+        """The runner's ranking of its workers (least first; a worker it does not rank comes after all)."""
+        with self._lock:
+            self._ranks = dict(ranks)
 
     def take(self, originator: str, worker: str, timeout: float) -> bool:
         """True once `worker` holds `originator`'s turn (at once when it is free, or already the worker's);
@@ -53,13 +65,13 @@ class OriginatorTurns:
         with self._lock:
             self._take_back_expired(originator)
             holder = self._holders.get(originator)
-            line = self._lines.setdefault(originator, deque())
+            line = self._lines.setdefault(originator, [])
             if holder is None and not any(self._live(asking) for asking in line) or holder and holder[0] == worker:
                 self._holders[originator] = (worker, self._clock())
                 return True
             asking = next((a for a in line if a.worker == worker), None)
             if asking is None:
-                asking = _Asking(worker)
+                asking = _Asking(worker, (self._ranks.get(worker, len(self._ranks)), next(self._asked)))
                 line.append(asking)
             asking.waiting = True
             if holder is None:
@@ -99,9 +111,10 @@ class OriginatorTurns:
 
     def _hand_on(self, originator: str) -> None:
         """Give the free turn to the first in line still asking (lock held)."""
-        line = self._lines.get(originator, deque())
+        line = self._lines.get(originator, [])
         while line:
-            asking = line.popleft()
+            asking = min(line, key=lambda waiting: waiting.order)
+            line.remove(asking)
             if self._live(asking):
                 self._holders[originator] = (asking.worker, self._clock())
                 asking.granted = True

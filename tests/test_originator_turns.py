@@ -83,3 +83,19 @@ def test_another_originator_is_never_held_up():
     turns = OriginatorTurns()
     assert turns.take(USER, "w0", 0)
     assert turns.take("90-B3-D5-1F-30-02-00-00", "w1", 0)
+
+
+def test_the_worker_the_runner_ranks_first_goes_before_those_that_asked_earlier():
+    turns, got = OriginatorTurns(), []
+    turns.rank({"long": 0, "short": 1})
+    assert turns.take(USER, "w0", 0)
+    waiting = [_asks(turns, "short", got)]
+    time.sleep(0.05)
+    waiting.append(_asks(turns, "long", got))
+    time.sleep(0.05)
+    turns.give_back(USER, "w0")
+    _until(lambda: len(got) == 1)
+    turns.give_back(USER, got[0])
+    for thread in waiting:
+        thread.join(WAIT)
+    assert got == ["long", "short"]

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
 from reporting import run
-from reporting.scenario_pool import MIB, PoolSpec, join_junit, run_pool, workers_within
+from reporting.scenario_pool import MIB, PoolSpec, join_junit, run_pool, worker_label, workers_within
 from reporting.scenarios import collect_scenarios, feature_files
 from tests.reporting_project import RESULTS, env, write_project
 
@@ -80,3 +81,20 @@ def test_auto_against_the_embedded_sandbox_is_one_process_per_core(
     run.main(["--root", str(root), "--processes", "auto", "--no-html", "--no-pack"])
     cores = os.cpu_count() or 1
     assert f"Processes: {cores} behave processes (auto: one per core;" in capsys.readouterr().out
+
+
+def test_scenarios_start_longest_first_and_their_evidence_keeps_the_feature_files_order(tmp_path: Path):
+    root = write_project(tmp_path)
+    cases = collect_scenarios(feature_files(root / "features"), root)
+    order = run.longest_first(cases, len(cases))
+    assert sorted(order) == list(range(len(cases)))
+    assert [cases[index].steps for index in order] == sorted((case.steps for case in cases), reverse=True)
+    assert cases[order[0]].steps > cases[order[-1]].steps, "the sample project's scenarios differ in length"
+    started: list[str] = []
+    spec = replace(_spec(root, [case.location for case in cases], workers=1), start_order=order)
+    report = run_pool(spec, env(), on_ended=started.append, say=lambda _: None)
+    assert started == [worker_label(index) for index in order]  # one at a time: they end in the order started
+    assert len(report.codes) == len(cases)
+    # each child wrote its JUnit under its own index, which `join_junit` joins in that order
+    folders = sorted(path.name for path in (root / "reports" / "junit").iterdir())
+    assert folders == [f"s{index + 1:03d}" for index in range(len(cases))]

@@ -177,12 +177,13 @@ class Transforms:
         self.table.delete(db, str(request_id))
 
 
-ROUTING_THREADS = 48
+ROUTING_THREADS = 128
 """Commands routed to the S1SPs at once. A routing thread waits for its S1SP's answer, and an S1SP of a DCC
 test environment answers in seconds (`serve --s1sp-latency`): with 8 the sandbox carried 4 answers a second
 at 2 s each and a run with many scenarios in flight waited for the sandbox, not for the S1SPs (the to-be run
-of `benchmarks/environment_run.py` took 135 s where its longest scenario waits 26 s). The threads sleep while
-they wait; each S1SP's own server takes 16 requests at once."""
+of `benchmarks/environment_run.py` took 135 s where its longest scenario waits 26 s); with 48, the ~95
+scenarios that file's run has in flight at once queued for a thread at its start (an answer 3.5 s after its
+request instead of 2). The threads sleep while they wait; each S1SP's own server takes as many at once."""
 
 
 class DSP:
