@@ -124,6 +124,54 @@ def _legs(duis: DUISClient, receiver, request: ServiceRequest, sender: Organisat
     return times
 
 
+SERVICE_NAMES = {
+    TRANSFORM_PATH: "DSP, Transform (CV 4)",
+    SERVICE_PATH: "DSP, Send Command (CV 5)",
+    "/s1sp/v1/serviceRequest": "S1SP, the countersigned request",
+    "/smartdcc/duis": "the User's receiver, the answer",
+}
+
+
+class HandlerClock:
+    """How long each service's own handler takes, by path: installed on every `App` of the process while
+    the block runs (the benchmark's instrument; the services are not changed)."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self._original = App.__call__
+
+    def __enter__(self) -> HandlerClock:
+        original, spent = self._original, self.spent
+
+        def timed(app: App, environ: dict, start_response: Callable[..., object]) -> object:
+            began = time.perf_counter()
+            try:
+                return original(app, environ, start_response)
+            finally:
+                path = environ.get("PATH_INFO", "")
+                spent[path] = spent.get(path, 0.0) + (time.perf_counter() - began) * 1000
+
+        App.__call__ = timed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        App.__call__ = self._original  # type: ignore[method-assign]
+
+
+def where_the_rest_goes(clock: HandlerClock, flows: int, trip: float) -> None:
+    """The flow's time inside each service's handler (its checks, store, signatures and schema), and what is
+    left: the User's own signing and verifying, the DSP's routing thread (the envelope to the S1SP and the
+    answer's signature) and HTTP between them."""
+    print("  where the flow's time goes (mean per flow, inside each service's handler):")
+    inside = 0.0
+    for path, name in SERVICE_NAMES.items():
+        spent = clock.spent.get(path, 0.0) / flows
+        inside += spent
+        print(f"    {name:<{WIDTH - 4}} {spent:7.2f} ms")
+    label = "the rest: User's signing and verifying, routing, HTTP"
+    print(f"    {label:<{WIDTH - 4}} {max(trip - inside, 0.0):7.2f} ms")
+
+
 def round_trip(rounds: int, fleet: int, hop: float) -> None:
     start = time.perf_counter()
     sandbox = Sandbox()
@@ -143,13 +191,15 @@ def round_trip(rounds: int, fleet: int, hop: float) -> None:
         set_mp107(control, True)
         n = max(20, rounds // 4)
         _legs(duis, user.receiver, _correction(duis, control, no, inst.esme), no)  # warm up
-        samples = [_legs(duis, user.receiver, _correction(duis, control, no, inst.esme), no) for _ in range(n)]
+        with HandlerClock() as clock:
+            samples = [_legs(duis, user.receiver, _correction(duis, control, no, inst.esme), no) for _ in range(n)]
         print("DUIS 6.15.1, the critical flow leg by leg (median over", n, "corrections):")
         for leg in samples[0]:
             median = statistics.median(sample[leg] for sample in samples)
             print(f"  {leg:<{WIDTH - 2}} median {median:7.2f} ms")
         trip = statistics.median(sample["whole flow"] for sample in samples)
         floor_of_the_flow(sandbox, no, control, duis, inst, hop, trip, n)
+        where_the_rest_goes(clock, n, statistics.mean(sample["whole flow"] for sample in samples))
         _report("Control API reset", _timed(control.reset, n))
         gpf_fleet(control, duis, parties, fleet, n)
     finally:
