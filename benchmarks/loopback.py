@@ -20,8 +20,9 @@ import os
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 import requests
 
@@ -143,7 +144,7 @@ class HandlerClock:
     def __enter__(self) -> HandlerClock:
         original, spent = self._original, self.spent
 
-        def timed(app: App, environ: dict, start_response: Callable[..., object]) -> object:
+        def timed(app: App, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             began = time.perf_counter()
             try:
                 return original(app, environ, start_response)
@@ -151,7 +152,7 @@ class HandlerClock:
                 path = environ.get("PATH_INFO", "")
                 spent[path] = spent.get(path, 0.0) + (time.perf_counter() - began) * 1000
 
-        App.__call__ = timed  # type: ignore[method-assign]
+        App.__call__ = timed  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
