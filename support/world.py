@@ -210,11 +210,11 @@ class World:
 
     def _site(self) -> Site:
         """The scenario's meter, settled by every Given said so far (the first use after a Given settles it)."""
-        if self.site is None or self.wish is None:
+        if self.site is None:
             raise RuntimeError("no meter has been installed in this scenario")
-        if not self._settled:
+        if not self._settled and self.wish is not None:  # a site given without a wish is as it was given
             self.site = self.arrangement.settle(self.site, self.wish)
-            self._settled = True
+        self._settled = True
         return self.site
 
     @property
@@ -537,7 +537,7 @@ class World:
         """What the DCC delivered during the scenario about its devices that counted for nothing, in the
         order it arrived: messages delivered again, and alerts raised before the scenario's request."""
         rows = list(self._not_counted)
-        if self.receiver is not None and self.site is not None and self._settled:  # a provisional one is no one's
+        if self.receiver is not None and self.site is not None and (self._settled or self.wish is None):
             installation = self.site.installation
             devices = {canonical_device(d) for d in (installation.esme, installation.gsme, installation.chf,
                                                      installation.gpf)}  # fmt: skip
