@@ -15,6 +15,7 @@ timeouts, all without a thread per connection. Two things are added here, each s
 from __future__ import annotations
 
 import ctypes
+import logging
 import socket
 import threading
 import time
@@ -152,6 +153,14 @@ class _LingeringChannel(HTTPChannel):
         return None
 
 
+class _Named(logging.LoggerAdapter):
+    """waitress's "Task queue depth is N" (every thread busy as a request arrives), saying which service: a
+    process serves several."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return f"{(self.extra or {}).get('service')}: {msg}", kwargs
+
+
 class Service:
     """One HTTP service on its own port, in a background thread."""
 
@@ -182,6 +191,7 @@ class Service:
             ident="mp107-sandbox",
         )
         server.channel_class = _LingeringChannel
+        server.task_dispatcher.queue_logger = _Named(logging.getLogger("waitress.queue"), {"service": self.name})
         self._server = server
         self._address = (server.effective_host, int(server.effective_port))
         self._thread = threading.Thread(target=server.run, name=self.name, daemon=True)

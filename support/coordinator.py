@@ -257,6 +257,10 @@ class Coordinator:
             self._lock.notify_all()
         self._ended.add(worker)
         self._turns.worker_ended(worker)
+        with self._polls_lock:  # its long poll has nobody to answer: free the thread that holds it
+            for poll, polling in self._polls.items():
+                if polling == worker:
+                    poll.set()
 
     def _arrivals(self, request: Request) -> Response:
         """What the receiver accepted after `after`: each new message whole, each repeat as its summary
@@ -273,7 +277,7 @@ class Coordinator:
                 news.clear()  # before looking: what arrives after the look sets it again (`_route`)
                 deliveries, after = self.receiver.deliveries_after(after, 0)
                 deliveries = [delivery for delivery in deliveries if self._for(worker, delivery)]
-                if deliveries or self._closing.is_set() or time.monotonic() >= deadline:
+                if deliveries or self._closing.is_set() or worker in self._ended or time.monotonic() >= deadline:
                     break
                 news.wait(max(deadline - time.monotonic(), 0))
         finally:

@@ -100,6 +100,7 @@ class OriginatorTurns:
             for line in self._lines.values():
                 for asking in [a for a in line if a.worker == worker]:
                     line.remove(asking)
+                    asking.woken.set()  # its wait ends now, not granted: nobody is there to answer
             for originator in [o for o, (holder, _) in self._holders.items() if holder == worker]:
                 del self._holders[originator]
                 self._hand_on(originator)
