@@ -19,6 +19,7 @@ from duis.xml import to_bytes
 from smki.authority import TestSMKI as Authority
 from support.coordinator import (
     IN_USE,
+    LONG_POLL_SECONDS,
     USED_FOR_GOOD,
     WAITER_STALE_SECONDS,
     CoordinatedCounters,
@@ -251,3 +252,23 @@ def test_the_answers_through_an_s1sp_are_counted_for_the_worker_that_asked(coord
     _post(coordinator, _signed_response(counters.next(USER)))  # the DSP's own answer: no S1SP in it
     counters.done(USER)
     assert coordinator.answers_through_s1sp() == {"w1": 2}
+
+
+def test_a_long_poll_of_a_worker_that_ended_is_answered_at_once(coordinator: Coordinator):
+    """Its server thread is free again, not held until the poll times out (LONG_POLL_SECONDS)."""
+    mark = requests.get(f"{coordinator.url}/arrivals", params={"after": "now"}, timeout=10).json()["next"]
+    answered: list[int] = []
+    poll = threading.Thread(
+        target=lambda: answered.append(
+            requests.get(
+                f"{coordinator.url}/arrivals",
+                params={"after": str(mark), "wait": str(LONG_POLL_SECONDS), "worker": "p1"},
+                timeout=LONG_POLL_SECONDS + 5,
+            ).status_code
+        )
+    )
+    poll.start()
+    time.sleep(0.2)  # the poll is waiting
+    coordinator.worker_ended("p1")
+    poll.join(LONG_POLL_SECONDS / 2)
+    assert answered == [200], "the ended worker's poll was still held"
