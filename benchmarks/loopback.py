@@ -16,8 +16,10 @@ Prints figures; asserts nothing (tests never assert wall-clock times).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,12 +28,11 @@ from typing import Any
 
 import requests
 
-from duis.precommand import pre_command_for, sign_pre_command, verify_pre_command
+from duis.precommand import sign_pre_command, verify_pre_command
 from duis.requests import RequestID, ServiceRequest
 from duis.schema import schema_error
-from duis.signature import verify
+from duis.signature import sign, verify
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
-from duis.xml import parse
 from fake_services.sandbox import Sandbox
 from serving.server import Service
 from serving.web import App, xml_response
@@ -139,10 +140,12 @@ class HandlerClock:
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        """Path → how many requests its handler answered (each one HTTP hop)."""
         self._original = App.__call__
 
     def __enter__(self) -> HandlerClock:
-        original, spent = self._original, self.spent
+        original, spent, calls = self._original, self.spent, self.calls
 
         def timed(app: App, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             began = time.perf_counter()
@@ -151,6 +154,7 @@ class HandlerClock:
             finally:
                 path = environ.get("PATH_INFO", "")
                 spent[path] = spent.get(path, 0.0) + (time.perf_counter() - began) * 1000
+                calls[path] = calls.get(path, 0) + 1
 
         App.__call__ = timed  # type: ignore[method-assign,assignment]
         return self
@@ -199,7 +203,9 @@ def round_trip(rounds: int, fleet: int, hop: float) -> None:
             median = statistics.median(sample[leg] for sample in samples)
             print(f"  {leg:<{WIDTH - 2}} median {median:7.2f} ms")
         trip = statistics.median(sample["whole flow"] for sample in samples)
-        floor_of_the_flow(sandbox, no, control, duis, inst, hop, trip, n)
+        with FlowParts() as parts, HandlerClock() as one:
+            _legs(duis, user.receiver, _correction(duis, control, no, inst.esme), no)
+        floor_of_the_flow(parts, sum(one.calls.values()), hop, trip, n)
         where_the_rest_goes(clock, n, statistics.mean(sample["whole flow"] for sample in samples))
         _report("Control API reset", _timed(control.reset, n))
         gpf_fleet(control, duis, parties, fleet, n)
@@ -209,37 +215,58 @@ def round_trip(rounds: int, fleet: int, hop: float) -> None:
         sandbox.stop()
 
 
-def floor_of_the_flow(
-    sandbox: Sandbox,
-    no: Organisation,
-    control: ControlClient,
-    duis: DUISClient,
-    inst: Installation,
-    hop: float,
-    trip: float,
-    n: int,
-) -> None:
-    """The same work measured alone, each part times how often the flow does it: what the flow cannot be
-    faster than. Four HTTP hops (User -> DSP twice, DSP -> S1SP, DSP -> User); six XML signatures made
-    (User: CV 4, CV 5; DSP: Pre-Command answer, I99, envelope to the S1SP, delivered answer; S1SP: its
-    response) and seven verified (DSP: CV 4, CV 5; S1SP: envelope; User: three answers, one with the
-    S1SP's inner signature); one Pre-Command signed and verified; six schema checks."""
-    request = replace(_correction(duis, control, no, inst.esme), command_variant=4)
-    signed = parse(sign_request(request, no.identity))
-    cert = no.identity.certificate
-    payload = pre_command_for(request, signed).to_bytes()
-    signed_payload = sign_pre_command(payload, no.device_signing_key)
-    ds_key = no.device_signing_key.public_key()
-    parts = {
-        "HTTP hop (loopback POST)": (hop, 4),
-        "XML sign": (statistics.median(_timed(lambda: sign_request(request, no.identity), n)), 7),
-        "XML verify": (statistics.median(_timed(lambda: verify(signed, cert), n)), 7),
-        "schema check": (statistics.median(_timed(lambda: schema_error(signed), n)), 6),
-        "Pre-Command sign": (statistics.median(_timed(lambda: sign_pre_command(payload, no.device_signing_key), n)), 1),
-        "Pre-Command verify": (statistics.median(_timed(lambda: verify_pre_command(signed_payload, ds_key), n)), 1),
+class FlowParts:
+    """Every call one flow makes to the work a floor counts (XML signatures made and verified, schema checks,
+    the Pre-Command's signature made and verified), with its arguments, caught wherever the sandbox, the
+    User or the benchmark call it from, so that each can be timed alone on the very message the flow gave it."""
+
+    KINDS: dict[str, Callable[..., object]] = {
+        "XML sign": sign,
+        "XML verify": verify,
+        "schema check": schema_error,
+        "Pre-Command sign": sign_pre_command,
+        "Pre-Command verify": verify_pre_command,
     }
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[tuple[tuple, dict]]] = {kind: [] for kind in self.KINDS}
+        self._replaced: list[tuple[object, str, object]] = []
+
+    def __enter__(self) -> FlowParts:
+        kinds = {id(function): kind for kind, function in self.KINDS.items()}
+        for module in list(sys.modules.values()):
+            for name, value in list(vars(module).items()) if module is not None else ():
+                kind = kinds.get(id(value))
+                if kind is not None and callable(value):
+                    self._replaced.append((module, name, value))
+                    setattr(module, name, self._catching(kind, value))
+        return self
+
+    def _catching(self, kind: str, function: Callable[..., object]) -> Callable[..., object]:
+        def caught(*args: object, **kwargs: object) -> object:
+            self.calls[kind].append((args, kwargs))
+            return function(*args, **kwargs)
+
+        return caught
+
+    def __exit__(self, *exc: object) -> None:
+        for module, name, value in self._replaced:
+            setattr(module, name, value)
+
+
+def floor_of_the_flow(parts: FlowParts, hops: int, hop: float, trip: float, n: int) -> None:
+    """The same work measured alone: what the flow cannot be faster than. Each XML signature, schema check and
+    Pre-Command signature the flow made or verified (`FlowParts`), timed alone on the message it was given
+    (the median of `n`), summed; and each HTTP request the flow's services answered, at a loopback POST's
+    cost. A DSP-signed answer carrying an S1SP's signature costs more to verify than a User's request, so
+    the parts are the flow's own, not one message's times a count."""
+    rows = [("HTTP hop (loopback POST)", hop, hops)]
+    for kind, calls in parts.calls.items():
+        function = FlowParts.KINDS[kind]
+        alone = [statistics.median(_timed(functools.partial(function, *args, **kwargs), n)) for args, kwargs in calls]
+        rows.append((kind, sum(alone) / len(alone) if alone else 0.0, len(alone)))
     floor = 0.0
-    for name, (median, times) in parts.items():
+    for name, median, times in rows:
         floor += median * times
         print(f"  floor part: {name:<{WIDTH - 14}} median {median:7.2f} ms  x {times}")
     label = "floor of the flow (the parts above, summed)"
