@@ -162,8 +162,11 @@ def test_the_sandbox_signs_as_dcc_boxed_s_dsp(boxed: Boxed) -> None:
     assert cert.serial == boxed.pki.named("dsp-xml-sign-90B3D51F30000002-ds").certificate.serial
 
 
-def test_dcc_tool_refuses_a_response_altered_after_the_sandbox_signed_it(boxed: Boxed, tmp_path: Path) -> None:
-    """The Validate step above is not a rubber stamp: a response altered after signing is refused."""
+def test_dcc_tool_refuses_a_response_altered_after_the_sandbox_signed_it(
+    boxed: Boxed, meter: str, tmp_path: Path
+) -> None:
+    """The Validate step above is not a rubber stamp: a response altered after signing is refused (the
+    template's meter seeded, so that the answer is an I0 to alter, whichever tests ran before)."""
     signed = sign_with_dcc_tool(boxed.tool, _template("CS02bNOByNO_6.15.1_SUCCESS_REQUEST_DUIS.XML"))
     answer = _post(boxed.sandbox, TRANSFORM_PATH, signed)
     tampered = answer.replace(b"<sr:ResponseCode>I0<", b"<sr:ResponseCode>E1<")
