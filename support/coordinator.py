@@ -16,7 +16,8 @@ both in one place and the processes ask it:
 - **originator turns**: the DCC accepts an originator's counters only in increasing order, so a process
   takes the originator's turn (and its counter) from the coordinator and gives it back once the request's
   synchronous legs are answered: no request overtakes a later-numbered one of the same originator. The turn
-  goes to the process that asked first, woken alone (`support.originator_turns`).
+  goes to the process the runner ranks first, then to the one that asked first, woken alone
+  (`support.originator_turns`).
 - **meter leases**: a process leases a meter's installation before a scenario uses it, so two scenarios
   never change the same meter at once; an installation enrolled by a scenario is leased for good (a
   meter awaiting enrolment is used once per run). Scenarios waiting for the same installation get it in
@@ -294,9 +295,10 @@ class Coordinator:
             deliveries, mark = self.receiver.deliveries_after(mark, 0.25)
             if not deliveries:
                 continue
+            senders = {self._sender(delivery.request_id) for delivery in deliveries}  # each parsed once
             with self._polls_lock:
                 for poll, worker in self._polls.items():
-                    if any(self._for(worker, delivery) for delivery in deliveries):
+                    if any(self._reaches(worker, sender) for sender in senders):
                         poll.set()
 
     def answers_through_s1sp(self) -> dict[str, int]:
@@ -327,9 +329,12 @@ class Coordinator:
         return self._handed.get((parsed.originator, parsed.counter))
 
     def _for(self, worker: str, delivery: Delivery) -> bool:
-        """Whether `worker`'s mirror gets the delivery: not when it answers a request of another worker
-        that is still running (``worker`` "": every delivery)."""
-        sender = self._sender(delivery.request_id)
+        """Whether `worker`'s mirror gets the delivery (`_reaches`)."""
+        return self._reaches(worker, self._sender(delivery.request_id))
+
+    def _reaches(self, worker: str, sender: str | None) -> bool:
+        """Whether `worker`'s mirror gets a delivery whose request was handed to `sender`: not when it answers
+        a request of another worker that is still running (``worker`` "": every delivery)."""
         return not worker or sender in (None, worker) or sender in self._ended
 
     def _lease(self, request: Request, installation: str) -> Response:
