@@ -99,6 +99,8 @@ class EnvironmentArrangement:
         token: str | None = None,
     ) -> None:
         self.env = env
+        self.installations = env.installations()
+        """The file's installations, grouped once: every Given and every choice of meter looks them up."""
         self.leases: Leases = leases or LocalLeases()
         """Which installations this scenario uses (shared with the run's other processes, if any)."""
         self.directory = directory
@@ -117,7 +119,7 @@ class EnvironmentArrangement:
 
     def candidates(self, wish: MeterWish) -> list[MeterEntry]:
         device_type = METER_KINDS[wish.meter_kind]
-        installations = self.env.installations()
+        installations = self.installations
         found = []
         for meter in self.env.meters:
             if meter.device_type != device_type or meter.smets != wish.smets or meter.enrolled != wish.enrolled:
@@ -146,7 +148,7 @@ class EnvironmentArrangement:
         return found
 
     def site_of(self, meter: MeterEntry, wish: MeterWish) -> Site:
-        siblings = {m.device_type: m for m in self.env.installations().get(meter.installation or "", (meter,))}
+        siblings = {m.device_type: m for m in self.installations.get(meter.installation or "", (meter,))}
         electricity, gas = siblings.get("ESME"), siblings.get("GSME")
         ids = {kind: (siblings[kind].device_id if kind in siblings else "") for kind in ("ESME", "GSME", "CHF", "GPF")}
         installation = Installation(
