@@ -135,9 +135,7 @@ class World:
                 supplier if gas else None,
             )  # fmt: skip
 
-        self.site = self.arrangement.install(self.wish, parties)
-        self._settled = False
-        return self.site
+        return self._provisionally(self.arrangement.install(self.wish, parties))
 
     def install_awaiting_enrolment(
         self, status: str, gas_meter_active: bool, s1sp: str, network_operator: str, supplier: str
@@ -149,9 +147,9 @@ class World:
             1, s1sp, "electricity meter", network_operator, supplier,
             enrolled=False, status=status, gas_meter_active=gas_meter_active, mp107_at_meter=self.mp107_at_meter,
         )  # fmt: skip
-        self.site = self.arrangement.install(self.wish, lambda: self._parties(network_operator, supplier, None, None))
-        self._settled = False
-        return self.site
+        return self._provisionally(
+            self.arrangement.install(self.wish, lambda: self._parties(network_operator, supplier, None, None))
+        )
 
     @property
     def meter(self) -> str:
@@ -166,15 +164,13 @@ class World:
         assert self.wish is not None and self.site is not None
         kind = self.meter_kind if device_kind == "meter" else device_kind
         self.wish.holds[(kind, role)] = holder
-        self.site = self.arrangement.hold(self.site, self.wish, kind, role, holder)
-        self._settled = False
+        self._provisionally(self.arrangement.hold(self.site, self.wish, kind, role, holder))
 
     def supply_gas_meter(self, supplier: str) -> None:
         """The installation's gas meter is registered to, and holds the certificates of, `supplier`."""
         assert self.wish is not None and self.site is not None
         self.wish.gas_supplier = supplier
-        self.site = self.arrangement.supply_gas_meter(self.site, self.wish, supplier)
-        self._settled = False
+        self._provisionally(self.arrangement.supply_gas_meter(self.site, self.wish, supplier))
 
     def switch_mp107(self, dsp: bool, enabled_s1sps: set[str]) -> dict:
         """Exactly this state of MP107 (the DCC's switch, each S1SP's enablement); returns it as known."""
@@ -187,8 +183,7 @@ class World:
         self.mp107_at_meter = at_meter
         if self.wish is not None and self.site is not None:
             self.wish.mp107_at_meter = at_meter
-            self.site = self.arrangement.rearrange(self.site, self.wish)
-            self._settled = False
+            self._provisionally(self.arrangement.rearrange(self.site, self.wish))
         return states
 
     def s1sp_not_answering(self) -> None:
@@ -196,8 +191,7 @@ class World:
         an S1SP the environment declares down)."""
         assert self.wish is not None and self.site is not None
         self.wish.s1sp_down = True
-        self.site = self.arrangement.s1sp_not_answering(self.site, self.wish)
-        self._settled = False
+        self._provisionally(self.arrangement.s1sp_not_answering(self.site, self.wish))
 
     def s1sp_answers_again(self) -> None:
         """The S1SP that did not answer answers again (sandbox: the fault healed; an environment that declares
@@ -207,6 +201,12 @@ class World:
     def end(self) -> None:
         """The scenario is over: its arrangement frees what it held (an environment's meters)."""
         self.arrangement.end()
+
+    def _provisionally(self, site: Site) -> Site:
+        """A Given has changed what the meter must be: `site` is the arrangement's answer, which it may settle
+        only when the scenario next uses its meter (`_site`)."""
+        self.site, self._settled = site, False
+        return site
 
     def _site(self) -> Site:
         """The scenario's meter, settled by every Given said so far (the first use after a Given settles it)."""
