@@ -23,15 +23,12 @@ from multiprocessing.context import ForkServerContext
 from pathlib import Path
 from types import TracebackType
 
-from reporting.scenario_pool import warm_modules
+from reporting.scenario_pool import print_to, warm_modules
 
 
 def _behave(root: str, args: list[str], output: str) -> None:
     """In the child: ``python -m behave ARGS`` in `root`, everything it prints to `output`."""
-    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(descriptor, 1)
-    os.dup2(descriptor, 2)
-    os.close(descriptor)
+    print_to(output)
     os.chdir(root)
     if root not in sys.path:
         sys.path.insert(0, root)  # as `python -m behave` puts the working folder first

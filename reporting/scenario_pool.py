@@ -259,14 +259,19 @@ def workers_within(spec: PoolSpec, size: int) -> tuple[int, str]:
     return workers, why
 
 
+def print_to(output: Path | str) -> None:
+    """In a forked child: everything the process prints from now on (stdout and stderr) goes to `output`."""
+    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(descriptor, 1)
+    os.dup2(descriptor, 2)
+    os.close(descriptor)
+
+
 def _run_child(location: str, index: int, spec: PoolSpec, output: Path) -> NoReturn:
     """In the child: behave's main on one scenario, its output to its own file; never returns."""
     code = 3
     try:
-        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(descriptor, 1)
-        os.dup2(descriptor, 2)
-        os.close(descriptor)
+        print_to(output)
         from behave.__main__ import main as behave_main
 
         junit = Path(spec.junit_root) / f"s{index + 1:03d}"
