@@ -1,7 +1,8 @@
 """What many scenarios in flight buy against a slow environment: the whole suite in environment mode against
 the sandbox started from (a copy on free ports of) `sandbox-to-be.toml`, its S1SPs answering after a delay
 as a real environment's take seconds, run with ``--processes auto`` (every scenario in a process of its own,
-as many at a time as the file offers installations: `reporting.scenario_pool`), and the same with no delay.
+as many at a time as the file offers installations and meters of none: `reporting.scenario_pool`), and the
+same with no delay.
 
     python -m benchmarks.environment_run [--latency 2] [--processes auto] [--also 1 4]
 
