@@ -149,7 +149,8 @@ def _run_behave(
         raise StageNotRun(f"behave outlived {STAGE_SECONDS:g} s and was stopped")
     if not _scenarios(report):
         said = output.read_text(errors="replace").strip().splitlines() if output.is_file() else []
-        raise StageNotRun("behave reported no scenario" + (f": {said[-1]}" if said else ""))
+        why = next((line for line in said if line.startswith("HOOK-ERROR")), said[-1] if said else "")
+        raise StageNotRun("behave reported no scenario" + (f": {why}" if why else ""))
 
 
 def _behave(

@@ -56,12 +56,13 @@ def test_the_server_imports_what_the_hooks_and_steps_import(tmp_path: Path):
 
 def test_a_strength_stage_whose_target_does_not_start_says_so_instead_of_survived(tmp_path: Path):
     """A behave run that reports no scenario (here its hooks fail, as when the target does not start) is a
-    stage not run, never a deviation that survived."""
+    stage not run, never a deviation that survived, and says why."""
     import pytest
 
     from reporting.strength import StageNotRun, _run_behave
 
     root = _project(tmp_path / "project")
     (root / "environment.py").write_text("def before_all(context):\n    raise RuntimeError('no sandbox today')\n")
-    with BehaveForks(root) as forks, pytest.raises(StageNotRun, match="reported no scenario"):
+    said = "reported no scenario: HOOK-ERROR.*no sandbox today"  # the hook's error, not "ABORTED: By user."
+    with BehaveForks(root) as forks, pytest.raises(StageNotRun, match=said):
         _run_behave(forks, [], ["features/small.feature:2"], False, tmp_path / "behave.json")
