@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,18 +54,24 @@ def _listening(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _free_ports(count: int) -> list[int]:
+    """`count` ports free now, all different: each probe is held until every port is chosen, so the system
+    cannot hand out the same port twice (probes bound and closed one after another may get one port again)."""
+    with ExitStack() as probes:
+        ports = []
+        for _ in range(count):
+            probe = probes.enter_context(socket.socket())
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    return ports
 
 
 def on_free_ports(source: Path, folder: Path, answer_timeout: int = 10) -> Path:
     """A copy of a shipped sandbox environment file in `folder`, its keys under `folder` and every port it names
     a free one, so that its sandbox can run beside anything else (a test, another strength run)."""
     text = source.read_text().replace(f"../../.sandbox/keys/{source.stem}", str(folder / "keys"))
-    for port in sorted(set(re.findall(r"127\.0\.0\.1:(\d{5})", text)) | set(re.findall(r"port = (\d{5})", text))):
-        fresh = str(_free_port())
+    ports = sorted(set(re.findall(r"127\.0\.0\.1:(\d{5})", text)) | set(re.findall(r"port = (\d{5})", text)))
+    for port, fresh in zip(ports, map(str, _free_ports(len(ports))), strict=True):
         text = text.replace(f":{port}", f":{fresh}").replace(f"port = {port}", f"port = {fresh}")
     text = re.sub(r"answer_timeout_seconds = \d+", f"answer_timeout_seconds = {answer_timeout}", text)
     path = folder / source.name
