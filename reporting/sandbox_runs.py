@@ -20,6 +20,7 @@ Against a real DCC environment the same is two runner calls and one impact call:
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import socket
 import subprocess
@@ -54,14 +55,41 @@ def _listening(url: str) -> bool:
         return False
 
 
+LISTENING_PORTS_FROM = 20_000
+"""The lowest port `on_free_ports` hands a sandbox; it chooses below the system's ephemeral range."""
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _ephemeral_ports_from() -> int:
+    """Where the system's ephemeral ports begin: every outgoing connection and every bind to port 0 takes
+    one from there (Linux says where; elsewhere the IANA range, 49152, is assumed)."""
+    try:
+        return int(EPHEMERAL_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49152
+
+
 def _free_ports(count: int) -> list[int]:
-    """`count` ports free now, all different: each probe is held until every port is chosen, so the system
-    cannot hand out the same port twice (probes bound and closed one after another may get one port again)."""
+    """`count` ports free now, all different, for a sandbox to listen on a moment later.
+
+    They are drawn at random from below the system's ephemeral range: a port drawn from that range (a bind
+    to port 0) can be taken, between its choosing and the sandbox's binding, by any outgoing connection of
+    the run, and a strength run makes thousands while it starts sandboxes four at a time. Each probe is
+    held until every port is chosen, so no port is handed out twice. Where the ephemeral range leaves no
+    room below it, the system chooses."""
+    below = range(LISTENING_PORTS_FROM, _ephemeral_ports_from())
+    draw = random.SystemRandom()
     with ExitStack() as probes:
-        ports = []
-        for _ in range(count):
+        ports: list[int] = []
+        tries = 0
+        while len(ports) < count:
             probe = probes.enter_context(socket.socket())
-            probe.bind(("127.0.0.1", 0))
+            tries += 1
+            port = draw.choice(below) if len(below) >= 10 * count and tries <= 100 * count else 0
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # taken: draw again
+                continue
             ports.append(probe.getsockname()[1])
     return ports
 

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from catalogue import CLAUSES
 from catalogue.deviations import DEVIATIONS, Deviation
@@ -153,6 +154,27 @@ def _run_behave(
         raise StageNotRun("behave reported no scenario" + (f": {why}" if why else ""))
 
 
+PORT_TAKEN = "Address already in use"
+"""What a sandbox's hook says when a port chosen for it was taken before it could listen there."""
+PORT_ATTEMPTS = 3
+"""How many times a stage is started, each on newly chosen ports, while its ports are taken."""
+
+T = TypeVar("T")
+
+
+def on_fresh_ports(stage: Callable[[], T]) -> T:
+    """`stage` (which chooses its target's ports each time it is called) run again on other ports when its
+    sandbox could not listen: another process took a port between its choosing and its binding. Up to
+    PORT_ATTEMPTS times; any other failure, or the last, is raised as it is."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        try:
+            return stage()
+        except StageNotRun as problem:
+            if PORT_TAKEN not in str(problem) or attempt == PORT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _behave(
     forks: BehaveForks, userdata: Sequence[str], selection: Sequence[str], stop: bool, titles: dict[str, str]
 ) -> list[Catch]:
@@ -197,12 +219,16 @@ def baseline(forks: BehaveForks, target: str, source: Path | None, cases: Sequen
     describes, started in behave's own process so that its rules are traced too."""
     with tempfile.TemporaryDirectory(prefix="mp107-strength-baseline-") as folder:
         report, trace = Path(folder) / "behave.json", Path(folder) / "rules.json"
-        userdata = [f"rule_trace={trace}"]
-        if source is not None:
-            path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
-            userdata += [f"environment={path}", "sandbox_in_process=yes"]
-        try:
+
+        def run() -> None:
+            userdata = [f"rule_trace={trace}"]
+            if source is not None:
+                path = on_free_ports(source, Path(folder), answer_timeout=int(ANSWER_SECONDS))
+                userdata += [f"environment={path}", "sandbox_in_process=yes"]
             _run_behave(forks, userdata, ["features"], False, report)
+
+        try:
+            on_fresh_ports(run)
         except StageNotRun as problem:
             raise SandboxDidNotStart(f"the faithful {target} could not be run: {problem}") from None
         passed = {element.get("location", "") for element in _scenarios(report) if _passed(element)}
@@ -242,15 +268,17 @@ def _attempt(
     attempt = Attempt(target)
     caught: list[Catch] = []
     try:
+        def run(selection: Sequence[str], stop: bool) -> list[Catch]:
+            with stage() as userdata:
+                return _behave(forks, userdata, selection, stop=stop, titles=titles)
+
         first = plan.stage(deviation, replaces, tagged=True)
         if first:
-            with stage() as userdata:
-                caught = _behave(forks, userdata, first, stop=False, titles=titles)
+            caught = on_fresh_ports(lambda: run(first, False))
         attempt.stage = "its clause's scenarios" if caught else ""
         rest = plan.stage(deviation, replaces, tagged=False)
         if not caught and rest:
-            with stage() as userdata:
-                caught = _behave(forks, userdata, rest, stop=True, titles=titles)
+            caught = on_fresh_ports(lambda: run(rest, True))
             attempt.stage = "the rest" if caught else ""
     except StageNotRun as problem:
         attempt.problem, caught, attempt.stage = str(problem), [], ""

@@ -66,3 +66,45 @@ def test_a_strength_stage_whose_target_does_not_start_says_so_instead_of_survive
     said = "reported no scenario: HOOK-ERROR.*no sandbox today"  # the hook's error, not "ABORTED: By user."
     with BehaveForks(root) as forks, pytest.raises(StageNotRun, match=said):
         _run_behave(forks, [], ["features/small.feature:2"], False, tmp_path / "behave.json")
+
+
+def test_a_strength_stage_whose_ports_were_taken_is_run_again_on_other_ports(tmp_path: Path):
+    """A port chosen for a stage's sandbox can be taken by another process before the sandbox listens there
+    (`Address already in use`): the stage is run again, choosing again, rather than failing the strength
+    run. Any other failure of its target is said at once."""
+    import pytest
+
+    from reporting.strength import PORT_ATTEMPTS, StageNotRun, _run_behave, on_fresh_ports
+
+    root = _project(tmp_path / "project")
+    started = tmp_path / "started"
+    (root / "environment.py").write_text(
+        "import errno, os, pathlib\n"
+        "def before_all(context):\n"
+        "    started = pathlib.Path(context.config.userdata['started'])\n"
+        "    started.write_text(started.read_text() + 'x' if started.exists() else 'x')\n"
+        "    if len(started.read_text()) < int(context.config.userdata['free_after']):\n"
+        "        raise OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))\n"
+    )
+    report = tmp_path / "behave.json"
+
+    def stage(free_after: int) -> None:
+        _run_behave(
+            forks, [f"started={started}", f"free_after={free_after}"], ["features/small.feature:2"], False, report
+        )
+
+    with BehaveForks(root) as forks:
+        on_fresh_ports(lambda: stage(free_after=2))  # taken once, then free: the stage runs
+        assert started.read_text() == "xx" and report.is_file()
+
+        started.unlink()
+        with pytest.raises(StageNotRun, match="Address already in use"):  # taken every time: said, not hidden
+            on_fresh_ports(lambda: stage(free_after=PORT_ATTEMPTS + 1))
+        assert len(started.read_text()) == PORT_ATTEMPTS
+
+        started.unlink()
+        (root / "environment.py").write_text("def before_all(context):\n    raise RuntimeError('no sandbox today')\n")
+        attempts = []
+        with pytest.raises(StageNotRun, match="no sandbox today"):  # not a taken port: not run again
+            on_fresh_ports(lambda: attempts.append(1) or stage(free_after=0))
+        assert attempts == [1]
