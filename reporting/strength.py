@@ -172,6 +172,7 @@ def on_fresh_ports(stage: Callable[[], T]) -> T:
         except StageNotRun as problem:
             if PORT_TAKEN not in str(problem) or attempt == PORT_ATTEMPTS:
                 raise
+            print(f"strength: a port chosen for a sandbox was taken ({problem}); started again on other ports")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
