@@ -153,6 +153,23 @@ class _LingeringChannel(HTTPChannel):
         return None
 
 
+def _quiet_once_stopped(server: Any) -> Any:
+    """The server's `pull_trigger` (how a request's thread wakes the server's loop to send what it wrote), which
+    says nothing once the server is stopped. A handler still answering when `Service.stop` closes the loop's
+    wake-up pipe would otherwise find the pipe closed (EBADF) and waitress log it as "Exception while serving",
+    with a traceback, of a request that is hung up on anyway, as every connection of a stopped service is."""
+    pull = server.pull_trigger
+
+    def pull_trigger() -> None:
+        try:
+            pull()
+        except OSError:
+            if not getattr(server.trigger, "_closed", False):  # waitress's trigger marks itself closed
+                raise
+
+    return pull_trigger
+
+
 class _Named(logging.LoggerAdapter):
     """waitress's "Task queue depth is N" (every thread busy as a request arrives), saying which service: a
     process serves several."""
@@ -191,6 +208,7 @@ class Service:
             ident="mp107-sandbox",
         )
         server.channel_class = _LingeringChannel
+        server.pull_trigger = _quiet_once_stopped(server)
         server.task_dispatcher.queue_logger = _Named(logging.getLogger("waitress.queue"), {"service": self.name})
         self._server = server
         self._address = (server.effective_host, int(server.effective_port))
