@@ -25,7 +25,9 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -69,28 +71,55 @@ def _ephemeral_ports_from() -> int:
         return 49152
 
 
+class _HandedOut:
+    """The ports this process has handed out lately, none handed out again while it is remembered: a port
+    handed to a sandbox is free until the sandbox listens there, a moment later, and a strength run hands
+    out ports from four threads at once. The last `REMEMBERED` are remembered (a strength run hands out
+    some 2,500; a stage's sandbox listens within seconds of its ports being chosen)."""
+
+    REMEMBERED = 4096
+
+    def __init__(self) -> None:
+        self._ports: OrderedDict[int, None] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __contains__(self, port: int) -> bool:
+        return port in self._ports
+
+    def add(self, port: int) -> None:
+        self._ports[port] = None
+        while len(self._ports) > self.REMEMBERED:
+            self._ports.popitem(last=False)
+
+
+_HANDED_OUT = _HandedOut()
+
+
 def _free_ports(count: int) -> list[int]:
     """`count` ports free now, all different, for a sandbox to listen on a moment later.
 
     They are drawn at random from below the system's ephemeral range: a port drawn from that range (a bind
     to port 0) can be taken, between its choosing and the sandbox's binding, by any outgoing connection of
-    the run, and a strength run makes thousands while it starts sandboxes four at a time. Each probe is
-    held until every port is chosen, so no port is handed out twice. Where the ephemeral range leaves no
-    room below it, the system chooses."""
+    the run, and a strength run makes thousands while it starts sandboxes four at a time. A port this
+    process handed out lately is not drawn again (`_HandedOut`), and each probe is held until every port is
+    chosen. Where the ephemeral range leaves no room below it, the system chooses."""
     below = range(LISTENING_PORTS_FROM, _ephemeral_ports_from())
     draw = random.SystemRandom()
-    with ExitStack() as probes:
+    with _HANDED_OUT.lock, ExitStack() as probes:
         ports: list[int] = []
         tries = 0
         while len(ports) < count:
-            probe = probes.enter_context(socket.socket())
             tries += 1
             port = draw.choice(below) if len(below) >= 10 * count and tries <= 100 * count else 0
+            if port in _HANDED_OUT:
+                continue
+            probe = probes.enter_context(socket.socket())
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:  # taken: draw again
                 continue
             ports.append(probe.getsockname()[1])
+            _HANDED_OUT.add(ports[-1])
     return ports
 
 
