@@ -49,8 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reporting.names import MESSAGES_ENV
-from reporting.run import PROJECT_ROOT, behave_command, split_features
+from reporting.run import PROJECT_ROOT, behave_command, behave_environment, split_features
 from reporting.scenarios import collect_scenarios, feature_files
 
 WIDTH = 64
@@ -76,21 +75,10 @@ class Processes:
     wall: float
 
 
-def _environment(reports: Path) -> dict[str, str]:
-    """What `reporting.run.run_behave` gives each behave process."""
-    return {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "ALLURE_RESULTS_DIR": str(reports / "allure-results"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-        MESSAGES_ENV: str(reports / "messages"),
-    }
-
-
 def run_at_once(groups: Sequence[Sequence[Path]], root: Path, reports: Path) -> Processes:
     """One behave per group, all at once, as the runner starts them (output read and dropped, as the
     runner relays it); each process timed from its start to its exit."""
-    env = _environment(reports)
+    env = behave_environment(reports / "allure-results", reports / "messages")  # as `reporting.run` gives it
     (reports / "allure-results").mkdir(parents=True, exist_ok=True)
     seconds = [0.0] * len(groups)
     codes = [0] * len(groups)
