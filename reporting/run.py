@@ -176,6 +176,12 @@ def split_features(files: Sequence[Path], processes: int, root: Path) -> list[li
     return [sorted(group) for group in groups if group]
 
 
+def evidence_folders(reports: Path) -> tuple[Path, Path, Path]:
+    """Where a run's behave processes write their evidence under `reports`: the Allure results, the JUnit
+    files and the DUIS messages."""
+    return reports / "allure-results", reports / "junit", reports / "messages"
+
+
 def behave_arguments(results_dir: Path, userdata: Sequence[str], tags: Sequence[str]) -> list[str]:
     """behave's options for every process of a run (the JUnit folder is each process's own)."""
     arguments = ["-f", FORMATTER, "-o", str(results_dir), "-f", PROGRESS, "--no-summary", "--junit"]
@@ -308,7 +314,7 @@ def _against_environment(
     scenario (``--processes 1``), or every scenario in a process of its own, N at a time (`run_pool`; those
     the tags leave out in one more, which reports them skipped). Returns the exit code of each process."""
     root = args.root.resolve()
-    results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
+    results_dir, junit_root, messages_dir = evidence_folders(reports)
     cases, left_out = selected_scenarios(files, root, args.tags)
     env = load_environment(path)
     sites = len(env.sites())
@@ -348,7 +354,7 @@ def _pool(
     why: str,
     observe: Observer | None = None,
 ) -> list[int]:
-    results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
+    results_dir, junit_root, messages_dir = evidence_folders(reports)
     spec = PoolSpec(
         root=str(args.root.resolve()),
         locations=locations,
@@ -390,7 +396,7 @@ def main(argv: Sequence[str] | None = None, observe: Observer | None = None) -> 
     root = args.root.resolve()
     features_dir = root / args.features
     reports = root / args.reports
-    results_dir, junit_root, messages_dir = reports / "allure-results", reports / "junit", reports / "messages"
+    results_dir, junit_root, messages_dir = evidence_folders(reports)
     if not features_dir.is_dir():
         print(f"no features folder at {features_dir}", file=sys.stderr)
         return 2
