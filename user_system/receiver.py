@@ -283,24 +283,29 @@ class Receiver:
         return Response(status=204)
 
     def _accept(self, raw: bytes) -> Received:
-        """Parse safely, XSD-validate, check the signatures, read: any failure is a Refused."""
+        """Parse safely, check (`_checked`), read: any failure is a Refused."""
         try:
             root = parse(raw)
         except NotXML as exc:
             raise Refused(str(exc)) from None
-        schema_check(root)
-        verified = None
-        if self.trust is not None:
-            try:
-                said = self.trust(root)
-                verified = "XSD valid" + (f"; {said}" if said else "")
-            except Exception as exc:  # whatever the check raises, the message is not trusted
-                raise Refused(f"not trusted: {exc}") from None
+        verified = self._checked(root)
         try:
             response = ServiceResponse.from_xml(root)
         except MalformedMessage as exc:
             raise Refused(str(exc)) from None
         return Received(root, raw, response, dt.datetime.now(dt.UTC), message_identity(root), verified=verified)
+
+    def _checked(self, root: etree._Element) -> str | None:
+        """XSD-validate and check the signatures (`trust`); what was verified, in words (None when this
+        receiver checks no signatures). Raises Refused."""
+        schema_check(root)
+        if self.trust is None:
+            return None
+        try:
+            said = self.trust(root)
+        except Exception as exc:  # whatever the check raises, the message is not trusted
+            raise Refused(f"not trusted: {exc}") from None
+        return "XSD valid" + (f"; {said}" if said else "")
 
     def _refuse(self, raw: bytes, reason: str, status: int) -> None:
         summary = RefusedDelivery(
