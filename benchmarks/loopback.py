@@ -140,15 +140,13 @@ class HandlerClock:
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
-        self.calls: dict[str, int] = {}
-        """Path → how many requests its handler answered (each one HTTP hop)."""
         self.hops: list[tuple[float, int, int]] = []
         """Each request answered: when its handler began (`perf_counter`), its body's and its answer's bytes."""
         self._began: list[float] = []
         self._original = App.__call__
 
     def __enter__(self) -> HandlerClock:
-        original, spent, calls, hops = self._original, self.spent, self.calls, self.hops
+        original, spent, hops = self._original, self.spent, self.hops
 
         def timed(app: App, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             began = time.perf_counter()
@@ -160,7 +158,6 @@ class HandlerClock:
             finally:
                 path = environ.get("PATH_INFO", "")
                 spent[path] = spent.get(path, 0.0) + (time.perf_counter() - began) * 1000
-                calls[path] = calls.get(path, 0) + 1
                 hops.append((began, int(environ.get("CONTENT_LENGTH") or 0), len(answer)))
 
         App.__call__ = timed  # type: ignore[method-assign,assignment]
@@ -245,10 +242,13 @@ class FlowParts:
     }
 
     def __init__(self) -> None:
-        self.calls: dict[str, list[tuple[tuple, dict]]] = {kind: [] for kind in self.KINDS}
         self.order: list[tuple[float, str, tuple, dict]] = []
         """Every call as it began (`perf_counter`, kind, arguments), in the flow's order."""
         self._replaced: list[tuple[object, str, object]] = []
+
+    def calls(self, kind: str) -> list[tuple[tuple, dict]]:
+        """The arguments of every call of one kind, in the flow's order."""
+        return [(args, kwargs) for _, called, args, kwargs in self.order if called == kind]
 
     def __enter__(self) -> FlowParts:
         kinds = {id(function): kind for kind, function in self.KINDS.items()}
@@ -262,7 +262,6 @@ class FlowParts:
 
     def _catching(self, kind: str, function: Callable[..., object]) -> Callable[..., object]:
         def caught(*args: object, **kwargs: object) -> object:
-            self.calls[kind].append((args, kwargs))
             self.order.append((time.perf_counter(), kind, args, kwargs))
             return function(*args, **kwargs)
 
@@ -289,8 +288,8 @@ def floor_of_the_flow(parts: FlowParts, clock: HandlerClock, hop: float, trip: f
     work and nothing else. The target is against that floor."""
     hops = len(clock.hops)
     rows = [("HTTP hop (loopback POST)", hop, hops)]
-    for kind, calls in parts.calls.items():
-        function = FlowParts.KINDS[kind]
+    for kind, function in FlowParts.KINDS.items():
+        calls = parts.calls(kind)
         alone = [statistics.median(_timed(functools.partial(function, *args, **kwargs), n)) for args, kwargs in calls]
         rows.append((kind, sum(alone) / len(alone) if alone else 0.0, len(alone)))
     hot = 0.0
@@ -312,9 +311,10 @@ EVICTED_BYTES = 8 * 1024 * 1024
 def cache_effect(parts: FlowParts, n: int) -> None:
     """One XML verification of the flow timed in a loop, and timed after other memory has been read: the
     difference is what a part pays in a flow for the caches the flow's other work has filled."""
-    if not parts.calls["XML verify"]:
+    verifications = parts.calls("XML verify")
+    if not verifications:
         return
-    args, kwargs = parts.calls["XML verify"][0]
+    args, kwargs = verifications[0]
     other = bytearray(EVICTED_BYTES)
     hot, cold = [], []
     for _ in range(n):
