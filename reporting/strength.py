@@ -166,14 +166,14 @@ def on_fresh_ports(stage: Callable[[], T]) -> T:
     """`stage` (which chooses its target's ports each time it is called) run again on other ports when its
     sandbox could not listen: another process took a port between its choosing and its binding. Up to
     PORT_ATTEMPTS times; any other failure, or the last, is raised as it is."""
-    for attempt in range(1, PORT_ATTEMPTS + 1):
+    for _ in range(PORT_ATTEMPTS - 1):
         try:
             return stage()
         except StageNotRun as problem:
-            if PORT_TAKEN not in str(problem) or attempt == PORT_ATTEMPTS:
+            if PORT_TAKEN not in str(problem):
                 raise
             print(f"strength: a port chosen for a sandbox was taken ({problem}); started again on other ports")
-    raise AssertionError("unreachable")  # pragma: no cover
+    return stage()
 
 
 def _behave(
@@ -268,11 +268,12 @@ def _attempt(
     started = time.monotonic()
     attempt = Attempt(target)
     caught: list[Catch] = []
-    try:
-        def run(selection: Sequence[str], stop: bool) -> list[Catch]:
-            with stage() as userdata:
-                return _behave(forks, userdata, selection, stop=stop, titles=titles)
 
+    def run(selection: Sequence[str], stop: bool) -> list[Catch]:
+        with stage() as userdata:
+            return _behave(forks, userdata, selection, stop=stop, titles=titles)
+
+    try:
         first = plan.stage(deviation, replaces, tagged=True)
         if first:
             caught = on_fresh_ports(lambda: run(first, False))

@@ -33,9 +33,8 @@ def already_read(userdata: Mapping[str, str]) -> Environment | None:
 
 @dataclass(frozen=True)
 class EnvironmentRun:
-    """The environment the run is against, what preflight found, and the coordinator its workers follow."""
+    """What preflight found, and the coordinator the run's workers follow."""
 
-    environment: Environment
     preflight: Preflight
     coordinator: Coordinator
 
@@ -52,6 +51,6 @@ def environment_run(env: Environment, workers: int = 8) -> Iterator[EnvironmentR
     user_system, result = ready_user_system(env)
     try:
         with coordinating(user_system.receiver, user_system.duis.counters, workers) as coordinator:
-            yield EnvironmentRun(env, result, coordinator)
+            yield EnvironmentRun(result, coordinator)
     finally:
         user_system.close()
