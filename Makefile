@@ -7,6 +7,7 @@ PYTEST_WORKERS ?= 2
 .PHONY: setup report evidence environments strength test lint types unit suite campaign sandbox bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
+	@$(PY) -m reporting.bytecode
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -42,6 +42,7 @@ from behave.tag_expression import make_tag_expression
 from catalogue import CLAUSES
 from environment_file import EnvironmentFileError, load_environment
 from reporting import allure_report, publish
+from reporting.bytecode import compile_project
 from reporting.identity import read_environment_file, run_identity
 from reporting.names import MESSAGES_ENV, TARGET_ENVIRONMENT
 from reporting.pack import PACK_NAME
@@ -430,6 +431,7 @@ def main(argv: Sequence[str] | None = None, observe: Observer | None = None) -> 
     )
     _clean(results_dir, junit_root, messages_dir, reports / "allure-report")
 
+    compile_project(root)  # every behave process then reads the project's modules compiled (`reporting.bytecode`)
     files = feature_files(features_dir)
     if args.shard:
         files = select_shard(files, *args.shard)
