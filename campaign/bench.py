@@ -26,6 +26,7 @@ from duis.responses import ServiceResponse
 from duis.srv import SERVICE_REQUEST_VARIANTS, UserRole
 from duis.xml import NotXML, parse
 from fake_services.sandbox import Sandbox
+from serving.http_client import Session
 from smki.authority import TestSMKI
 from smki.profile import KeyUse, RemotePartyRole
 from support.control_client import ControlClient
@@ -46,7 +47,7 @@ class Bench:
         self.sandbox = Sandbox(s1sp_timeout=S1SP_TIMEOUT)
         self.urls = self.sandbox.start()
         self.control = ControlClient(self.urls["Control"])
-        self.http = requests.Session()
+        self.http = Session()
         self.counters = CounterSource()
         self.user_system = UserSystem(
             self.urls["DSP"], self.control.smki()["dcc_signers"], answer_timeout=ANSWER_TIMEOUT

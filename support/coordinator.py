@@ -47,6 +47,7 @@ from requests.structures import CaseInsensitiveDict
 from werkzeug.wrappers import Request, Response
 
 from duis.requests import MalformedMessage, RequestID
+from serving.http_client import Session
 from serving.server import ServerSettings, Service
 from serving.web import App, json_object, json_response
 from support.originator_turns import OriginatorTurns
@@ -422,7 +423,7 @@ class CoordinatedLeases:
     def __init__(self, url: str, worker: str) -> None:
         self.url = url.rstrip("/")
         self.worker = worker
-        self.session = requests.Session()
+        self.session = Session()
         self._progress = 0
 
     def lease(self, installation: str, keep: bool = False) -> str | None:
@@ -462,7 +463,7 @@ class CoordinatedCounters(CounterSource):
         super().__init__()
         self.url = url.rstrip("/")
         self.worker = worker
-        self.session = requests.Session()
+        self.session = Session()
         self.held: set[str] = set()
 
     def next(self, originator: str) -> int:
@@ -499,7 +500,7 @@ class MirrorReceiver(Receiver):
         self._next = 0
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="receiver mirror", daemon=True)
-        self.session = requests.Session()
+        self.session = Session()
         self.errors = 0
 
     def start(self) -> str:

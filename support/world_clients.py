@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
+from serving.http_client import Session
 from serving.local_access import is_loopback_host, local_token
 
 
@@ -28,7 +27,7 @@ class JSONServiceClient:
 
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
+        self.session = Session()
         if token is None and is_loopback_host(urlsplit(self.base_url).hostname or ""):
             token = local_token()
         if token:

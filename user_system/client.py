@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
@@ -31,6 +30,7 @@ from duis.responses import ServiceResponse
 from duis.schema import schema_error
 from duis.signature import sign
 from duis.xml import NotXML, parse, to_bytes
+from serving.http_client import Session
 
 TRANSFORM_PATH = "/api/v1/serviceT"
 SERVICE_PATH = "/api/v1/serviceS"
@@ -180,7 +180,7 @@ class DUISClient:
         self.answer_timeout = answer_timeout
         self.awaiter = awaiter
         self.verifier = verifier
-        self.session = requests.Session()
+        self.session = Session()
         self.counters = CounterSource()
         self._ids = itertools.count()
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from catalogue import Clause, clauses_named
 from fake_services.core.evidence import CLAUSE_HEADER, DEADLINE_HEADER, REASON_HEADER
 from fake_services.core.rejections import Rejection
+from serving.http_client import Session
 
 DEADLINE_SHARE = 0.8
 """The S1SP must commit within this share of the DSP's timeout, so its answer arrives in time."""
@@ -40,8 +40,7 @@ class S1SPLink:
     def __init__(self, url_of: Callable[[str], str], timeout: float) -> None:
         self.url_of = url_of
         self.timeout = timeout
-        self.session = requests.Session()
-        self.session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=32))
+        self.session = Session(pool_connections=4, pool_maxsize=32)
 
     def send(self, s1sp: str, body: bytes, path: str) -> S1SPAnswer:
         """DUIS communications failure: an S1SP that cannot be reached, answers late or answers

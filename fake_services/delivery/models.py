@@ -40,7 +40,6 @@ from typing import Any, Protocol
 
 import requests
 from lxml import etree
-from requests.adapters import HTTPAdapter
 
 from duis.xml import to_bytes
 from fake_services.core.evidence import Evidence
@@ -56,6 +55,7 @@ from fake_services.delivery.state import (
     AddressTable,
     DeliveryTable,
 )
+from serving.http_client import Session
 
 __all__ = ["STATES", "Deliveries", "ReceiveAddresses", "receive_address"]
 
@@ -152,10 +152,7 @@ class Deliveries:
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self.timeout = timeout
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=32)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = Session(pool_connections=8, pool_maxsize=32)
         self._cond = threading.Condition()
         self._woken = False
         self._stopping = False
