@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = feature_files(args.features)
     groups = split_features(files, args.processes, root)
     scenarios = Counter(case.path for case in collect_scenarios(files, root))
-    compile_project(root)  # as `reporting.run` does before its processes start
+    compile_project()  # as `reporting.run` does before its processes start
     with tempfile.TemporaryDirectory(prefix="mp107-embedded-suite-") as temporary:
         folder = Path(temporary)
         suite = run_at_once(groups, root, folder / "suite")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -36,8 +37,10 @@ class MalformedMessage(ValueError):
     """A DUIS message that is well-formed XML but not a message this sandbox can read."""
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_eui64(value: str) -> str:
-    """Upper-case EUI-64; raises MalformedMessage when it is not 8 dash-separated hex bytes."""
+    """Upper-case EUI-64; raises MalformedMessage when it is not 8 dash-separated hex bytes. (Every message
+    names a few devices and is read at every hop: each text is checked once. Refusals are not kept.)"""
     upper = value.strip().upper()
     if not EUI64.match(upper):
         raise MalformedMessage(f"{value!r} is not an EUI-64 identifier like 90-B3-D5-1F-30-02-00-00")
@@ -73,20 +76,28 @@ class RequestID:
         canonical = str(self)
         return self.written if self.written and self.written.upper() == canonical else canonical
 
-    @classmethod
-    def parse(cls, value: str) -> RequestID:
-        parts = value.strip().split(":")
-        if len(parts) != 3 or not parts[2].isdigit():
-            raise MalformedMessage(f"RequestID {value!r} is not originator:target:counter")
-        counter = int(parts[2])
-        if counter > _MAX_COUNTER:
-            raise MalformedMessage("the originator counter is larger than 64 bits")
-        return cls(normalise_eui64(parts[0]), normalise_eui64(parts[1]), counter, value.strip())
+    @staticmethod
+    def parse(value: str) -> RequestID:
+        """The RequestID `value` writes; MalformedMessage when it is not one. A RequestID is immutable and a
+        message's is read at every hop (and its Response's, again, by the User), so a text once read is
+        not read again. Refusals are not kept."""
+        return _request_id(value)
 
     def response_id(self) -> str:
         """Responses swap originator and target (each as the User wrote it)."""
         originator, target, counter = self.echoed.split(":")
         return f"{target}:{originator}:{counter}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _request_id(value: str) -> RequestID:
+    parts = value.strip().split(":")
+    if len(parts) != 3 or not parts[2].isdigit():
+        raise MalformedMessage(f"RequestID {value!r} is not originator:target:counter")
+    counter = int(parts[2])
+    if counter > _MAX_COUNTER:
+        raise MalformedMessage("the originator counter is larger than 64 bits")
+    return RequestID(normalise_eui64(parts[0]), normalise_eui64(parts[1]), counter, value.strip())
 
 
 def base64_value(value: str | None, what: str) -> bytes | None:

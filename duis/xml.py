@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 from lxml import etree
 
 SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
@@ -49,9 +52,23 @@ def compact(root: etree._Element) -> etree._Element:
     return etree.fromstring(etree.tostring(root), _PARSER)
 
 
+PREFIXES = {"sr": SR, "ra": RA, "ds": DS}
+"""The prefixes a path given to `text` may use."""
+
+
+@functools.lru_cache(maxsize=1024)
+def clark_path(path: str) -> str:
+    """`path` with its prefixes (`PREFIXES`) written out in Clark notation: lxml then finds by it without
+    translating prefixes on every call, and a message is read many times a request."""
+    return _PREFIXED.sub(lambda match: "{" + PREFIXES[match.group(1)] + "}", path)
+
+
+_PREFIXED = re.compile(r"\b(" + "|".join(PREFIXES) + r"):(?=[A-Za-z_])")
+
+
 def text(root: etree._Element, path: str) -> str | None:
-    """The stripped text at `path` (sr: prefix), or None."""
-    found = root.find(path, namespaces={"sr": SR, "ra": RA, "ds": DS})
+    """The stripped text at `path` (sr:, ra: or ds: prefixes), or None."""
+    found = root.find(clark_path(path))
     return found.text.strip() if found is not None and found.text else None
 
 

@@ -431,7 +431,7 @@ def main(argv: Sequence[str] | None = None, observe: Observer | None = None) -> 
     )
     _clean(results_dir, junit_root, messages_dir, reports / "allure-report")
 
-    compile_project(root)  # every behave process then reads the project's modules compiled (`reporting.bytecode`)
+    compile_project()  # every behave process then reads the project's modules compiled (`reporting.bytecode`)
     files = feature_files(features_dir)
     if args.shard:
         files = select_shard(files, *args.shard)

@@ -104,6 +104,11 @@ class OrganisationCertificate:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
     def der(self) -> bytes:
+        return self._der
+
+    @functools.cached_property
+    def _der(self) -> bytes:
+        """The certificate's bytes, encoded once: a relying party compares them on every request it checks."""
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
     @classmethod

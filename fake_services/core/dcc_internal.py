@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
 
-from duis.xml import SR, to_bytes
+from duis.xml import SR
 
 INTERNAL = "urn:mp107-sandbox:dcc-internal"
 ENVELOPE = f"{{{INTERNAL}}}CountersignedServiceRequest"
@@ -38,7 +39,7 @@ class Countersigned:
 def countersigned_request(request: etree._Element, signed_pre_command: bytes | None) -> etree._Element:
     """The envelope, unsigned (the sending DCC system signs it)."""
     envelope = etree.Element(ENVELOPE, nsmap={"dcc": INTERNAL, "sr": SR})
-    envelope.append(etree.fromstring(to_bytes(request)))
+    envelope.append(copy.deepcopy(request))  # the User's request as it came, the caller's tree untouched
     if signed_pre_command is not None:
         etree.SubElement(envelope, PRE_COMMAND).text = base64.b64encode(signed_pre_command).decode()
     return envelope

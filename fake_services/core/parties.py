@@ -91,7 +91,7 @@ class SMKIRepository:
         reasons = []
         for anchor in self.anchors:
             moment = at or anchor.as_of
-            if cert.der() in anchor.pinned:
+            if anchor.pinned and cert.der() in anchor.pinned:
                 return check_pinned(cert, key_use, moment)
             if path is None:
                 cas = list(anchor.issuing_cas)
