@@ -7,6 +7,11 @@ Receive Response Service, the scenario coordinator) neither applies, and the fir
 also slow where the environment is large: finding the proxies reads every environment variable twice per
 request (0.3 ms of a 1.1 ms loopback POST on this project's machines).
 
+Beyond loopback requests has one more surprise: a CA bundle named by `REQUESTS_CA_BUNDLE` (set on many CI
+images) outranks the one a session was given (`session.verify`, requests#3829), so a DCC test environment's
+own CA, named in the environment file, would be ignored and its TLS refused. Here the session's own
+setting wins; a request that names its own still wins over both.
+
 So a `Session` here sends a request for a loopback host (`serving.local_access.is_loopback_host`) with
 only the proxies and certificate settings the session itself was given, and any other request (a DCC test
 environment, a proxy in between) as requests always does. (A `~/.netrc` entry naming a loopback host is the
@@ -44,7 +49,10 @@ class Session(requests.Session):
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
     ) -> dict[str, Any]:
         if not is_loopback_url(url.decode() if isinstance(url, bytes) else url or ""):
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if verify is None and self.verify is not True:  # requests#3829: the environment's bundle would win
+                settings["verify"] = self.verify
+            return settings
         return {  # what requests merges with `trust_env` off: the request's settings over the session's
             "proxies": merge_setting(proxies, self.proxies),
             "stream": merge_setting(stream, self.stream),

@@ -51,6 +51,22 @@ def test_the_proxies_a_session_is_given_are_kept_for_loopback_too() -> None:
     assert settings["proxies"] == {"http": "http://127.0.0.1:3128"} and settings["verify"] is True
 
 
+def test_the_ca_a_session_is_given_outranks_the_environments_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    url = "https://dsp.dcc.example/duis"
+    with requests.Session() as plain:  # the premise: requests alone lets the environment's bundle win
+        plain.verify = "/uit/dcc-ca.pem"
+        assert plain.merge_environment_settings(url, {}, None, None, None)["verify"] != "/uit/dcc-ca.pem"
+    with Session() as session:
+        session.verify = "/uit/dcc-ca.pem"
+        assert session.merge_environment_settings(url, {}, None, None, None)["verify"] == "/uit/dcc-ca.pem"
+        assert session.merge_environment_settings(url, {}, None, False, None)["verify"] is False  # the request's own
+    with Session() as default:
+        assert default.merge_environment_settings(url, {}, None, None, None)["verify"] == (
+            "/etc/ssl/certs/ca-certificates.crt"
+        )  # given nothing, the environment's bundle as ever
+
+
 @pytest.mark.parametrize(
     ("url", "loopback"),
     [
