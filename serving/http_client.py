@@ -20,7 +20,7 @@ tester's own choice, and is still read.)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -28,6 +28,9 @@ from requests.adapters import HTTPAdapter
 from requests.sessions import merge_setting
 
 from serving.local_access import is_loopback_host
+
+if TYPE_CHECKING:
+    from requests.sessions import _Settings  # the stubs' name for what this returns
 
 
 def is_loopback_url(url: str) -> bool:
@@ -47,7 +50,7 @@ class Session(requests.Session):
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
+    ) -> _Settings:
         if not is_loopback_url(url.decode() if isinstance(url, bytes) else url or ""):
             settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
             if verify is None and self.verify is not True:  # requests#3829: the environment's bundle would win
