@@ -41,7 +41,8 @@ from fake_services.meter_events.urls import meter_events_app
 from fake_services.registration.models import RegistrationData, Registry, SmartMeteringInventory
 from fake_services.s1sp.models import S1SP
 from fake_services.s1sp.urls import COMMISSIONING_PATH, S1SP_PATH, s1sp_app
-from serving.local_access import LocalAccess, is_loopback_host, local_token
+from serving.local_access import LocalAccess, local_token
+from serving.loopback import is_loopback_host
 from serving.server import ServerSettings, Service
 from serving.web import App
 from smki.profile import KeyUse, OrganisationCertificate, RemotePartyRole
@@ -155,9 +156,7 @@ class Sandbox:
             "MCC": Service("MCC", mcc_app(self.mcc, self.enrolment, self.local_access), settings),
             "Meters": Service(
                 "Meters",
-                meter_events_app(
-                    MeterEvents(self.registry.inventory, self.s1sps, self.alerts), self.local_access
-                ),
+                meter_events_app(MeterEvents(self.registry.inventory, self.s1sps, self.alerts), self.local_access),
                 settings,
             ),
         }

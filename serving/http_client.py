@@ -12,7 +12,7 @@ images) outranks the one a session was given (`session.verify`, requests#3829), 
 own CA, named in the environment file, would be ignored and its TLS refused. Here the session's own
 setting wins; a request that names its own still wins over both.
 
-So a `Session` here sends a request for a loopback host (`serving.local_access.is_loopback_host`) with
+So a `Session` here sends a request for a loopback host (`serving.loopback.is_loopback_host`) with
 only the proxies and certificate settings the session itself was given, and any other request (a DCC test
 environment, a proxy in between) as requests always does. (A `~/.netrc` entry naming a loopback host is the
 tester's own choice, and is still read.)
@@ -27,7 +27,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.sessions import merge_setting
 
-from serving.local_access import is_loopback_host
+from serving.loopback import is_loopback_host
 
 if TYPE_CHECKING:
     from requests.sessions import _Settings  # the stubs' name for what this returns

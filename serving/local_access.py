@@ -18,7 +18,6 @@ are not checked: the port is reached by other names on purpose, and the token is
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -26,22 +25,12 @@ from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from serving.loopback import is_loopback_host
 from serving.web import text
 
 TOKEN_ENVIRONMENT = "MP107_CONTROL_TOKEN"
 TOKEN_FILE = Path(__file__).resolve().parent.parent / ".sandbox" / "control-token"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 (with or without brackets) or localhost."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def local_token(path: Path = TOKEN_FILE) -> str:

@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from serving.http_client import Session
-from serving.local_access import is_loopback_host, local_token
+from serving.local_access import local_token
+from serving.loopback import is_loopback_host
 
 
 class WorldInterfaceError(RuntimeError):
