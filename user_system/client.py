@@ -128,9 +128,10 @@ class PreCommandSigning:
         )
 
 
-Awaited = tuple[bytes, Mapping[str, str], str | None]
-"""The asynchronous answer: its raw XML, the delivery's headers and, when the Receive Response Service has
-verified it on arrival (schema and signatures), what it verified in words (None: the client verifies it)."""
+Awaited = tuple[bytes, Mapping[str, str], str | None, "ServiceResponse | None"]
+"""The asynchronous answer: its raw XML, the delivery's headers, and, when the Receive Response Service has
+verified it on arrival (schema and signatures), what it verified in words and the answer as it read it (None:
+the client verifies and reads it)."""
 Awaiter = Callable[[str, float], Awaited]
 """Wait for the asynchronous answer to a RequestID."""
 Verifier = Callable[[etree._Element], str]
@@ -235,16 +236,18 @@ class DUISClient:
         self.counters.done(request.request_id.originator)
         if response is None or not response.is_acknowledgement or self.awaiter is None:
             return self._ended(request, legs, response)
-        raw, headers, verified = self.awaiter(str(request.request_id), self.answer_timeout)
-        root = parse(raw)
-        final = ServiceResponse.from_xml(root)
+        raw, headers, verified, final = self.awaiter(str(request.request_id), self.answer_timeout)
+        if final is None or verified is None:  # not read where it arrived: read and verified here
+            root = parse(raw)
+            final = ServiceResponse.from_xml(root)
+            verified = self._verified(root)
         legs.append(
             Leg(
                 _kind(final),
                 "DCC → User (Receive Response Service)",
                 raw,
                 None,
-                verified if verified is not None else self._verified(root),
+                verified,
                 headers.get(CLAUSE_HEADER, ""),
                 headers.get(REASON_HEADER, ""),
             )

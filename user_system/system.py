@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from environment_file import Environment, TLSSettings
-from user_system.client import CounterSource, DUISClient
+from user_system.client import Awaited, CounterSource, DUISClient
 from user_system.receiver import Receiver
 from user_system.trust import DCCSignatures
 
@@ -42,11 +42,11 @@ class UserSystem:
             self.duis.session.verify = tls.requests_verify
             self.duis.session.cert = tls.requests_cert
 
-    def answer(self, request_id: str, timeout: float) -> tuple[bytes, Mapping[str, str], str | None]:
+    def answer(self, request_id: str, timeout: float) -> Awaited:
         """The delivered answer, with what the receiver verified of it on arrival (its trust is this system's
-        `signatures`): the client does not verify the same bytes again."""
+        `signatures`) and the answer as it read it: the client does not verify or read the same bytes again."""
         received = self.receiver.wait_for(request_id, lambda r: not r.response.is_acknowledgement, timeout)
-        return received.raw, received.headers, received.verified
+        return received.raw, received.headers, received.verified, received.response
 
     def start(self) -> UserSystem:
         self.receiver.start()
