@@ -12,7 +12,7 @@ images) outranks the one a session was given (`session.verify`, requests#3829), 
 own CA, named in the environment file, would be ignored and its TLS refused. Here the session's own
 setting wins; a request that names its own still wins over both.
 
-So a `Session` here sends a request for a loopback host (`serving.loopback.is_loopback_host`) with
+So a `Session` here sends a request for a loopback host (`serving.loopback.is_loopback_url`) with
 only the proxies and certificate settings the session itself was given, and any other request (a DCC test
 environment, a proxy in between) as requests always does. (A `~/.netrc` entry naming a loopback host is the
 tester's own choice, and is still read.)
@@ -21,21 +21,15 @@ tester's own choice, and is still read.)
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.sessions import merge_setting
 
-from serving.loopback import is_loopback_host
+from serving.loopback import is_loopback_url
 
 if TYPE_CHECKING:
     from requests.sessions import _Settings  # the stubs' name for what this returns
-
-
-def is_loopback_url(url: str) -> bool:
-    """Whether `url` names a loopback host (127.0.0.0/8, ::1, localhost)."""
-    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 class Session(requests.Session):

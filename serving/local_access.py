@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from serving.loopback import is_loopback_host
+from serving.loopback import is_loopback_host, is_loopback_url
 from serving.web import text
 
 TOKEN_ENVIRONMENT = "MP107_CONTROL_TOKEN"
@@ -73,7 +73,7 @@ class LocalAccess:
             if not is_loopback_host(host):
                 return text(f"this port answers to a loopback Host (127.0.0.1, localhost, [::1]), not {host!r}", 403)
             origin = request.headers.get("Origin")
-            if origin is not None and not is_loopback_host(urlsplit(origin).hostname or ""):
+            if origin is not None and not is_loopback_url(origin):
                 return text(f"this port takes no request from a web page of {origin!r}", 403)
         given = request.headers.get("Authorization", "").encode()
         if not hmac.compare_digest(given, self._expected):

@@ -4,6 +4,7 @@ directly (`serving.local_access`, `serving.http_client`)."""
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 
 def is_loopback_host(host: str) -> bool:
@@ -15,3 +16,8 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` (or an Origin) names a loopback host."""
+    return is_loopback_host(urlsplit(url).hostname or "")

@@ -5,11 +5,10 @@ meters themselves (making one raise an alert). Neither is a way to judge an outc
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from serving.http_client import Session
 from serving.local_access import local_token
-from serving.loopback import is_loopback_host
+from serving.loopback import is_loopback_url
 
 
 class WorldInterfaceError(RuntimeError):
@@ -29,7 +28,7 @@ class JSONServiceClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = Session()
-        if token is None and is_loopback_host(urlsplit(self.base_url).hostname or ""):
+        if token is None and is_loopback_url(self.base_url):
             token = local_token()
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"

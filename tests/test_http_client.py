@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from serving.http_client import Session, is_loopback_url
+from serving.http_client import Session
+from serving.loopback import is_loopback_url
 from serving.server import Service
 from serving.web import App, xml_response
 
