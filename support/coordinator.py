@@ -213,8 +213,6 @@ class Coordinator:
         self._counter_lock = threading.Lock()
         self._handed: dict[tuple[str, int], str] = {}
         """(originator, counter) → the worker it was handed to."""
-        self._senders: dict[str, str | None] = {}
-        """RequestID as delivered → the worker its counter was handed to (`_sender`)."""
         self._ended: set[str] = set()
         self._counters = counters or CounterSource()
         self._closing = threading.Event()
@@ -323,18 +321,13 @@ class Coordinator:
 
     def _sender(self, request_id: str | None) -> str | None:
         """The worker a RequestID's counter was handed to (None: none was, or it is not a RequestID). Every
-        long poll asks it of every delivery it reads, ~100 times a delivery with that many workers in flight,
-        so each RequestID is read once: a counter is handed before its request is sent, so the answer to a
-        RequestID never changes once one arrives."""
-        key = request_id or ""
-        if key not in self._senders:
-            try:
-                parsed = RequestID.parse(key)
-            except MalformedMessage:
-                self._senders[key] = None
-            else:
-                self._senders[key] = self._handed.get((parsed.originator, parsed.counter))
-        return self._senders[key]
+        long poll asks it of every delivery it reads, ~100 times a delivery with that many workers in flight:
+        `RequestID.parse` reads each RequestID's text once."""
+        try:
+            parsed = RequestID.parse(request_id or "")
+        except MalformedMessage:
+            return None
+        return self._handed.get((parsed.originator, parsed.counter))
 
     def _for(self, worker: str, delivery: Delivery) -> bool:
         """Whether `worker`'s mirror gets the delivery (`_reaches`)."""
