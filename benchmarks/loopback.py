@@ -230,8 +230,9 @@ def round_trip(rounds: int, fleet: int, hop: float, flows: int = 200) -> None:
         trip = statistics.median(sample["whole flow"] for sample in samples)
         floor_of_the_flow(parts, one, hop, trip, statistics.median(floors), n)
         where_the_rest_goes(clock, n, statistics.mean(sample["whole flow"] for sample in samples))
-        _report("Control API reset", _timed(control.reset, max(20, rounds // 4)))
-        gpf_fleet(control, duis, parties, fleet, max(20, rounds // 4))
+        requests_each = max(20, rounds // 4)
+        _report("Control API reset", _timed(control.reset, requests_each))
+        gpf_fleet(control, duis, parties, fleet, requests_each)
     finally:
         control.close()
         user.close()
@@ -354,10 +355,11 @@ def hop_steps(
     happens on a parsed message, so no flow can skip these; one of each per message, however often the flow
     itself parses or serialises it."""
     steps: list[tuple[float, str, Callable[[], object]]] = []
-    if _is_xml(sent):
+    request_is_xml = _is_xml(sent)
+    if request_is_xml:
         steps.append((began, SERIALISE, functools.partial(to_bytes, parse(sent))))
     steps.append((began, HOP, functools.partial(post, len(sent), len(answered))))
-    if _is_xml(sent):
+    if request_is_xml:
         steps.append((began, PARSE, functools.partial(parse, sent)))
     if _is_xml(answered):
         steps.append((ended, SERIALISE, functools.partial(to_bytes, parse(answered))))
@@ -526,8 +528,8 @@ def main(argv: list[str] | None = None) -> int:
         "--flows",
         type=int,
         default=200,
-        help="critical flows, and as many replays of their floor, in alternate blocks of 10 (default 200: with 50, "
-        "the ratio moved by 0.08 from run to run on a shared 2-core machine; with 200, by 0.01)",
+        help=f"critical flows, and as many replays of their floor, in alternate blocks of {BLOCK} (default 200: "
+        "with 50, the ratio moved by 0.08 from run to run on a shared 2-core machine; with 200, by 0.01)",
     )
     parser.add_argument("--fleet", type=int, default=50_000, help="devices in the large fleet (default 50,000)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
